@@ -1,0 +1,93 @@
+package mimo
+
+import (
+	"context"
+	"encoding/json"
+)
+
+// Service is what the front doors (REST in httpapi, MCP in mcpserver) call.
+// Package memory implements it; both doors call the same methods, so they
+// cannot disagree. Every method validates its input and returns *Error.
+type Service interface {
+	// Store stores one memory. See StoreResult for the outcomes.
+	Store(ctx context.Context, r StoreRequest) (*StoreResult, error)
+	// StoreBatch stores many, each validated on its own; one bad item does
+	// not stop the others. At most MaxBatch items (else EINVALID).
+	StoreBatch(ctx context.Context, rs []StoreRequest) ([]BatchItemResult, error)
+	// Get returns one memory and records the access.
+	Get(ctx context.Context, namespace, id string) (*Memory, error)
+	// Update changes the given fields of one memory.
+	Update(ctx context.Context, namespace, id string, u UpdateRequest) (*Memory, error)
+	// Delete removes one memory from the database and both indexes.
+	Delete(ctx context.Context, namespace, id string) error
+	// List returns one page of memories, newest first.
+	List(ctx context.Context, q ListQuery) (*ListPage, error)
+	// Search runs a hybrid search.
+	Search(ctx context.Context, q SearchQuery) (*SearchPage, error)
+	// Health reports the state of each dependency.
+	Health(ctx context.Context) Health
+}
+
+// MaxBatch is the most items one StoreBatch call takes.
+const MaxBatch = 1000
+
+// StoreRequest is a memory to store. Zero fields take their defaults:
+// namespace "default", category "fact", importance 0.5.
+type StoreRequest struct {
+	Namespace  string          `json:"namespace,omitempty"`
+	Content    string          `json:"content"`
+	Category   Category        `json:"category,omitempty"`
+	Importance *float64        `json:"importance,omitempty"`
+	Tags       []string        `json:"tags,omitempty"`
+	Metadata   json.RawMessage `json:"metadata,omitempty"`
+	Supersedes string          `json:"supersedes,omitempty"`
+}
+
+// StoreResult says what Store did. Created is false when identical content
+// was already stored (Memory is then the existing one). DuplicateOf names a
+// near-duplicate (cosine >= 0.95, same category) that was already there; the
+// new memory is stored all the same. Queued is true when the database was
+// down and the write went to the durable spool, to be applied later.
+type StoreResult struct {
+	Memory      *Memory `json:"memory"`
+	Created     bool    `json:"created"`
+	DuplicateOf string  `json:"duplicate_of,omitempty"`
+	Queued      bool    `json:"queued,omitempty"`
+}
+
+// BatchItemResult is one item of StoreBatch: a result or an error.
+type BatchItemResult struct {
+	Result *StoreResult
+	Err    error
+}
+
+// UpdateRequest is a partial update; nil fields are left as they are.
+type UpdateRequest struct {
+	Content    *string          `json:"content,omitempty"`
+	Category   *Category        `json:"category,omitempty"`
+	Importance *float64         `json:"importance,omitempty"`
+	Tags       *[]string        `json:"tags,omitempty"`
+	Metadata   *json.RawMessage `json:"metadata,omitempty"`
+}
+
+// Health statuses.
+const (
+	StatusOK       = "ok"
+	StatusDegraded = "degraded"
+	StatusDown     = "down"
+)
+
+// Health is the state of the service and its dependencies.
+type Health struct {
+	Status     string               `json:"status"`
+	Components map[string]Component `json:"components"`
+	Memories   int64                `json:"memories"`
+}
+
+// Component is the state of one dependency (db, embedder, llm). Circuit is
+// its breaker's state: "closed", "half-open" or "open".
+type Component struct {
+	Status  string `json:"status"`
+	Circuit string `json:"circuit"`
+	Error   string `json:"error,omitempty"`
+}
