@@ -1,0 +1,82 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+
+	mimo "mimo/system"
+)
+
+// errorBody is the one shape of every error response:
+// {"error":{"code":"…","message":"…"}}.
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// internalMessage is all a client learns of an internal error; the cause is
+// logged.
+const internalMessage = "internal error"
+
+// StatusCode returns the HTTP status for a mimo error code. This is the only
+// place the mapping is decided; an unknown code is 500.
+func StatusCode(code string) int {
+	switch code {
+	case mimo.EINVALID:
+		return http.StatusBadRequest
+	case mimo.ENOTFOUND:
+		return http.StatusNotFound
+	case mimo.ECONFLICT:
+		return http.StatusConflict
+	case mimo.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case mimo.ETOOLARGE:
+		return http.StatusRequestEntityTooLarge
+	case mimo.ERATELIMITED:
+		return http.StatusTooManyRequests
+	case mimo.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// errorDetailOf is err as a client may see it. Internal errors, and errors
+// with a code this package does not know, are logged with their cause and
+// shown only as "internal error".
+func (s *Server) errorDetailOf(r *http.Request, err error) errorDetail {
+	code := mimo.ErrorCode(err)
+	if StatusCode(code) == http.StatusInternalServerError {
+		s.log.ErrorContext(r.Context(), "internal error",
+			"method", r.Method, "path", r.URL.Path, "err", err)
+		return errorDetail{Code: mimo.EINTERNAL, Message: internalMessage}
+	}
+	return errorDetail{Code: code, Message: mimo.ErrorMessage(err)}
+}
+
+// writeError sends err with the status its code maps to.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	d := s.errorDetailOf(r, err)
+	s.writeJSON(w, r, StatusCode(d.Code), errorBody{Error: d})
+}
+
+// writeJSON sends v as JSON with the given status. v is encoded before the
+// header goes out, so an encoding failure (say, a memory whose stored
+// metadata is not valid JSON) is logged and still yields a proper 500.
+func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		s.log.ErrorContext(r.Context(), "encoding response",
+			"method", r.Method, "path", r.URL.Path, "err", err)
+		status = http.StatusInternalServerError
+		b, _ = json.Marshal(errorBody{Error: errorDetail{Code: mimo.EINTERNAL, Message: internalMessage}})
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
