@@ -1,0 +1,32 @@
+# Mimo: the memory server (system/) and its validation suite.
+# `make run` starts Mimo with the embedded defaults; `make test` runs the
+# unit and package tests (no Docker).
+
+GO      ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.Version=$(VERSION)
+BIN     := bin/mimo
+
+.PHONY: run build test lint bench clean
+
+run: build
+	./$(BIN) serve
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./system/cmd/mimo
+
+# Unit and package tests with the race detector, including the Postgres
+# store (a throwaway Postgres is started when its binaries are installed).
+test:
+	./scripts/test.sh
+
+lint:
+	@test -z "$$(gofmt -l .)" || { gofmt -l .; echo 'gofmt: the files above need formatting'; exit 1; }
+	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+
+bench:
+	./scripts/bench.sh
+
+clean:
+	rm -rf bin

@@ -1,0 +1,206 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting of Mimo. Each has an environment variable (the
+// names are fixed: scripts depend on them) and a flag that overrides it.
+type Config struct {
+	Addr            string
+	DataDir         string
+	DatabaseURL     string
+	APIKey          string
+	Embedder        string
+	EmbedURL        string
+	EmbedModel      string
+	EmbedDim        int
+	LLM             string
+	LLMURL          string
+	LLMModel        string
+	LLMAPIKey       string
+	BreakerFailures int
+	BreakerReset    time.Duration
+	LogLevel        string
+	RateLimit       float64
+}
+
+// setting is one row of the settings table: its variable, flag, default and
+// how to parse and check it.
+type setting struct {
+	env, flag, def, usage string
+	set                   func(c *Config, v string) error
+}
+
+var settings = []setting{
+	{"MIMO_ADDR", "addr", "127.0.0.1:4000", "HTTP listen address (host:port; port 0 picks a free one)", func(c *Config, v string) error {
+		if _, _, err := net.SplitHostPort(v); err != nil {
+			return fmt.Errorf("not host:port; set it like 127.0.0.1:4000")
+		}
+		c.Addr = v
+		return nil
+	}},
+	{"MIMO_DATA_DIR", "data-dir", "", "directory for the SQLite database, write spool and backups (default $XDG_DATA_HOME/mimo)", func(c *Config, v string) error {
+		c.DataDir = v
+		return nil
+	}},
+	{"MIMO_DATABASE_URL", "database-url", "", "postgres://… selects Postgres; unset uses SQLite in the data directory", func(c *Config, v string) error {
+		if v == "" {
+			return nil
+		}
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			return fmt.Errorf("not a postgres:// URL; set it like postgres://user:pass@host:5432/mimo or unset it to use SQLite")
+		}
+		c.DatabaseURL = v
+		return nil
+	}},
+	{"MIMO_API_KEY", "api-key", "", "when set, required as 'Authorization: Bearer …' on /api/* and /mcp", func(c *Config, v string) error {
+		c.APIKey = v
+		return nil
+	}},
+	{"MIMO_EMBEDDER", "embedder", "builtin", "embedding provider: builtin", func(c *Config, v string) error {
+		if v != "builtin" {
+			return fmt.Errorf("this version of Mimo has only the built-in embedder; set it to builtin")
+		}
+		c.Embedder = v
+		return nil
+	}},
+	{"MIMO_EMBED_URL", "embed-url", "", "embedding endpoint (for providers other than builtin)", func(c *Config, v string) error {
+		c.EmbedURL = v
+		return nil
+	}},
+	{"MIMO_EMBED_MODEL", "embed-model", "", "embedding model (for providers other than builtin)", func(c *Config, v string) error {
+		c.EmbedModel = v
+		return nil
+	}},
+	{"MIMO_EMBED_DIM", "embed-dim", "384", "embedding dimension", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 8 || n > 8192 {
+			return fmt.Errorf("not a dimension; set it to a whole number from 8 to 8192, such as 384")
+		}
+		c.EmbedDim = n
+		return nil
+	}},
+	{"MIMO_LLM", "llm", "none", "answer-synthesis provider: none", func(c *Config, v string) error {
+		if v != "none" {
+			return fmt.Errorf("this version of Mimo has no answer synthesis; set it to none")
+		}
+		c.LLM = v
+		return nil
+	}},
+	{"MIMO_LLM_URL", "llm-url", "", "answer-synthesis endpoint", func(c *Config, v string) error {
+		c.LLMURL = v
+		return nil
+	}},
+	{"MIMO_LLM_MODEL", "llm-model", "", "answer-synthesis model", func(c *Config, v string) error {
+		c.LLMModel = v
+		return nil
+	}},
+	{"MIMO_LLM_API_KEY", "llm-api-key", "", "answer-synthesis API key", func(c *Config, v string) error {
+		c.LLMAPIKey = v
+		return nil
+	}},
+	{"MIMO_BREAKER_FAILURES", "breaker-failures", "5", "consecutive failures that open a circuit", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return fmt.Errorf("not a count; set it to a whole number of at least 1, such as 5")
+		}
+		c.BreakerFailures = n
+		return nil
+	}},
+	{"MIMO_BREAKER_RESET", "breaker-reset", "60s", "time an open circuit waits before half-open", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("not a duration; set it like 60s or 2m")
+		}
+		c.BreakerReset = d
+		return nil
+	}},
+	{"MIMO_LOG_LEVEL", "log-level", "info", "debug, info, warn or error (JSON lines on stderr)", func(c *Config, v string) error {
+		var l slog.Level
+		if err := l.UnmarshalText([]byte(v)); err != nil {
+			return fmt.Errorf("not a level; set it to debug, info, warn or error")
+		}
+		c.LogLevel = strings.ToLower(v)
+		return nil
+	}},
+	{"MIMO_RATE_LIMIT", "rate-limit", "1000", "requests per second per client on /api/* and /mcp; off disables", func(c *Config, v string) error {
+		if v == "off" {
+			c.RateLimit = -1
+			return nil
+		}
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f <= 0 {
+			return fmt.Errorf("not a rate; set it to a positive number such as 1000, or off")
+		}
+		c.RateLimit = f
+		return nil
+	}},
+}
+
+// bindFlags adds a flag per setting to fs. Parsed values land in the
+// returned map, keyed by flag name, for loadConfig to check.
+func bindFlags(fs *flag.FlagSet) map[string]*string {
+	vals := map[string]*string{}
+	for _, s := range settings {
+		vals[s.flag] = fs.String(s.flag, "", s.usage+" [$"+s.env+"]")
+	}
+	return vals
+}
+
+// loadConfig resolves every setting: flag if given, else environment, else
+// default. The first bad one is returned as one line naming the setting and
+// the fix.
+func loadConfig(fs *flag.FlagSet, flags map[string]*string, getenv func(string) string) (*Config, error) {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	c := &Config{}
+	for _, s := range settings {
+		v, from := s.def, ""
+		if e := getenv(s.env); e != "" {
+			v, from = e, s.env
+		}
+		if given[s.flag] {
+			v, from = *flags[s.flag], "--"+s.flag
+		}
+		if err := s.set(c, v); err != nil {
+			if from == "" {
+				from = s.env
+			}
+			return nil, fmt.Errorf("%s=%q: %v", from, v, err)
+		}
+	}
+	if c.DataDir == "" {
+		dir, err := defaultDataDir(getenv)
+		if err != nil {
+			return nil, err
+		}
+		c.DataDir = dir
+	}
+	return c, nil
+}
+
+func defaultDataDir(getenv func(string) string) (string, error) {
+	if x := getenv("XDG_DATA_HOME"); x != "" {
+		return filepath.Join(x, "mimo"), nil
+	}
+	if h := getenv("HOME"); h != "" {
+		return filepath.Join(h, ".local", "share", "mimo"), nil
+	}
+	return "", fmt.Errorf("MIMO_DATA_DIR is unset and so are XDG_DATA_HOME and HOME; set MIMO_DATA_DIR to a writable directory")
+}
+
+func (c *Config) logLevel() slog.Level {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(c.LogLevel))
+	return l
+}

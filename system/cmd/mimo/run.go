@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Version is set at build time with -ldflags "-X main.Version=…".
+var Version = "dev"
+
+// Env is the world a command runs in: its streams and environment, and for
+// tests a hook that learns the address serve listens on.
+type Env struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+	// OnListen, if set, is called with the bound address once serve
+	// accepts connections (useful with MIMO_ADDR=127.0.0.1:0).
+	OnListen func(addr string)
+}
+
+// command is one subcommand: its usage line, summary and body.
+type command struct {
+	name, args, summary string
+	run                 func(ctx context.Context, env Env, cfg *Config, args []string) error
+}
+
+var commands []command
+
+func init() {
+	commands = []command{
+		{"serve", "", "run the HTTP server: REST API, /health*, /metrics", runServe},
+		{"migrate", "up | down [N] | status", "apply, roll back or list schema migrations (up backs up first)", runMigrate},
+		{"backup", "FILE", "write a consistent snapshot of all data while serving", runBackup},
+		{"restore", "[--force] FILE", "restore a snapshot (refuses to overwrite data without --force)", runRestore},
+		{"version", "", "print version, schema version and build info", runVersion},
+	}
+}
+
+// errUsage marks errors that are the caller's fault; Run exits 2 for them.
+var errUsage = errors.New("usage")
+
+// Run runs mimo with args (without the program name) and returns the exit
+// code: 0 success, 1 failure, 2 bad usage or settings.
+func Run(ctx context.Context, args []string, env Env) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(env.Stdout)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	var cmd *command
+	for i := range commands {
+		if commands[i].name == args[0] {
+			cmd = &commands[i]
+		}
+	}
+	if cmd == nil {
+		fmt.Fprintf(env.Stderr, "mimo: unknown command %q; run 'mimo --help' for the list\n", args[0])
+		return 2
+	}
+	fs := flag.NewFlagSet("mimo "+cmd.name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	force := false
+	if cmd.name == "restore" {
+		fs.BoolVar(&force, "force", false, "replace existing data")
+	}
+	flags := bindFlags(fs)
+	fs.Usage = func() {
+		out := fs.Output()
+		fmt.Fprintf(out, "Usage: mimo %s [flags] %s\n\n%s.\n\nFlags (each mirrors the environment variable in brackets):\n", cmd.name, cmd.args, capitalize(cmd.summary))
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(env.Stdout)
+			fs.Usage()
+			return 0
+		}
+		return 2
+	}
+	cfg, err := loadConfig(fs, flags, env.Getenv)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "mimo: %v\n", err)
+		return 2
+	}
+	rest := fs.Args()
+	if force {
+		rest = append([]string{"--force"}, rest...)
+	}
+	if err := cmd.run(ctx, env, cfg, rest); err != nil {
+		fmt.Fprintf(env.Stderr, "mimo %s: %v\n", cmd.name, err)
+		if errors.Is(err, errUsage) {
+			return 2
+		}
+		return 1
+	}
+	return 0
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Mimo: a memory server for AI agents.")
+	fmt.Fprintln(w, "\nUsage: mimo COMMAND [flags] [args]\n\nCommands:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-9s %-18s %s\n", c.name, c.args, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'mimo COMMAND --help' for a command's flags. Every flag mirrors a MIMO_* environment variable.")
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func usageErr(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, args...))
+}

@@ -1,0 +1,106 @@
+package index
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	mimo "mimo/system"
+)
+
+// fill adds n random unit vectors to namespace "default" of x, with
+// categories cycling through mimo.Categories.
+func fill(tb testing.TB, x *Index, n int, rng *rand.Rand) {
+	tb.Helper()
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	v := make([]float32, x.Dim())
+	for i := range n {
+		for j := range v {
+			v[j] = float32(rng.NormFloat64())
+		}
+		err := x.Upsert(Entry{
+			ID:        fmt.Sprintf("m%07d", i),
+			Vector:    v,
+			Category:  mimo.Categories[i%len(mimo.Categories)],
+			CreatedAt: base.Add(time.Duration(i) * time.Second),
+		})
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+func randomVector(dim int, rng *rand.Rand) []float32 {
+	v := make([]float32, dim)
+	for j := range v {
+		v[j] = float32(rng.NormFloat64())
+	}
+	return v
+}
+
+func BenchmarkSearch(b *testing.B) {
+	for _, n := range benchSizes {
+		rng := rand.New(rand.NewPCG(1, 2))
+		x := New(Options{Dim: 384})
+		fill(b, x, n, rng)
+		queries := make([][]float32, 64)
+		for i := range queries {
+			queries[i] = randomVector(384, rng)
+		}
+		for _, tc := range []struct {
+			name string
+			f    mimo.Filter
+		}{
+			{"all", mimo.Filter{}},
+			{"category", mimo.Filter{Categories: []mimo.Category{mimo.CategoryFact}}},
+		} {
+			b.Run(fmt.Sprintf("n=%d/%s", n, tc.name), func(b *testing.B) {
+				i := 0
+				for b.Loop() {
+					if hits := x.Search(queries[i%len(queries)], tc.f, 50); len(hits) != 50 {
+						b.Fatalf("%d hits", len(hits))
+					}
+					i++
+				}
+			})
+		}
+	}
+}
+
+func BenchmarkDot(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	q, v := randomVector(384, rng), randomVector(384, rng)
+	var sink float32
+	for b.Loop() {
+		sink += dot(q, v)
+	}
+	_ = sink
+}
+
+func BenchmarkCodeDot(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	q, v := randomVector(384, rng), randomVector(384, rng)
+	row := make([]uint64, wordsFor(384))
+	r := quantize(v, row)
+	for _, avx2 := range []bool{false, true} {
+		if avx2 && !hasAVX2 {
+			continue
+		}
+		b.Run(fmt.Sprintf("avx2=%v", avx2), func(b *testing.B) {
+			p := newProbe(q)
+			if !avx2 && p.avx2 {
+				p = makeProbe(q, false)
+			}
+			out := make([]int32, 1)
+			var sink int64
+			for b.Loop() {
+				p.codeDots(row, len(row), []quant{r}, []int32{0}, out)
+				sink += int64(out[0])
+			}
+			_ = sink
+		})
+	}
+}
+
+var benchSizes = []int{10_000, 100_000}

@@ -1,0 +1,14 @@
+package index
+
+import "golang.org/x/sys/cpu"
+
+// hasAVX2 selects the AVX2 kernel for the first pass; tests turn it off to
+// check the portable kernel against it.
+var hasAVX2 = cpu.X86.HasAVX2
+
+// codeDotsAVX2 sets out[j], for j < n, to the sum of the products of the
+// blocks*32 bytes of row rows[j] (stride bytes apart from codes; unsigned,
+// at most 127) and of q (signed, at least -127).
+//
+//go:noescape
+func codeDotsAVX2(codes *uint64, stride int, q *int8, blocks int, rows *int32, n int, out *int32)

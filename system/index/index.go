@@ -1,0 +1,225 @@
+// Package index is Mimo's in-process vector index: exact cosine search over
+// L2-normalised float32 vectors, partitioned by namespace, with every
+// mimo.Filter field applied during the scan. A Follower keeps an Index in
+// step with a mimo.Store's change log, so each process sharing a store has
+// its own up-to-date index.
+package index
+
+import (
+	"math"
+	"runtime"
+	"slices"
+	"sync"
+
+	mimo "mimo/system"
+)
+
+// DefaultDim is the vector length of an Index when Options.Dim is zero.
+const DefaultDim = 384
+
+// Options configures New. The zero value is ready to use.
+type Options struct {
+	// Dim is the length of every vector; zero or negative means DefaultDim.
+	Dim int
+	// Workers is how many goroutines one search of a large namespace uses;
+	// zero or negative means runtime.GOMAXPROCS(0).
+	Workers int
+}
+
+// Index holds the vectors of memories, one partition per namespace: a
+// search scans only its own namespace's partition. It is safe for
+// concurrent use; searches run in parallel with each other and wait for
+// writes.
+type Index struct {
+	dim     int
+	words   int // code words per row
+	workers int
+
+	mu     sync.RWMutex
+	spaces map[string]*space
+	n      int
+}
+
+// space is one namespace's partition. Vectors live in one contiguous slice,
+// row i at vecs[i*dim:(i+1)*dim], and their 7-bit codes (see quant.go) in
+// another, row i at codes[i*words:(i+1)*words], with quants, flags, ids and
+// meta as parallel slices, so a scan walks memory in order. Deletion moves
+// the last row into the hole.
+type space struct {
+	vecs   []float32
+	codes  []uint64
+	quants []quant
+	flags  []uint8
+	ids    []string
+	meta   []meta
+	pos    map[string]int
+}
+
+// New returns an empty index.
+func New(o Options) *Index {
+	if o.Dim <= 0 {
+		o.Dim = DefaultDim
+	}
+	if o.Workers <= 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
+	}
+	return &Index{dim: o.Dim, words: wordsFor(o.Dim), workers: o.Workers, spaces: make(map[string]*space)}
+}
+
+// Dim returns the length of the index's vectors.
+func (x *Index) Dim() int { return x.dim }
+
+// Upsert adds e, or replaces the entry with e's ID in e's namespace. The
+// vector is copied and scaled to unit length (a zero vector stays zero and
+// has cosine 0 with everything). It returns EINVALID for an empty ID or a
+// vector that is not Dim() finite numbers.
+func (x *Index) Upsert(e Entry) error {
+	if e.ID == "" {
+		return mimo.Errorf(mimo.EINVALID, "index: entry has no id")
+	}
+	if len(e.Vector) != x.dim {
+		return mimo.Errorf(mimo.EINVALID, "index: vector has %d dimensions, the index has %d", len(e.Vector), x.dim)
+	}
+	vec, ok := normalized(e.Vector)
+	if !ok {
+		return mimo.Errorf(mimo.EINVALID, "index: vector of %s has a non-finite component", e.ID)
+	}
+	m := meta{created: e.CreatedAt, tags: slices.Clone(e.Tags), category: e.Category}
+	fl := flagsOf(&e)
+	codes := make([]uint64, x.words)
+	qt := quantize(vec, codes)
+	ns := namespaceOf(e.Namespace)
+
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	s := x.spaces[ns]
+	if s == nil {
+		s = &space{pos: make(map[string]int)}
+		x.spaces[ns] = s
+	}
+	if i, ok := s.pos[e.ID]; ok {
+		copy(s.vecs[i*x.dim:(i+1)*x.dim], vec)
+		copy(s.codes[i*x.words:(i+1)*x.words], codes)
+		s.quants[i] = qt
+		s.flags[i] = fl
+		s.meta[i] = m
+		return nil
+	}
+	s.pos[e.ID] = len(s.ids)
+	s.ids = append(s.ids, e.ID)
+	s.meta = append(s.meta, m)
+	s.vecs = append(s.vecs, vec...)
+	s.codes = append(s.codes, codes...)
+	s.quants = append(s.quants, qt)
+	s.flags = append(s.flags, fl)
+	x.n++
+	return nil
+}
+
+// Delete removes the entry id of namespace ("" means the default one); a
+// missing entry is not an error.
+func (x *Index) Delete(namespace, id string) {
+	ns := namespaceOf(namespace)
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	s := x.spaces[ns]
+	if s == nil {
+		return
+	}
+	i, ok := s.pos[id]
+	if !ok {
+		return
+	}
+	last := len(s.ids) - 1
+	if i != last {
+		copy(s.vecs[i*x.dim:(i+1)*x.dim], s.vecs[last*x.dim:])
+		copy(s.codes[i*x.words:(i+1)*x.words], s.codes[last*x.words:])
+		s.quants[i] = s.quants[last]
+		s.flags[i] = s.flags[last]
+		s.ids[i] = s.ids[last]
+		s.meta[i] = s.meta[last]
+		s.pos[s.ids[i]] = i
+	}
+	s.ids[last] = ""
+	s.meta[last] = meta{} // drop references to tags for the collector
+	s.ids = s.ids[:last]
+	s.meta = s.meta[:last]
+	s.vecs = s.vecs[:last*x.dim]
+	s.codes = s.codes[:last*x.words]
+	s.quants = s.quants[:last]
+	s.flags = s.flags[:last]
+	delete(s.pos, id)
+	x.n--
+	if len(s.ids) == 0 {
+		delete(x.spaces, ns)
+	}
+}
+
+// Similarity returns the cosine similarity of q with the entry id of
+// namespace, and false when there is no such entry or q is not Dim() long.
+func (x *Index) Similarity(namespace, id string, q []float32) (float64, bool) {
+	if len(q) != x.dim {
+		return 0, false
+	}
+	qn, ok := normalized(q)
+	if !ok {
+		return 0, false
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	s := x.spaces[namespaceOf(namespace)]
+	if s == nil {
+		return 0, false
+	}
+	i, ok := s.pos[id]
+	if !ok {
+		return 0, false
+	}
+	return float64(dot(qn, s.vecs[i*x.dim:(i+1)*x.dim])), true
+}
+
+// Len returns the number of entries in every namespace.
+func (x *Index) Len() int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.n
+}
+
+// NamespaceLen returns the number of entries of namespace ("" means the
+// default one).
+func (x *Index) NamespaceLen(namespace string) int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if s := x.spaces[namespaceOf(namespace)]; s != nil {
+		return len(s.ids)
+	}
+	return 0
+}
+
+func namespaceOf(ns string) string {
+	if ns == "" {
+		return mimo.DefaultNamespace
+	}
+	return ns
+}
+
+// normalized returns a unit-length copy of v (all zeros for a zero v), and
+// false if v has a NaN or infinite component.
+func normalized(v []float32) ([]float32, bool) {
+	var sum float64
+	for _, f := range v {
+		sum += float64(f) * float64(f)
+	}
+	if math.IsNaN(sum) || math.IsInf(sum, 0) {
+		return nil, false
+	}
+	out := make([]float32, len(v))
+	if sum == 0 {
+		return out, true
+	}
+	inv := 1 / math.Sqrt(sum)
+	for i, f := range v {
+		out[i] = float32(float64(f) * inv)
+	}
+	return out, true
+}

@@ -1,0 +1,190 @@
+package index
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// rowCodes decodes the signed codes of a row.
+func rowCodes(words []uint64, dim int) []int {
+	out := make([]int, dim)
+	for i := range out {
+		out[i] = int((words[i/8]>>(8*(i%8)))&0xFF) - codeOffset
+	}
+	return out
+}
+
+// queryCodes decodes the signed codes a probe multiplies rows by.
+func queryCodes(p *probe) []int {
+	out := make([]int, p.dim)
+	for i := range out {
+		if p.avx2 {
+			out[i] = int(p.signed[i])
+			continue
+		}
+		w, j := i/8, i%8
+		m := p.even[w]
+		if j%2 == 1 {
+			m = p.odd[w]
+		}
+		out[i] = int((m>>(48-16*(j/2)))&0xFF) - codeOffset
+	}
+	return out
+}
+
+// Vectors whose components are all at the extremes make every code ±max,
+// the largest products the lanes must hold without carrying or saturating.
+func extremeVector(dim int, rng *rand.Rand) []float32 {
+	v := make([]float32, dim)
+	for i := range v {
+		v[i] = 1
+		if rng.IntN(2) == 0 {
+			v[i] = -1
+		}
+	}
+	return v
+}
+
+func TestCodeKernelsMatchNaiveProduct(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	for _, avx2 := range kernels() {
+		for _, dim := range []int{1, 8, 31, 33, 40, 96, 100, 384, 1000, 4096} {
+			for trial := range 20 {
+				mk := randomVector
+				if trial%4 == 0 {
+					mk = extremeVector
+				}
+				n := 1 + rng.IntN(5)
+				words := wordsFor(dim)
+				codes := make([]uint64, n*words)
+				quants := make([]quant, n)
+				for r := range n {
+					quants[r] = quantize(mk(dim, rng), codes[r*words:(r+1)*words])
+				}
+				p := makeProbe(mk(dim, rng), avx2)
+				rows := make([]int32, 0, n)
+				for r := range n {
+					if r == 0 || rng.IntN(3) != 0 { // a sparse, ascending subset
+						rows = append(rows, int32(r))
+					}
+				}
+				out := make([]int32, len(rows))
+				p.codeDots(codes, words, quants, rows, out)
+				qc := queryCodes(p)
+				for j, r := range rows {
+					rc := rowCodes(codes[int(r)*words:(int(r)+1)*words], dim)
+					want, sum := 0, 0
+					for i := range dim {
+						want += qc[i] * rc[i]
+						sum += rc[i]
+					}
+					if int(out[j]) != want {
+						t.Fatalf("avx2 %v dim %d trial %d row %d: code product %d, want %d", avx2, dim, trial, r, out[j], want)
+					}
+					if int(quants[r].sum) != sum {
+						t.Fatalf("row %d: code sum %d, want %d", r, quants[r].sum, sum)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestQuantizeResidual(t *testing.T) {
+	rng := rand.New(rand.NewPCG(23, 24))
+	for _, v := range [][]float32{randomVector(100, rng), extremeVector(100, rng), make([]float32, 100), {0, 0, 5, 0}} {
+		words := make([]uint64, wordsFor(len(v)))
+		q := quantize(v, words)
+		codes := rowCodes(words, len(v))
+		var r float64
+		for i, x := range v {
+			if codes[i] < -rowLevels || codes[i] > rowLevels {
+				t.Fatalf("code %d out of range", codes[i])
+			}
+			d := float64(x) - float64(q.scale)*float64(codes[i])
+			r += d * d
+		}
+		if math.Abs(math.Sqrt(r)-float64(q.resid)) > 1e-6 {
+			t.Fatalf("residual %v, want %v", q.resid, math.Sqrt(r))
+		}
+		// Padding codes are zero, whatever the row: they must add nothing.
+		for i := len(v); i < 8*len(words); i++ {
+			if b := (words[i/8] >> (8 * (i % 8))) & 0xFF; b != 0 {
+				t.Fatalf("padding byte %d is %d", i, b)
+			}
+		}
+	}
+}
+
+// The bounds must hold for every query, including the worst one: a query
+// along what quantisation threw away of the row.
+func TestBoundsHold(t *testing.T) {
+	rng := rand.New(rand.NewPCG(25, 26))
+	for _, avx2 := range kernels() {
+		for _, dim := range []int{7, 64, 384} {
+			for trial := range 300 {
+				var v []float32
+				switch trial % 5 {
+				case 0:
+					v = extremeVector(dim, rng)
+				case 1:
+					v = make([]float32, dim)
+					v[rng.IntN(dim)] = 1
+				default:
+					v = randomVector(dim, rng)
+				}
+				v, _ = normalized(v)
+				words := make([]uint64, wordsFor(dim))
+				r := quantize(v, words)
+				codes := rowCodes(words, dim)
+				resid := make([]float32, dim)
+				for i := range v {
+					resid[i] = v[i] - r.scale*float32(codes[i])
+				}
+				queries := [][]float32{randomVector(dim, rng), v, resid, neg(resid), mix(v, resid, 0.5)}
+				for qi, q := range queries {
+					qn, _ := normalized(q)
+					p := makeProbe(qn, avx2)
+					out := make([]int32, 1)
+					p.codeDots(words, len(words), []quant{r}, []int32{0}, out)
+					lo, hi := p.bounds(out[0], r)
+					exact := cosine64(qn, v)
+					if exact < lo || exact > hi {
+						t.Fatalf("avx2 %v dim %d trial %d query %d: cosine %v outside [%v, %v]", avx2, dim, trial, qi, exact, lo, hi)
+					}
+				}
+			}
+		}
+	}
+}
+
+func neg(v []float32) []float32 {
+	out := make([]float32, len(v))
+	for i, x := range v {
+		out[i] = -x
+	}
+	return out
+}
+
+func mix(a, b []float32, w float32) []float32 {
+	out := make([]float32, len(a))
+	for i := range a {
+		out[i] = a[i] + w*b[i]*100
+	}
+	return out
+}
+
+func TestDotMatchesNaive(t *testing.T) {
+	rng := rand.New(rand.NewPCG(27, 28))
+	for _, n := range []int{0, 1, 7, 8, 9, 384, 1001} {
+		a, b := randomVector(n, rng), randomVector(n, rng)
+		var want float64
+		for i := range a {
+			want += float64(a[i]) * float64(b[i])
+		}
+		if got := float64(dot(a, b)); math.Abs(got-want) > 1e-4*math.Max(1, math.Abs(want)) {
+			t.Fatalf("n %d: dot %v, want %v", n, got, want)
+		}
+	}
+}

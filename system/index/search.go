@@ -1,0 +1,273 @@
+package index
+
+import (
+	"cmp"
+	"container/heap"
+	"math"
+	"slices"
+	"sync"
+
+	mimo "mimo/system"
+)
+
+// minChunk is the fewest rows one search goroutine scans: below it, starting
+// a goroutine costs more than it saves.
+const minChunk = 4096
+
+// minQuantRows is the fewest rows for which a search makes a first pass over
+// the codes; in fewer, most rows would be scored in float32 anyway.
+const minQuantRows = 1024
+
+// Search returns the k entries of f.Namespace that match f and have the
+// highest cosine similarity with q, best first; equal scores are ordered by
+// ID so results are deterministic. Every field of f is honoured: Categories
+// (any of), Tags (all of), Since (CreatedAt >= Since), Until (CreatedAt <
+// Until) and IncludeSuperseded. It returns nil when k <= 0, when q is not
+// Dim() finite numbers, or when nothing matches. A zero q has cosine 0 with
+// every entry.
+func (x *Index) Search(q []float32, f mimo.Filter, k int) []mimo.VectorHit {
+	if k <= 0 || len(q) != x.dim {
+		return nil
+	}
+	qn, ok := normalized(q)
+	if !ok {
+		return nil
+	}
+	m := newMatcher(f)
+
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	s := x.spaces[namespaceOf(f.Namespace)]
+	if s == nil {
+		return nil
+	}
+	sc := &scan{s: s, q: qn, m: &m, k: k, dim: x.dim, words: x.words}
+	n := len(s.ids)
+	if n < minQuantRows {
+		return s.merge([]*topK{sc.exact(0, n)}, k)
+	}
+	sc.p = newProbe(qn)
+	chunks := max(1, min(x.workers, n/minChunk))
+	per := (n + chunks - 1) / chunks
+	parts := make([]part, chunks)
+	parallel(chunks, func(c int) { parts[c] = sc.bound(c*per, min(n, (c+1)*per)) })
+	floor := kthLower(parts, k)
+	tops := make([]*topK, chunks)
+	parallel(chunks, func(c int) { tops[c] = sc.rerank(&parts[c], floor) })
+	return s.merge(tops, k)
+}
+
+// parallel runs f(0) … f(n-1), all but f(0) on goroutines of their own, and
+// returns when all have.
+func parallel(n int, f func(c int)) {
+	var wg sync.WaitGroup
+	for c := 1; c < n; c++ {
+		wg.Go(func() { f(c) })
+	}
+	f(0)
+	wg.Wait()
+}
+
+// scan is one search of one space.
+type scan struct {
+	s     *space
+	q     []float32 // unit query
+	p     *probe    // the query's codes, for the first pass
+	m     *matcher
+	k     int
+	dim   int
+	words int
+}
+
+// exact returns the top k of rows [lo, hi) that match the filter, scoring
+// each in float32.
+func (sc *scan) exact(lo, hi int) *topK {
+	s, dim := sc.s, sc.dim
+	t := newTopK(s.ids, sc.k, hi-lo)
+	for i := lo; i < hi; i++ {
+		if sc.m.active && !sc.m.match(s.flags[i], &s.meta[i]) {
+			continue
+		}
+		t.offer(dot(sc.q, s.vecs[i*dim:(i+1)*dim]), i, sc.k)
+	}
+	return t
+}
+
+// part is what the first pass found in a range of rows: the k best lower
+// bounds and the rows that may be in the top k.
+type part struct {
+	lows  lowBounds
+	cands []cand
+}
+
+// cand is a row the first pass could not rule out.
+type cand struct {
+	pos   int
+	upper float64
+}
+
+// batch is how many rows the first pass hands the code kernel at once.
+const batch = 256
+
+// bound makes the first pass over rows [lo, hi): it bounds each matching
+// row's score from its codes, keeps the k best lower bounds, and sets aside
+// each row whose upper bound reaches the k-th of them so far (which only
+// grows, so rerank checks them again against the final one).
+func (sc *scan) bound(lo, hi int) part {
+	s := sc.s
+	pt := part{lows: make(lowBounds, 0, sc.k)}
+	floor := math.Inf(-1)
+	rows := make([]int32, 0, batch)
+	dots := make([]int32, batch)
+	flush := func() {
+		sc.p.codeDots(s.codes, sc.words, s.quants, rows, dots)
+		for j, r := range rows {
+			l, u := sc.p.bounds(dots[j], s.quants[r])
+			if u < floor {
+				continue
+			}
+			pt.cands = append(pt.cands, cand{pos: int(r), upper: u})
+			switch {
+			case len(pt.lows) < sc.k:
+				pt.lows = append(pt.lows, l)
+				if len(pt.lows) == sc.k {
+					heap.Init(&pt.lows)
+					floor = pt.lows[0]
+				}
+			case l > pt.lows[0]:
+				pt.lows[0] = l
+				heap.Fix(&pt.lows, 0)
+				floor = pt.lows[0]
+			}
+		}
+		rows = rows[:0]
+	}
+	for i := lo; i < hi; i++ {
+		if sc.m.active && !sc.m.match(s.flags[i], &s.meta[i]) {
+			continue
+		}
+		rows = append(rows, int32(i))
+		if len(rows) == batch {
+			flush()
+		}
+	}
+	flush()
+	return pt
+}
+
+// kthLower returns the k-th best lower bound of all parts: at least k rows
+// score that much, so no row with a smaller upper bound is in the top k.
+// With fewer than k bounds every candidate stays.
+func kthLower(parts []part, k int) float64 {
+	var all []float64
+	for _, p := range parts {
+		all = append(all, p.lows...)
+	}
+	if len(all) < k {
+		return math.Inf(-1)
+	}
+	slices.Sort(all)
+	return all[len(all)-k]
+}
+
+// rerank scores exactly the candidates of pt that may reach floor and
+// returns their top k.
+func (sc *scan) rerank(pt *part, floor float64) *topK {
+	s, dim := sc.s, sc.dim
+	t := newTopK(s.ids, sc.k, len(pt.cands))
+	for _, c := range pt.cands {
+		if c.upper >= floor {
+			t.offer(dot(sc.q, s.vecs[c.pos*dim:(c.pos+1)*dim]), c.pos, sc.k)
+		}
+	}
+	return t
+}
+
+// merge combines tops into the k best, best first.
+func (s *space) merge(tops []*topK, k int) []mimo.VectorHit {
+	var all []hit
+	for _, t := range tops {
+		all = append(all, t.hits...)
+	}
+	if len(all) == 0 {
+		return nil
+	}
+	slices.SortFunc(all, func(a, b hit) int {
+		if c := cmp.Compare(b.score, a.score); c != 0 {
+			return c
+		}
+		return cmp.Compare(s.ids[a.pos], s.ids[b.pos])
+	})
+	all = all[:min(k, len(all))]
+	out := make([]mimo.VectorHit, len(all))
+	for i, h := range all {
+		out[i] = mimo.VectorHit{ID: s.ids[h.pos], Score: float64(h.score)}
+	}
+	return out
+}
+
+type hit struct {
+	score float32
+	pos   int
+}
+
+// topK is a bounded min-heap of hits: the root is the worst hit kept, the
+// one a better candidate replaces.
+type topK struct {
+	hits []hit
+	ids  []string
+}
+
+func newTopK(ids []string, k, rows int) *topK {
+	return &topK{ids: ids, hits: make([]hit, 0, max(0, min(k, rows)))}
+}
+
+// offer considers the row at pos with the given score.
+func (t *topK) offer(score float32, pos, k int) {
+	if len(t.hits) < k {
+		// Fill without heap operations; the heap is built once, when full.
+		t.hits = append(t.hits, hit{score, pos})
+		if len(t.hits) == k {
+			heap.Init(t)
+		}
+		return
+	}
+	root := t.hits[0]
+	if score > root.score || score == root.score && t.ids[pos] < t.ids[root.pos] {
+		t.hits[0] = hit{score, pos}
+		heap.Fix(t, 0)
+	}
+}
+
+func (t *topK) Len() int { return len(t.hits) }
+
+// Less orders the worse hit first: lower score, or on a tie the greater ID.
+func (t *topK) Less(i, j int) bool {
+	a, b := t.hits[i], t.hits[j]
+	if a.score != b.score {
+		return a.score < b.score
+	}
+	return t.ids[a.pos] > t.ids[b.pos]
+}
+
+func (t *topK) Swap(i, j int) { t.hits[i], t.hits[j] = t.hits[j], t.hits[i] }
+func (t *topK) Push(v any)    { t.hits = append(t.hits, v.(hit)) }
+func (t *topK) Pop() any {
+	last := t.hits[len(t.hits)-1]
+	t.hits = t.hits[:len(t.hits)-1]
+	return last
+}
+
+// lowBounds is a min-heap of the best lower bounds seen.
+type lowBounds []float64
+
+func (h lowBounds) Len() int           { return len(h) }
+func (h lowBounds) Less(i, j int) bool { return h[i] < h[j] }
+func (h lowBounds) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *lowBounds) Push(v any)        { *h = append(*h, v.(float64)) }
+func (h *lowBounds) Pop() any {
+	old := *h
+	v := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return v
+}

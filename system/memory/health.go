@@ -1,0 +1,46 @@
+package memory
+
+import (
+	"context"
+	"time"
+
+	"mimo/system"
+)
+
+// healthTimeout bounds each dependency check so /health answers even when a
+// dependency hangs.
+const healthTimeout = 2 * time.Second
+
+// Health implements mimo.Service. The database being unreachable makes the
+// service "down" (it can neither read nor write durably yet); the vector
+// index still loading makes it "degraded" (search falls back to words).
+func (s *Service) Health(ctx context.Context) mimo.Health {
+	h := mimo.Health{Status: mimo.StatusOK, Components: map[string]mimo.Component{}}
+
+	ctx, cancel := context.WithTimeout(ctx, healthTimeout)
+	defer cancel()
+	db := mimo.Component{Status: mimo.StatusOK, Circuit: "closed"}
+	if err := s.store.Ping(ctx); err != nil {
+		db.Status = mimo.StatusDown
+		db.Error = mimo.ErrorMessage(err)
+		h.Status = mimo.StatusDown
+	} else if n, err := s.store.CountMemories(ctx, "*"); err == nil {
+		h.Memories = n
+		s.metrics.Memories.Set(float64(n))
+	}
+	h.Components["db"] = db
+
+	emb := mimo.Component{Status: mimo.StatusOK, Circuit: "closed"}
+	h.Components["embedder"] = emb
+
+	idx := mimo.Component{Status: mimo.StatusOK, Circuit: "closed"}
+	if !s.follower.Loaded() {
+		idx.Status = mimo.StatusDegraded
+		idx.Error = "vector index loading; search uses words only"
+		if h.Status == mimo.StatusOK {
+			h.Status = mimo.StatusDegraded
+		}
+	}
+	h.Components["index"] = idx
+	return h
+}

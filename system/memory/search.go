@@ -1,0 +1,241 @@
+package memory
+
+import (
+	"context"
+	"encoding/base64"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"mimo/system"
+)
+
+// Weights of the hybrid score. Each component is in [0, 1]:
+//
+//   - Vector: cosine similarity of the query's and the memory's embeddings,
+//     negative values clamped to 0.
+//   - Text: the full-text rank divided by the best rank among the candidates,
+//     so the best lexical match scores 1.
+//   - Recency: 0.5^(age/half-life), age measured from the last update.
+//   - Importance: the memory's own importance.
+//
+// Total is the weighted sum. The weights sum to 1 so Total is in [0, 1].
+type Weights struct {
+	Vector, Text, Recency, Importance float64
+}
+
+// DefaultWeights favour meaning, then words; recency and importance break
+// near-ties rather than outvote relevance.
+var DefaultWeights = Weights{Vector: 0.55, Text: 0.30, Recency: 0.05, Importance: 0.10}
+
+// Search modes reported in SearchPage.Mode.
+const (
+	ModeHybrid  = "hybrid"
+	ModeLexical = "lexical" // no query vector or no index: words only
+	ModeRecent  = "recent"  // nothing matched the words either: newest first
+)
+
+// Candidate pool: how many hits each retriever contributes, at least
+// minCandidates and at most maxCandidates; and how deep paging may go.
+const (
+	minCandidates = 50
+	maxCandidates = 500
+	maxOffset     = 400
+)
+
+// Search implements mimo.Service.
+func (s *Service) Search(ctx context.Context, q mimo.SearchQuery) (*mimo.SearchPage, error) {
+	start := time.Now()
+	defer func() { s.metrics.SearchDuration.Observe(time.Since(start).Seconds()) }()
+
+	if err := validateQuery(q.Query); err != nil {
+		return nil, err
+	}
+	if err := validateFilter(&q.Filter); err != nil {
+		return nil, err
+	}
+	limit, err := validateLimit(q.Limit, mimo.DefaultSearchLimit, mimo.MaxSearchLimit)
+	if err != nil {
+		return nil, err
+	}
+	offset, err := decodeOffset(q.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	want := offset + limit
+	k := min(max(want*3, minCandidates), maxCandidates)
+
+	mode := ModeHybrid
+	var qvec []float32
+	if !s.follower.Loaded() {
+		mode = ModeLexical
+	} else if vecs, err := s.embedder.Embed(ctx, []string{q.Query}); err != nil || len(vecs) != 1 {
+		s.log.Warn("query embedding failed; searching by words only", "err", err)
+		mode = ModeLexical
+	} else {
+		qvec = vecs[0]
+	}
+
+	cands := map[string]*mimo.Scores{}
+	if mode == ModeHybrid {
+		s.syncIndex(ctx)
+		for _, h := range s.index.Search(qvec, q.Filter, k) {
+			cands[h.ID] = &mimo.Scores{Vector: clamp01(h.Score)}
+		}
+	}
+	hits, err := s.store.TextSearch(ctx, q.Query, q.Filter, k)
+	if err != nil {
+		return nil, err
+	}
+	best := 0.0
+	for _, h := range hits {
+		best = math.Max(best, h.Rank)
+	}
+	for _, h := range hits {
+		sc := cands[h.ID]
+		if sc == nil {
+			sc = &mimo.Scores{}
+			if qvec != nil {
+				if v, ok := s.index.Similarity(q.Namespace, h.ID, qvec); ok {
+					sc.Vector = clamp01(v)
+				}
+			}
+			cands[h.ID] = sc
+		}
+		if best > 0 {
+			sc.Text = h.Rank / best
+		}
+	}
+
+	var results []mimo.SearchResult
+	if len(cands) == 0 {
+		mode = ModeRecent
+		recent, err := s.store.RecentMemories(ctx, q.Filter, want+1)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range recent {
+			results = append(results, mimo.SearchResult{Memory: m, Score: s.score(m, mimo.Scores{})})
+		}
+	} else {
+		ids := make([]string, 0, len(cands))
+		for id := range cands {
+			ids = append(ids, id)
+		}
+		ms, err := s.store.GetMemories(ctx, q.Namespace, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range ms {
+			// The index and the text engine filter already; this guards
+			// against an index a moment behind the store.
+			if !matches(m, q.Filter) {
+				continue
+			}
+			results = append(results, mimo.SearchResult{Memory: m, Score: s.score(m, *cands[m.ID])})
+		}
+		sort.Slice(results, func(i, j int) bool {
+			a, b := results[i], results[j]
+			if a.Score.Total != b.Score.Total {
+				return a.Score.Total > b.Score.Total
+			}
+			return a.Memory.ID > b.Memory.ID
+		})
+	}
+
+	page := &mimo.SearchPage{Mode: mode, Results: []mimo.SearchResult{}}
+	if offset < len(results) {
+		end := min(offset+limit, len(results))
+		page.Results = results[offset:end]
+		if end < len(results) && end <= maxOffset {
+			page.NextCursor = encodeOffset(end)
+		}
+	}
+	ids := make([]string, len(page.Results))
+	for i, r := range page.Results {
+		r.Memory.Embedding.Vector = nil
+		s.decorate(r.Memory)
+		ids[i] = r.Memory.ID
+	}
+	s.access.record(q.Namespace, ids)
+	return page, nil
+}
+
+func (s *Service) score(m *mimo.Memory, sc mimo.Scores) mimo.Scores {
+	age := s.now().Sub(m.UpdatedAt)
+	if age < 0 {
+		age = 0
+	}
+	sc.Recency = math.Exp2(-float64(age) / float64(s.halfLife))
+	sc.Importance = m.Importance
+	w := s.weights
+	sc.Total = w.Vector*sc.Vector + w.Text*sc.Text + w.Recency*sc.Recency + w.Importance*sc.Importance
+	return sc
+}
+
+func matches(m *mimo.Memory, f mimo.Filter) bool {
+	if m.SupersededBy != "" && !f.IncludeSuperseded {
+		return false
+	}
+	if len(f.Categories) > 0 {
+		ok := false
+		for _, c := range f.Categories {
+			ok = ok || m.Category == c
+		}
+		if !ok {
+			return false
+		}
+	}
+	for _, t := range f.Tags {
+		ok := false
+		for _, have := range m.Tags {
+			ok = ok || have == t
+		}
+		if !ok {
+			return false
+		}
+	}
+	if !f.Since.IsZero() && m.CreatedAt.Before(f.Since) {
+		return false
+	}
+	if !f.Until.IsZero() && !m.CreatedAt.Before(f.Until) {
+		return false
+	}
+	return true
+}
+
+func validateQuery(q string) error {
+	switch {
+	case !utf8.ValidString(q):
+		return mimo.Errorf(mimo.EINVALID, "query: not valid UTF-8")
+	case strings.TrimSpace(q) == "":
+		return mimo.Errorf(mimo.EINVALID, "query: must not be empty")
+	case len(q) > mimo.MaxQueryBytes:
+		return mimo.Errorf(mimo.EINVALID, "query: at most %d bytes", mimo.MaxQueryBytes)
+	}
+	return nil
+}
+
+func clamp01(v float64) float64 { return math.Max(0, math.Min(1, v)) }
+
+// Search cursors are opaque to clients; inside they are an offset into the
+// ranked candidates.
+func encodeOffset(n int) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("o:" + strconv.Itoa(n)))
+}
+
+func decodeOffset(cursor string) (int, error) {
+	if cursor == "" {
+		return 0, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err == nil && strings.HasPrefix(string(b), "o:") {
+		if n, err := strconv.Atoi(string(b[2:])); err == nil && n > 0 && n <= maxOffset {
+			return n, nil
+		}
+	}
+	return 0, mimo.Errorf(mimo.EINVALID, "cursor: not a cursor from a previous page of this search")
+}

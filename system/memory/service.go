@@ -1,0 +1,479 @@
+// Package memory is Mimo's service: the store, search and (later) ask
+// pipeline and the business rules of the memory model. REST (httpapi) and MCP
+// (mcpserver) both call it, so they cannot disagree.
+package memory
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"mimo/system"
+	"mimo/system/index"
+	"mimo/system/metrics"
+)
+
+// Options configure a Service. Store, Embedder, Index and Follower are
+// required; everything else has a safe zero value.
+type Options struct {
+	Store    mimo.Store
+	Embedder mimo.Embedder
+	Index    *index.Index
+	Follower *index.Follower
+	// Provider names the embedder's kind ("builtin", "ollama", "openai")
+	// in metrics; "" means "builtin".
+	Provider string
+	Metrics  *metrics.Metrics // nil: metrics on a private registry
+	Logger   *slog.Logger     // nil: discard
+	Now      func() time.Time // nil: time.Now
+
+	// Weights of the hybrid score; the zero value means DefaultWeights.
+	Weights Weights
+	// RecencyHalfLife is the age at which the recency component is 0.5;
+	// zero means 30 days.
+	RecencyHalfLife time.Duration
+	// DuplicateThreshold is the cosine at or above which a new memory is
+	// reported as a near-duplicate of one with the same category; zero
+	// means 0.95.
+	DuplicateThreshold float64
+	// AccessFlushInterval is how often access counts from searches are
+	// written; zero means one second.
+	AccessFlushInterval time.Duration
+}
+
+// Service implements mimo.Service.
+type Service struct {
+	store    mimo.Store
+	embedder mimo.Embedder
+	index    *index.Index
+	follower *index.Follower
+	provider string
+	metrics  *metrics.Metrics
+	log      *slog.Logger
+	now      func() time.Time
+
+	weights   Weights
+	halfLife  time.Duration
+	dupCosine float64
+
+	access *accessRecorder
+	done   chan struct{}
+	wg     sync.WaitGroup
+	closed sync.Once
+}
+
+var _ mimo.Service = (*Service)(nil)
+
+// New returns a Service and starts its background work (access-count
+// flushing, the memory-count gauge); Close stops it.
+func New(o Options) (*Service, error) {
+	if o.Store == nil || o.Embedder == nil || o.Index == nil || o.Follower == nil {
+		return nil, errors.New("memory: Store, Embedder, Index and Follower are required")
+	}
+	s := &Service{
+		store:     o.Store,
+		embedder:  o.Embedder,
+		index:     o.Index,
+		follower:  o.Follower,
+		provider:  o.Provider,
+		metrics:   o.Metrics,
+		log:       o.Logger,
+		now:       o.Now,
+		weights:   o.Weights,
+		halfLife:  o.RecencyHalfLife,
+		dupCosine: o.DuplicateThreshold,
+		done:      make(chan struct{}),
+	}
+	if s.metrics == nil {
+		s.metrics = metrics.New(metrics.Options{})
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.provider == "" {
+		s.provider = "builtin"
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.weights == (Weights{}) {
+		s.weights = DefaultWeights
+	}
+	if s.halfLife <= 0 {
+		s.halfLife = 30 * 24 * time.Hour
+	}
+	if s.dupCosine <= 0 {
+		s.dupCosine = 0.95
+	}
+	flush := o.AccessFlushInterval
+	if flush <= 0 {
+		flush = time.Second
+	}
+	s.access = newAccessRecorder(s.store, s.log)
+	s.wg.Add(1)
+	go s.background(flush)
+	return s, nil
+}
+
+// Close stops background work and writes pending access counts.
+func (s *Service) Close() error {
+	s.closed.Do(func() { close(s.done) })
+	s.wg.Wait()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	s.access.flush(ctx, s.now())
+	return nil
+}
+
+func (s *Service) background(flush time.Duration) {
+	defer s.wg.Done()
+	tick := time.NewTicker(flush)
+	defer tick.Stop()
+	var lastCount time.Time
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-tick.C:
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			s.access.flush(ctx, s.now())
+			if time.Since(lastCount) >= 10*time.Second {
+				lastCount = time.Now()
+				if n, err := s.store.CountMemories(ctx, "*"); err == nil {
+					s.metrics.Memories.Set(float64(n))
+				}
+			}
+			cancel()
+		}
+	}
+}
+
+// Store implements mimo.Service.
+func (s *Service) Store(ctx context.Context, r mimo.StoreRequest) (*mimo.StoreResult, error) {
+	m, err := s.prepare(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.embed(ctx, []*mimo.Memory{m}); err != nil {
+		return nil, err
+	}
+	dup := s.nearDuplicate(ctx, m)
+	stored, created, err := s.store.CreateMemory(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	res := &mimo.StoreResult{Memory: stored, Created: created}
+	if created {
+		s.indexMemory(stored)
+		res.DuplicateOf = dup
+		if m.Supersedes != "" {
+			s.syncIndex(ctx)
+		}
+	}
+	s.decorate(stored)
+	return res, nil
+}
+
+// StoreBatch implements mimo.Service.
+func (s *Service) StoreBatch(ctx context.Context, rs []mimo.StoreRequest) ([]mimo.BatchItemResult, error) {
+	if len(rs) == 0 {
+		return nil, mimo.Errorf(mimo.EINVALID, "memories: at least one memory is required")
+	}
+	if len(rs) > mimo.MaxBatch {
+		return nil, mimo.Errorf(mimo.EINVALID, "memories: at most %d per batch", mimo.MaxBatch)
+	}
+	out := make([]mimo.BatchItemResult, len(rs))
+	var valid []*mimo.Memory
+	var pos []int
+	for i, r := range rs {
+		m, err := s.prepare(r)
+		if err != nil {
+			out[i].Err = err
+			continue
+		}
+		valid = append(valid, m)
+		pos = append(pos, i)
+	}
+	if len(valid) == 0 {
+		return out, nil
+	}
+	if err := s.embed(ctx, valid); err != nil {
+		return nil, err
+	}
+	dups := make([]string, len(valid))
+	for i, m := range valid {
+		dups[i] = s.nearDuplicate(ctx, m)
+	}
+	results, err := s.store.CreateMemories(ctx, valid)
+	if err != nil {
+		return nil, err
+	}
+	for i, r := range results {
+		if r.Err != nil {
+			out[pos[i]].Err = r.Err
+			continue
+		}
+		res := &mimo.StoreResult{Memory: r.Memory, Created: r.Created}
+		if r.Created {
+			s.indexMemory(r.Memory)
+			res.DuplicateOf = dups[i]
+		}
+		s.decorate(r.Memory)
+		out[pos[i]].Result = res
+	}
+	s.syncIndex(ctx)
+	return out, nil
+}
+
+// prepare validates a request and builds the memory to store, without its
+// embedding.
+func (s *Service) prepare(r mimo.StoreRequest) (*mimo.Memory, error) {
+	ns, err := normalizeNamespace(r.Namespace)
+	if err != nil {
+		return nil, err
+	}
+	if err := validateContent("content", r.Content); err != nil {
+		return nil, err
+	}
+	cat, err := normalizeCategory(r.Category)
+	if err != nil {
+		return nil, err
+	}
+	imp := mimo.DefaultImportance
+	if r.Importance != nil {
+		if err := validateImportance(*r.Importance); err != nil {
+			return nil, err
+		}
+		imp = *r.Importance
+	}
+	tags, err := normalizeTags(r.Tags)
+	if err != nil {
+		return nil, err
+	}
+	meta, err := normalizeMetadata(r.Metadata)
+	if err != nil {
+		return nil, err
+	}
+	if r.Supersedes != "" {
+		if err := validateID("supersedes", r.Supersedes); err != nil {
+			return nil, err
+		}
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return nil, mimo.Wrap(mimo.EINTERNAL, err, "cannot make an id")
+	}
+	now := micro(s.now())
+	return &mimo.Memory{
+		ID:          id.String(),
+		Namespace:   ns,
+		Content:     r.Content,
+		Category:    cat,
+		Importance:  imp,
+		Tags:        tags,
+		Metadata:    meta,
+		CreatedAt:   now,
+		UpdatedAt:   now,
+		Supersedes:  r.Supersedes,
+		ContentHash: ContentHash(r.Content),
+	}, nil
+}
+
+// ContentHash is the hex SHA-256 of content: identical content in one
+// namespace is stored once.
+func ContentHash(content string) string {
+	sum := sha256.Sum256([]byte(content))
+	return hex.EncodeToString(sum[:])
+}
+
+func (s *Service) embed(ctx context.Context, ms []*mimo.Memory) error {
+	texts := make([]string, len(ms))
+	for i, m := range ms {
+		texts[i] = m.Content
+	}
+	start := time.Now()
+	vecs, err := s.embedder.Embed(ctx, texts)
+	s.metrics.EmbeddingDuration.WithLabelValues(s.provider).Observe(time.Since(start).Seconds())
+	if err != nil {
+		return mimo.Wrap(mimo.EUNAVAILABLE, err, "the embedder failed")
+	}
+	if len(vecs) != len(ms) {
+		return mimo.Errorf(mimo.EINTERNAL, "the embedder returned %d vectors for %d texts", len(vecs), len(ms))
+	}
+	for i, m := range ms {
+		m.Embedding = mimo.Embedding{Vector: vecs[i], Model: s.embedder.Model(), Dim: len(vecs[i])}
+	}
+	return nil
+}
+
+// nearDuplicate returns the id of an existing memory of the same namespace
+// and category whose vector is within the duplicate threshold, or "".
+func (s *Service) nearDuplicate(ctx context.Context, m *mimo.Memory) string {
+	if !s.follower.Loaded() || len(m.Embedding.Vector) != s.embedder.Dim() {
+		return ""
+	}
+	s.syncIndex(ctx)
+	hits := s.index.Search(m.Embedding.Vector, mimo.Filter{Namespace: m.Namespace, Categories: []mimo.Category{m.Category}}, 1)
+	if len(hits) == 1 && hits[0].Score >= s.dupCosine {
+		return hits[0].ID
+	}
+	return ""
+}
+
+func (s *Service) indexMemory(m *mimo.Memory) {
+	if e, ok := index.EntryFromMemory(m); ok && m.Embedding.Model == s.embedder.Model() {
+		if err := s.index.Upsert(e); err != nil {
+			s.log.Warn("index upsert failed", "id", m.ID, "err", err)
+		}
+	}
+}
+
+// syncIndex brings the index up to date with the store's change log. A
+// failure leaves the index stale, not wrong; the next call catches up.
+func (s *Service) syncIndex(ctx context.Context) {
+	if !s.follower.Loaded() {
+		return
+	}
+	if err := s.follower.Sync(ctx); err != nil {
+		s.log.Warn("index sync failed", "err", err)
+	}
+}
+
+// decorate fills the fields clients see that derive from the embedding.
+func (s *Service) decorate(m *mimo.Memory) {
+	if m == nil {
+		return
+	}
+	m.EmbeddingModel = m.Embedding.Model
+	m.EmbeddingDim = m.Embedding.Dim
+}
+
+// Get implements mimo.Service.
+func (s *Service) Get(ctx context.Context, namespace, id string) (*mimo.Memory, error) {
+	ns, err := normalizeNamespace(namespace)
+	if err != nil {
+		return nil, err
+	}
+	if err := validateID("id", id); err != nil {
+		return nil, err
+	}
+	if err := s.store.TouchMemories(ctx, ns, []string{id}, micro(s.now())); err != nil {
+		return nil, err
+	}
+	m, err := s.store.GetMemory(ctx, ns, id)
+	if err != nil {
+		return nil, err
+	}
+	s.decorate(m)
+	return m, nil
+}
+
+// Update implements mimo.Service.
+func (s *Service) Update(ctx context.Context, namespace, id string, r mimo.UpdateRequest) (*mimo.Memory, error) {
+	ns, err := normalizeNamespace(namespace)
+	if err != nil {
+		return nil, err
+	}
+	if err := validateID("id", id); err != nil {
+		return nil, err
+	}
+	u := mimo.MemoryUpdate{UpdatedAt: micro(s.now())}
+	if r.Content == nil && r.Category == nil && r.Importance == nil && r.Tags == nil && r.Metadata == nil {
+		return nil, mimo.Errorf(mimo.EINVALID, "nothing to update: give content, category, importance, tags or metadata")
+	}
+	if r.Content != nil {
+		if err := validateContent("content", *r.Content); err != nil {
+			return nil, err
+		}
+		u.Content = r.Content
+		m := &mimo.Memory{Content: *r.Content}
+		if err := s.embed(ctx, []*mimo.Memory{m}); err != nil {
+			return nil, err
+		}
+		u.Embedding = &m.Embedding
+	}
+	if r.Category != nil {
+		if *r.Category == "" || !r.Category.Valid() {
+			_, err := normalizeCategory(*r.Category)
+			if err == nil {
+				err = mimo.Errorf(mimo.EINVALID, "category: must not be empty")
+			}
+			return nil, err
+		}
+		u.Category = r.Category
+	}
+	if r.Importance != nil {
+		if err := validateImportance(*r.Importance); err != nil {
+			return nil, err
+		}
+		u.Importance = r.Importance
+	}
+	if r.Tags != nil {
+		tags, err := normalizeTags(*r.Tags)
+		if err != nil {
+			return nil, err
+		}
+		u.Tags = &tags
+	}
+	if r.Metadata != nil {
+		meta, err := normalizeMetadata(*r.Metadata)
+		if err != nil {
+			return nil, err
+		}
+		u.Metadata = &meta
+	}
+	m, err := s.store.UpdateMemory(ctx, ns, id, u)
+	if err != nil {
+		return nil, err
+	}
+	s.indexMemory(m)
+	s.decorate(m)
+	return m, nil
+}
+
+// Delete implements mimo.Service.
+func (s *Service) Delete(ctx context.Context, namespace, id string) error {
+	ns, err := normalizeNamespace(namespace)
+	if err != nil {
+		return err
+	}
+	if err := validateID("id", id); err != nil {
+		return err
+	}
+	if err := s.store.DeleteMemory(ctx, ns, id); err != nil {
+		return err
+	}
+	s.index.Delete(ns, id)
+	// A memory this one superseded is current again; the change log says so.
+	s.syncIndex(ctx)
+	return nil
+}
+
+// List implements mimo.Service.
+func (s *Service) List(ctx context.Context, q mimo.ListQuery) (*mimo.ListPage, error) {
+	if err := validateFilter(&q.Filter); err != nil {
+		return nil, err
+	}
+	limit, err := validateLimit(q.Limit, mimo.DefaultListLimit, mimo.MaxListLimit)
+	if err != nil {
+		return nil, err
+	}
+	q.Limit = limit
+	page, err := s.store.ListMemories(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range page.Memories {
+		s.decorate(m)
+	}
+	if page.Memories == nil {
+		page.Memories = []*mimo.Memory{}
+	}
+	return page, nil
+}

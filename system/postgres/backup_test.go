@@ -1,0 +1,273 @@
+package postgres_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	mimo "mimo/system"
+	"mimo/system/storetest"
+)
+
+// Backup runs while writers keep creating chains of superseding memories.
+// The snapshot must be consistent (one transaction): every supersede in it
+// is there on both sides, and every memory in it is exactly as stored.
+// Restoring it into a fresh database reproduces it.
+func TestBackupWhileWritingThenRestore(t *testing.T) {
+	ctx := context.Background()
+	src, _ := fresh(t)
+
+	// Some data before the writers start, with every field set.
+	first := storetest.NewMemory("backup", "present before the backup started")
+	first.Tags = []string{"b", "a"}
+	first.Metadata = json.RawMessage(`{"k":[1,2,{"x":null}]}`)
+	last := time.Date(2025, 1, 2, 3, 4, 5, 6000, time.UTC)
+	first.LastAccessedAt, first.AccessCount = &last, 3
+	_, _, err := src.CreateMemory(ctx, first)
+	require.NoError(t, err)
+
+	var (
+		wg      sync.WaitGroup
+		stop    atomic.Bool
+		written atomic.Int64
+	)
+	for w := range 3 {
+		wg.Go(func() {
+			prev := ""
+			for i := 0; !stop.Load() || i < 5; i++ {
+				m := storetest.NewMemory(fmt.Sprintf("ns-%d", w), fmt.Sprintf("writer %d version %d", w, i))
+				m.Supersedes = prev
+				if _, _, err := src.CreateMemory(ctx, m); err != nil {
+					t.Error(err)
+					return
+				}
+				prev = m.ID
+				written.Add(1)
+			}
+		})
+	}
+	for written.Load() < 15 {
+		time.Sleep(time.Millisecond) // wait for writes to be under way
+	}
+	path := filepath.Join(t.TempDir(), "snapshot.jsonl")
+	require.NoError(t, src.Backup(ctx, path))
+	stop.Store(true)
+	wg.Wait()
+
+	snap := readSnapshot(t, path)
+	require.NotEmpty(t, snap)
+	for id, m := range snap {
+		if m.Supersedes != "" {
+			old, ok := snap[m.Supersedes]
+			if assert.True(t, ok, "%s supersedes %s, which is not in the snapshot", id, m.Supersedes) {
+				assert.Equal(t, id, old.SupersededBy, "the supersede is in the snapshot on both sides")
+			}
+		}
+		if m.SupersededBy != "" {
+			_, ok := snap[m.SupersededBy]
+			assert.True(t, ok, "%s is superseded by %s, which is not in the snapshot", id, m.SupersededBy)
+		}
+	}
+
+	dst, _ := fresh(t)
+	require.NoError(t, dst.Restore(ctx, path, false))
+	n, err := dst.CountMemories(ctx, "*")
+	require.NoError(t, err)
+	assert.EqualValues(t, len(snap), n)
+	for id, want := range snap {
+		got, err := dst.GetMemory(ctx, want.Namespace, id)
+		require.NoError(t, err)
+		storetest.AssertSameMemory(t, want, got, true)
+	}
+	got, err := dst.GetMemory(ctx, "backup", first.ID)
+	require.NoError(t, err)
+	storetest.AssertSameMemory(t, first, got, true)
+
+	// The restore is in the change log, so other replicas' indexes follow,
+	// and the restored data is searchable.
+	cs, err := dst.Changes(ctx, 0, 0)
+	require.NoError(t, err)
+	assert.Len(t, cs, len(snap))
+	for _, c := range cs {
+		assert.Equal(t, mimo.OpUpsert, c.Op)
+		assert.NotNil(t, c.Memory)
+	}
+	hits, err := dst.TextSearch(ctx, "present backup", mimo.Filter{Namespace: "backup"}, 10)
+	require.NoError(t, err)
+	assert.Equal(t, []string{first.ID}, hitIDs(hits))
+}
+
+// readSnapshot decodes a backup file into memories by ID, checking its
+// header.
+func readSnapshot(t *testing.T, path string) map[string]*mimo.Memory {
+	t.Helper()
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<24)
+	require.True(t, sc.Scan(), "a header line")
+	var h struct {
+		Format        string    `json:"format"`
+		SchemaVersion int64     `json:"schema_version"`
+		CreatedAt     time.Time `json:"created_at"`
+		Memories      int       `json:"memories"`
+	}
+	require.NoError(t, json.Unmarshal(sc.Bytes(), &h))
+	assert.Equal(t, "mimo-postgres-backup", h.Format)
+	assert.Equal(t, allVersions[len(allVersions)-1], h.SchemaVersion)
+	assert.False(t, h.CreatedAt.IsZero())
+	out := map[string]*mimo.Memory{}
+	for sc.Scan() {
+		var r struct {
+			mimo.Memory
+			ContentHash string `json:"content_hash"`
+			Embedding   []byte `json:"embedding"`
+		}
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &r))
+		m := r.Memory
+		m.ContentHash = r.ContentHash
+		if len(r.Embedding) > 0 {
+			v, err := mimo.DecodeVector(r.Embedding)
+			require.NoError(t, err)
+			m.Embedding = mimo.Embedding{Vector: v, Model: m.EmbeddingModel, Dim: m.EmbeddingDim}
+		}
+		out[m.ID] = &m
+	}
+	require.NoError(t, sc.Err())
+	assert.Len(t, out, h.Memories, "the header counts the memories")
+	return out
+}
+
+func TestBackupRefusesExistingPath(t *testing.T) {
+	s, _ := fresh(t)
+	path := filepath.Join(t.TempDir(), "taken.jsonl")
+	require.NoError(t, os.WriteFile(path, []byte("precious"), 0o600))
+	err := s.Backup(context.Background(), path)
+	assert.Equal(t, mimo.ECONFLICT, mimo.ErrorCode(err))
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, "precious", string(b), "an existing file is never overwritten")
+	entries, err := os.ReadDir(filepath.Dir(path))
+	require.NoError(t, err)
+	assert.Len(t, entries, 1, "no temporary file is left behind")
+}
+
+func TestRestoreRefusesNonEmptyUnlessForced(t *testing.T) {
+	ctx := context.Background()
+	src, _ := fresh(t)
+	keep := storetest.NewMemory("r", "the memory in the backup")
+	_, _, err := src.CreateMemory(ctx, keep)
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "b.jsonl")
+	require.NoError(t, src.Backup(ctx, path))
+
+	dst, _ := fresh(t)
+	other := storetest.NewMemory("r", "a memory only the target has")
+	_, _, err = dst.CreateMemory(ctx, other)
+	require.NoError(t, err)
+	before, err := dst.LastChange(ctx)
+	require.NoError(t, err)
+
+	err = dst.Restore(ctx, path, false)
+	assert.Equal(t, mimo.ECONFLICT, mimo.ErrorCode(err), "a database with memories is not overwritten without force")
+	got, err := dst.GetMemory(ctx, "r", other.ID)
+	require.NoError(t, err)
+	storetest.AssertSameMemory(t, other, got, true)
+	_, err = dst.GetMemory(ctx, "r", keep.ID)
+	assert.Equal(t, mimo.ENOTFOUND, mimo.ErrorCode(err))
+
+	require.NoError(t, dst.Restore(ctx, path, true))
+	_, err = dst.GetMemory(ctx, "r", other.ID)
+	assert.Equal(t, mimo.ENOTFOUND, mimo.ErrorCode(err), "force replaces what was there")
+	got, err = dst.GetMemory(ctx, "r", keep.ID)
+	require.NoError(t, err)
+	storetest.AssertSameMemory(t, keep, got, true)
+	cs, err := dst.Changes(ctx, before, 0)
+	require.NoError(t, err)
+	var keys []string
+	for _, c := range cs {
+		keys = append(keys, c.Op+" "+c.ID)
+	}
+	assert.Equal(t, []string{"delete " + other.ID, "upsert " + keep.ID}, keys, "followers drop the old and add the new")
+}
+
+func TestRestoreRejectsBadFilesAndChangesNothing(t *testing.T) {
+	ctx := context.Background()
+	src, _ := fresh(t)
+	for i := range 3 {
+		_, _, err := src.CreateMemory(ctx, storetest.NewMemory("bad", fmt.Sprintf("memory %d", i)))
+		require.NoError(t, err)
+	}
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.jsonl")
+	require.NoError(t, src.Backup(ctx, good))
+	raw, err := os.ReadFile(good)
+	require.NoError(t, err)
+	lines := strings.SplitAfter(strings.TrimSuffix(string(raw), "\n"), "\n")
+	require.Len(t, lines, 4)
+
+	dst, _ := fresh(t)
+	bystander := storetest.NewMemory("bad", "must survive every failed restore")
+	_, _, err = dst.CreateMemory(ctx, bystander)
+	require.NoError(t, err)
+
+	cases := map[string]string{
+		"empty":          "",
+		"not json":       "hello\n",
+		"wrong format":   strings.Replace(lines[0], "mimo-postgres-backup", "something-else", 1) + lines[1],
+		"truncated":      lines[0] + lines[1] + lines[2],
+		"extra record":   strings.Join(lines, "") + "\n" + lines[1],
+		"bad hash":       lines[0] + strings.Replace(lines[1], `"content":"memory`, `"content":"tampered`, 1) + lines[2] + lines[3],
+		"bad line":       lines[0] + lines[1] + "{\"id\":\n" + lines[3],
+		"unknown field":  lines[0] + strings.Replace(lines[1], `{"id"`, `{"surprise":1,"id"`, 1) + lines[2] + lines[3],
+		"bad metadata":   lines[0] + strings.Replace(lines[1], `"metadata":{}`, `"metadata":[1]`, 1) + lines[2] + lines[3],
+		"bad vector":     lines[0] + replaceEmbedding(t, lines[1], "AAA=") + lines[2] + lines[3],
+		"duplicate id":   lines[0] + lines[1] + lines[1] + lines[3],
+		"missing fields": lines[0] + `{"id":"x"}` + "\n" + lines[2] + lines[3],
+	}
+	for name, content := range cases {
+		path := filepath.Join(dir, strings.ReplaceAll(name, " ", "-")+".jsonl")
+		require.NoError(t, os.WriteFile(path, []byte(content), 0o600))
+		err := dst.Restore(ctx, path, true)
+		assert.Equal(t, mimo.EINVALID, mimo.ErrorCode(err), "%s: %v", name, err)
+		t.Logf("%s: %v", name, err)
+	}
+	err = dst.Restore(ctx, filepath.Join(dir, "does-not-exist.jsonl"), true)
+	assert.Equal(t, mimo.EINVALID, mimo.ErrorCode(err))
+
+	n, err := dst.CountMemories(ctx, "*")
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, n, "nothing was changed")
+	got, err := dst.GetMemory(ctx, "bad", bystander.ID)
+	require.NoError(t, err)
+	storetest.AssertSameMemory(t, bystander, got, true)
+
+	// The untouched file still restores.
+	require.NoError(t, dst.Restore(ctx, good, true))
+	n, err = dst.CountMemories(ctx, "*")
+	require.NoError(t, err)
+	assert.EqualValues(t, 3, n)
+}
+
+// replaceEmbedding sets the embedding field of one JSON line.
+func replaceEmbedding(t *testing.T, line, b64 string) string {
+	t.Helper()
+	var r map[string]any
+	require.NoError(t, json.Unmarshal([]byte(line), &r))
+	r["embedding"] = b64
+	b, err := json.Marshal(r)
+	require.NoError(t, err)
+	return string(b) + "\n"
+}

@@ -1,0 +1,344 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
+
+	mimo "mimo/system"
+)
+
+// createMemory inserts one memory unless its namespace already holds the
+// content, or it supersedes a memory the namespace does not hold (locking
+// that memory otherwise), and marks the superseded memory, all in one
+// statement. It returns the new row, or no row when nothing was written;
+// the caller then finds out why. A unique violation (ID taken, or the same
+// content stored concurrently) also means no row, never an error.
+const createMemory = `WITH ins AS (
+	INSERT INTO memories AS m (id, namespace, content, content_hash, category, importance,
+		tags, metadata, created_at, updated_at, last_accessed_at, access_count, supersedes,
+		embedding, embedding_model, embedding_dim)
+	SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::float8, $7::text[], $8::jsonb,
+		$9::timestamptz, $10::timestamptz, $11::timestamptz, $12::bigint, NULLIF($13::text, ''),
+		$14::bytea, $15::text, $16::int
+	WHERE NOT EXISTS (SELECT 1 FROM memories d WHERE d.namespace = $2 AND d.content_hash = $4)
+		AND ($13 = '' OR EXISTS (SELECT 1 FROM memories s WHERE s.namespace = $2 AND s.id = $13 FOR UPDATE))
+	ON CONFLICT DO NOTHING
+	RETURNING ` + memoryColumns + `
+), sup AS (
+	UPDATE memories s SET superseded_by = $1
+	WHERE $13 <> '' AND s.namespace = $2 AND s.id = $13 AND EXISTS (SELECT 1 FROM ins)
+)
+SELECT * FROM ins`
+
+// newItem is one memory to create, prepared.
+type newItem struct {
+	m    *mimo.Memory
+	meta string
+	err  error // from prepare: the item is not sent
+}
+
+func (it newItem) args() []any {
+	c := it.m
+	return []any{c.ID, c.Namespace, c.Content, c.ContentHash, string(c.Category), c.Importance,
+		c.Tags, it.meta, c.CreatedAt, c.UpdatedAt, c.LastAccessedAt, c.AccessCount, c.Supersedes,
+		vectorBytes(c.Embedding), c.Embedding.Model, c.Embedding.Dim}
+}
+
+// CreateMemory stores m, or returns the memory of m's namespace that already
+// holds the same content (created false, nothing written, not even the
+// supersede). See prepare for the defaults applied. Errors: EINVALID (nil
+// memory, empty ID, metadata not a JSON object, an embedding whose length
+// is not its Dim, NUL bytes or invalid UTF-8), ECONFLICT (ID in use),
+// ENOTFOUND (Supersedes names no memory of the namespace), EUNAVAILABLE.
+func (s *Store) CreateMemory(ctx context.Context, m *mimo.Memory) (*mimo.Memory, bool, error) {
+	res, err := s.CreateMemories(ctx, []*mimo.Memory{m})
+	if err != nil {
+		return nil, false, err
+	}
+	if res[0].Err != nil {
+		return nil, false, res[0].Err
+	}
+	return res[0].Memory, res[0].Created, nil
+}
+
+// CreateMemories stores ms in one transaction, each item as CreateMemory
+// would, in input order: an item may supersede one stored earlier in the
+// batch, and repeated content resolves to its first item. An item's own
+// failure (EINVALID, ENOTFOUND, ECONFLICT) is its CreateResult.Err and
+// leaves no trace; the others are still stored. The call fails, storing
+// nothing, only when the transaction does (EUNAVAILABLE, a cancelled
+// context).
+//
+// All items go to the server in one pipeline. In the rare case that this
+// cannot tell what happened to an item (a value the database rejects, a
+// concurrent writer changing the same memories), the transaction is rolled
+// back and the batch is replayed one item at a time, each in a savepoint.
+func (s *Store) CreateMemories(ctx context.Context, ms []*mimo.Memory) ([]mimo.CreateResult, error) {
+	out := make([]mimo.CreateResult, len(ms))
+	if len(ms) == 0 {
+		return out, nil
+	}
+	items := make([]newItem, len(ms))
+	for i, m := range ms {
+		c, meta, err := prepare(m)
+		items[i] = newItem{m: c, meta: meta, err: err}
+	}
+	slow := false
+	err := s.inTx(ctx, "create memories", func(ctx context.Context, tx pgx.Tx) error {
+		var log changeLog
+		ok, err := createPipelined(ctx, tx, items, out, &log)
+		if err != nil || !ok {
+			slow = !ok
+			return err
+		}
+		return log.write(ctx, tx)
+	})
+	if slow {
+		err = s.inTx(ctx, "create memories", func(ctx context.Context, tx pgx.Tx) error {
+			var log changeLog
+			if err := createEach(ctx, tx, items, out, &log); err != nil {
+				return err
+			}
+			return log.write(ctx, tx)
+		})
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// errReplay rolls back a pipelined batch that must be replayed item by
+// item. It never reaches a caller: the replay's outcome replaces it.
+var errReplay = &mimo.Error{Code: mimo.EUNAVAILABLE, Message: "postgres: replay the batch one item at a time"}
+
+// createPipelined sends every valid item's createMemory in one pipeline and
+// then explains, in input order, each item that was not inserted. It
+// returns false (with errReplay) when the items must be replayed one by one.
+func createPipelined(ctx context.Context, tx pgx.Tx, items []newItem, out []mimo.CreateResult, log *changeLog) (bool, error) {
+	b := &pgx.Batch{}
+	for _, it := range items {
+		if it.err == nil {
+			b.Queue(createMemory, it.args()...)
+		}
+	}
+	stored := make([]*mimo.Memory, len(items))
+	insertedBy := map[string]int{} // ID → index of the item that inserted it
+	if b.Len() > 0 {
+		br := tx.SendBatch(ctx, b)
+		for i, it := range items {
+			if it.err != nil {
+				continue
+			}
+			m, err := scanMemory(br.QueryRow())
+			if errors.Is(err, pgx.ErrNoRows) {
+				continue
+			}
+			if err != nil {
+				_ = br.Close()
+				return replayOn(err)
+			}
+			stored[i] = m
+			insertedBy[m.ID] = i
+		}
+		if err := br.Close(); err != nil {
+			return replayOn(err)
+		}
+	}
+
+	// What each item saw is the database before the batch plus the items
+	// before it; rows the batch inserted later must not explain an item.
+	before := func(i int, id string) (inBatch, earlier bool) {
+		j, ok := insertedBy[id]
+		return ok, ok && j < i
+	}
+	byHash := map[[2]string]*mimo.Memory{}
+	for i, it := range items {
+		if it.err != nil {
+			out[i] = mimo.CreateResult{Err: it.err}
+			continue
+		}
+		c := it.m
+		key := [2]string{c.Namespace, c.ContentHash}
+		if m := stored[i]; m != nil {
+			out[i] = mimo.CreateResult{Memory: m, Created: true}
+			byHash[key] = m
+			log.upsert(c.Namespace, c.ID)
+			if c.Supersedes != "" {
+				log.upsert(c.Namespace, c.Supersedes)
+			}
+			continue
+		}
+		if m, ok := byHash[key]; ok {
+			out[i] = mimo.CreateResult{Memory: m}
+			continue
+		}
+		existing, err := byContent(ctx, tx, c.Namespace, c.ContentHash)
+		if err != nil {
+			return false, err
+		}
+		if existing != nil {
+			if inBatch, _ := before(i, existing.ID); !inBatch {
+				out[i] = mimo.CreateResult{Memory: existing}
+				continue
+			}
+		}
+		taken, err := idExists(ctx, tx, "", c.ID)
+		if err != nil {
+			return false, err
+		}
+		if inBatch, earlier := before(i, c.ID); earlier || (taken && !inBatch) {
+			out[i] = mimo.CreateResult{Err: idTaken(c.ID)}
+			continue
+		}
+		if c.Supersedes != "" {
+			found, err := idExists(ctx, tx, c.Namespace, c.Supersedes)
+			if err != nil {
+				return false, err
+			}
+			inBatch, earlier := before(i, c.Supersedes)
+			if earlier {
+				found = items[insertedBy[c.Supersedes]].m.Namespace == c.Namespace
+			} else if inBatch {
+				found = false // inserted by a later item
+			}
+			if !found {
+				out[i] = mimo.CreateResult{Err: supersededNotFound(c.Supersedes)}
+				continue
+			}
+		}
+		// Nothing explains it: a concurrent writer got in between.
+		return false, errReplay
+	}
+	return true, nil
+}
+
+// replayOn returns errReplay for an error one item may have caused (a value
+// the database rejects), else err.
+func replayOn(err error) (bool, error) {
+	if classify(err) == mimo.EINVALID {
+		return false, errReplay
+	}
+	return false, err
+}
+
+// createEach creates the items one at a time, each in a savepoint, so an
+// item whose statement fails leaves the others standing.
+func createEach(ctx context.Context, tx pgx.Tx, items []newItem, out []mimo.CreateResult, log *changeLog) error {
+	for i, it := range items {
+		if it.err != nil {
+			out[i] = mimo.CreateResult{Err: it.err}
+			continue
+		}
+		sp, err := tx.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		var itemLog changeLog
+		m, created, err := createOne(ctx, sp, it, &itemLog)
+		if err != nil {
+			_ = sp.Rollback(ctx)
+			if e := asMimo(err); itemFailure(e) {
+				out[i] = mimo.CreateResult{Err: e}
+				continue
+			}
+			return err
+		}
+		if err := sp.Commit(ctx); err != nil {
+			return err
+		}
+		out[i] = mimo.CreateResult{Memory: m, Created: created}
+		log.append(&itemLog)
+	}
+	return nil
+}
+
+// createOne creates one item inside tx and records its change-log entries.
+// When nothing was written it finds out why, in CreateMemory's order:
+// existing content, a used ID, a missing memory to supersede. If none of
+// these holds, a concurrent writer changed things in between and it tries
+// again.
+func createOne(ctx context.Context, tx pgx.Tx, it newItem, log *changeLog) (*mimo.Memory, bool, error) {
+	c := it.m
+	for range 3 {
+		m, err := scanMemory(tx.QueryRow(ctx, createMemory, it.args()...))
+		if err == nil {
+			log.upsert(c.Namespace, c.ID)
+			if c.Supersedes != "" {
+				log.upsert(c.Namespace, c.Supersedes)
+			}
+			return m, true, nil
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return nil, false, err
+		}
+		if existing, err := byContent(ctx, tx, c.Namespace, c.ContentHash); err != nil || existing != nil {
+			return existing, false, err
+		}
+		if taken, err := idExists(ctx, tx, "", c.ID); err != nil || taken {
+			if err == nil {
+				err = idTaken(c.ID)
+			}
+			return nil, false, err
+		}
+		if c.Supersedes != "" {
+			if found, err := idExists(ctx, tx, c.Namespace, c.Supersedes); err != nil || !found {
+				if err == nil {
+					err = supersededNotFound(c.Supersedes)
+				}
+				return nil, false, err
+			}
+		}
+	}
+	return nil, false, mimo.Errorf(mimo.EUNAVAILABLE, "memory %s kept changing concurrently; try again", c.ID)
+}
+
+// itemFailure reports whether err is the fault of one batch item rather
+// than of the database.
+func itemFailure(err error) bool {
+	switch mimo.ErrorCode(err) {
+	case mimo.EINVALID, mimo.ENOTFOUND, mimo.ECONFLICT:
+		return true
+	}
+	return false
+}
+
+// asMimo returns err as a *mimo.Error, classifying a raw database error
+// without logging it.
+func asMimo(err error) *mimo.Error {
+	var me *mimo.Error
+	if errors.As(err, &me) {
+		return me
+	}
+	return mimo.Wrap(classify(err), err, "postgres: cannot store the memory")
+}
+
+func idTaken(id string) error {
+	return mimo.Errorf(mimo.ECONFLICT, "memory ID %s is already in use", id)
+}
+
+func supersededNotFound(id string) error {
+	return mimo.Errorf(mimo.ENOTFOUND, "memory %s to supersede not found", id)
+}
+
+// byContent returns the memory of namespace with the given content hash, or
+// nil when there is none.
+func byContent(ctx context.Context, q pgx.Tx, namespace, hash string) (*mimo.Memory, error) {
+	m, err := scanMemory(q.QueryRow(ctx, `SELECT `+memoryColumns+` FROM memories m
+		WHERE m.namespace = $1 AND m.content_hash = $2`, namespace, hash))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	return m, err
+}
+
+// idExists reports whether a memory has the ID, in namespace or, when
+// namespace is "", in any namespace (IDs are unique across namespaces).
+func idExists(ctx context.Context, q pgx.Tx, namespace, id string) (bool, error) {
+	var found bool
+	err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM memories WHERE id = $2 AND ($1 = '' OR namespace = $1))`,
+		namespace, id).Scan(&found)
+	return found, err
+}

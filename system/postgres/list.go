@@ -1,0 +1,150 @@
+package postgres
+
+import (
+	"context"
+	"encoding/base64"
+	"strconv"
+	"strings"
+	"time"
+
+	mimo "mimo/system"
+)
+
+// where builds the SQL condition for f over the memories aliased m,
+// appending its bind parameters to args. It never inlines a value.
+type where struct {
+	conds []string
+	args  []any
+}
+
+func (w *where) add(cond string, args ...any) {
+	// Each "?" in cond is the next parameter.
+	for _, a := range args {
+		w.args = append(w.args, a)
+		cond = strings.Replace(cond, "?", "$"+strconv.Itoa(len(w.args)), 1)
+	}
+	w.conds = append(w.conds, cond)
+}
+
+func (w *where) sql() string {
+	if len(w.conds) == 0 {
+		return "TRUE"
+	}
+	return strings.Join(w.conds, " AND ")
+}
+
+// filter adds f's conditions.
+func (w *where) filter(f mimo.Filter) {
+	w.add("m.namespace = ?", namespaceOf(f.Namespace))
+	if len(f.Categories) > 0 {
+		cats := make([]string, len(f.Categories))
+		for i, c := range f.Categories {
+			cats[i] = string(c)
+		}
+		w.add("m.category = ANY(?)", cats)
+	}
+	if len(f.Tags) > 0 {
+		w.add("m.tags @> ?::text[]", f.Tags)
+	}
+	if !f.Since.IsZero() {
+		w.add("m.created_at >= ?", dbTime(f.Since))
+	}
+	if !f.Until.IsZero() {
+		w.add("m.created_at < ?", dbTime(f.Until))
+	}
+	if !f.IncludeSuperseded {
+		w.add("m.superseded_by IS NULL")
+	}
+}
+
+// listLimit applies the paging rules: 0 means def, more than most is most.
+func listLimit(limit, def, most int) int {
+	if limit <= 0 {
+		return def
+	}
+	if limit > most {
+		return most
+	}
+	return limit
+}
+
+// ListMemories returns one page of memories matching q, newest first by
+// CreatedAt, ties broken by ID descending, without embedding vectors. Limit
+// 0 means DefaultListLimit; more than MaxListLimit is cut to it. A cursor
+// the store did not make is EINVALID.
+func (s *Store) ListMemories(ctx context.Context, q mimo.ListQuery) (*mimo.ListPage, error) {
+	limit := listLimit(q.Limit, mimo.DefaultListLimit, mimo.MaxListLimit)
+	var w where
+	w.filter(q.Filter)
+	if q.Cursor != "" {
+		at, id, err := decodeCursor(q.Cursor)
+		if err != nil {
+			return nil, err
+		}
+		w.add("(m.created_at, m.id) < (?, ?)", at, id)
+	}
+	// One row more than the page tells whether another page follows.
+	w.args = append(w.args, limit+1)
+	sql := `SELECT ` + memoryColumnsNoVector + ` FROM memories m WHERE ` + w.sql() +
+		` ORDER BY m.created_at DESC, m.id DESC LIMIT $` + strconv.Itoa(len(w.args))
+	var ms []*mimo.Memory
+	err := s.read(ctx, "list memories", func(ctx context.Context) error {
+		rows, err := s.pool.Query(ctx, sql, w.args...)
+		if err != nil {
+			return err
+		}
+		ms, err = collectMemories(rows)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	page := &mimo.ListPage{Memories: ms}
+	if len(ms) > limit {
+		page.Memories = ms[:limit]
+		last := ms[limit-1]
+		page.NextCursor = encodeCursor(last.CreatedAt, last.ID)
+	}
+	return page, nil
+}
+
+// RecentMemories returns up to limit memories matching f, newest first by
+// CreatedAt, without embedding vectors. Limit 0 means DefaultListLimit;
+// more than MaxListLimit is cut to it.
+func (s *Store) RecentMemories(ctx context.Context, f mimo.Filter, limit int) ([]*mimo.Memory, error) {
+	page, err := s.ListMemories(ctx, mimo.ListQuery{Filter: f, Limit: limit})
+	if err != nil {
+		return nil, err
+	}
+	return page.Memories, nil
+}
+
+// A cursor is the position of the last memory of a page: its CreatedAt in
+// Unix microseconds and its ID, base64url-encoded. It is opaque to clients.
+const cursorPrefix = "c1:"
+
+func encodeCursor(at time.Time, id string) string {
+	raw := cursorPrefix + strconv.FormatInt(at.UnixMicro(), 10) + ":" + id
+	return base64.RawURLEncoding.EncodeToString([]byte(raw))
+}
+
+func decodeCursor(c string) (time.Time, string, error) {
+	bad := mimo.Errorf(mimo.EINVALID, "malformed cursor")
+	raw, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return time.Time{}, "", bad
+	}
+	rest, ok := strings.CutPrefix(string(raw), cursorPrefix)
+	if !ok {
+		return time.Time{}, "", bad
+	}
+	micros, id, ok := strings.Cut(rest, ":")
+	if !ok || id == "" || checkText("cursor", id) != nil {
+		return time.Time{}, "", bad
+	}
+	us, err := strconv.ParseInt(micros, 10, 64)
+	if err != nil {
+		return time.Time{}, "", bad
+	}
+	return time.UnixMicro(us).UTC(), id, nil
+}

@@ -1,0 +1,200 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"mimo/system"
+)
+
+// GetMemory returns the memory with its embedding. ENOTFOUND if the
+// namespace holds no memory with that ID.
+func (s *Store) GetMemory(ctx context.Context, ns, id string) (*mimo.Memory, error) {
+	m, err := scanMemory(s.reader.QueryRowContext(ctx,
+		`SELECT `+memoryCols+` FROM memories m WHERE m.namespace = ? AND m.id = ?`, namespace(ns), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, mimo.Errorf(mimo.ENOTFOUND, "memory %s not found", id)
+	}
+	if err != nil {
+		return nil, dbErr(ctx, err, "sqlite: get memory")
+	}
+	return m, nil
+}
+
+// maxVars bounds the IDs bound in one statement, well under SQLite's limit
+// on host parameters.
+const maxVars = 500
+
+// GetMemories returns the memories of ns among ids, with embeddings, in no
+// particular order; unknown IDs are skipped.
+func (s *Store) GetMemories(ctx context.Context, ns string, ids []string) ([]*mimo.Memory, error) {
+	out := []*mimo.Memory{}
+	for chunk := range chunks(ids, maxVars) {
+		args := append([]any{namespace(ns)}, anys(chunk)...)
+		rows, err := s.reader.QueryContext(ctx,
+			`SELECT `+memoryCols+` FROM memories m WHERE m.namespace = ? AND m.id IN (`+placeholders(len(chunk))+`)`, args...)
+		if err != nil {
+			return nil, dbErr(ctx, err, "sqlite: get memories")
+		}
+		ms, err := scanMemories(rows)
+		if err != nil {
+			return nil, dbErr(ctx, err, "sqlite: get memories")
+		}
+		out = append(out, ms...)
+	}
+	return out, nil
+}
+
+// TouchMemories counts one access of each memory of ns among ids at time
+// at. Unknown IDs are skipped. Touches are not logged as changes: they do
+// not change what a memory says.
+func (s *Store) TouchMemories(ctx context.Context, ns string, ids []string, at time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return s.write(ctx, "sqlite: touch memories", func(w *wtx) error {
+		for chunk := range chunks(ids, maxVars) {
+			args := append([]any{micros(at), namespace(ns)}, anys(chunk)...)
+			if _, err := w.tx.ExecContext(w.ctx, `UPDATE memories SET access_count = access_count + 1, last_accessed_at = ?
+				WHERE namespace = ? AND id IN (`+placeholders(len(chunk))+`)`, args...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// UpdateMemory applies u to the memory and returns its new state. A changed
+// Content gets a new ContentHash; a zero u.UpdatedAt means now. Errors:
+// ENOTFOUND, ECONFLICT (another memory of ns has the new content), EINVALID
+// (metadata not a JSON object, a bad embedding), EUNAVAILABLE.
+func (s *Store) UpdateMemory(ctx context.Context, ns, id string, u mimo.MemoryUpdate) (*mimo.Memory, error) {
+	ns = namespace(ns)
+	var out *mimo.Memory
+	err := s.write(ctx, "sqlite: update memory", func(w *wtx) error {
+		var seq int64
+		r := memRow{}
+		err := w.queryRow(`SELECT m.seq, `+memoryCols+` FROM memories m WHERE m.namespace = ? AND m.id = ?`, ns, id).
+			Scan(append([]any{&seq}, r.dest()...)...)
+		if errors.Is(err, sql.ErrNoRows) {
+			return mimo.Errorf(mimo.ENOTFOUND, "memory %s not found", id)
+		}
+		if err != nil {
+			return err
+		}
+		m, err := r.memory()
+		if err != nil {
+			return err
+		}
+		if u.Content != nil && *u.Content != m.Content {
+			m.Content = *u.Content
+			m.ContentHash = contentHash(m.Content)
+			var other string
+			err := w.queryRow(`SELECT id FROM memories WHERE namespace = ? AND content_hash = ? AND id <> ?`,
+				ns, m.ContentHash, id).Scan(&other)
+			if err == nil {
+				return mimo.Errorf(mimo.ECONFLICT, "memory %s already has this content", other)
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
+		if u.Category != nil {
+			m.Category = *u.Category
+		}
+		if u.Importance != nil {
+			m.Importance = *u.Importance
+		}
+		if u.Tags != nil {
+			m.Tags = *u.Tags
+		}
+		tags, err := encodeTags(m.Tags)
+		if err != nil {
+			return err
+		}
+		meta := string(m.Metadata)
+		if u.Metadata != nil {
+			if meta, err = normalizeMetadata(*u.Metadata); err != nil {
+				return err
+			}
+		}
+		if u.Embedding != nil {
+			m.Embedding = *u.Embedding
+		}
+		blob, model, dim, err := encodeEmbedding(m.Embedding)
+		if err != nil {
+			return err
+		}
+		updated := u.UpdatedAt
+		if updated.IsZero() {
+			updated = time.Now()
+		}
+		_, err = w.exec(`UPDATE memories SET content = ?, content_hash = ?, category = ?, importance = ?, tags = ?,
+				metadata = ?, updated_at = ?, embedding = ?, embedding_model = ?, embedding_dim = ?
+			WHERE seq = ?`,
+			m.Content, m.ContentHash, string(m.Category), m.Importance, tags, meta, micros(updated),
+			blob, model, dim, seq)
+		if err != nil {
+			if isUnique(err) {
+				return mimo.Errorf(mimo.ECONFLICT, "another memory already has this content")
+			}
+			return err
+		}
+		if err := logChange(w, mimo.OpUpsert, id, ns); err != nil {
+			return err
+		}
+		out, err = scanMemory(w.queryRow(`SELECT `+memoryCols+` FROM memories m WHERE m.seq = ?`, seq))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// DeleteMemory removes the memory and its full-text entry, and makes a
+// memory it superseded current again. ENOTFOUND if ns holds no such memory.
+func (s *Store) DeleteMemory(ctx context.Context, ns, id string) error {
+	ns = namespace(ns)
+	return s.write(ctx, "sqlite: delete memory", func(w *wtx) error {
+		res, err := w.exec(`DELETE FROM memories WHERE namespace = ? AND id = ?`, ns, id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return mimo.Errorf(mimo.ENOTFOUND, "memory %s not found", id)
+		}
+		if err := logChange(w, mimo.OpDelete, id, ns); err != nil {
+			return err
+		}
+		rows, err := w.query(`UPDATE memories SET superseded_by = NULL WHERE namespace = ? AND superseded_by = ? RETURNING id`, ns, id)
+		if err != nil {
+			return err
+		}
+		var restored []string
+		for rows.Next() {
+			var rid string
+			if err := rows.Scan(&rid); err != nil {
+				rows.Close()
+				return err
+			}
+			restored = append(restored, rid)
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, rid := range restored {
+			if err := logChange(w, mimo.OpUpsert, rid, ns); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,106 @@
+package sqlite
+
+import (
+	"context"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"mimo/system"
+)
+
+// Bounds on the words of a text query.
+const (
+	maxQueryWords     = 32
+	maxQueryWordBytes = 64
+)
+
+// TextSearch finds memories of f's namespace whose content shares words
+// (after Porter stemming) with query, best first by BM25, at most limit (0
+// means DefaultSearchLimit, more than MaxSearchLimit is cut to it). The
+// query is reduced to plain words, each quoted for FTS5 and joined with OR,
+// so no user text ever reaches MATCH as syntax; text without words gives no
+// hits. English stop words ("the", "is", ...) are left out of a query that
+// has other words.
+func (s *Store) TextSearch(ctx context.Context, query string, f mimo.Filter, limit int) ([]mimo.TextHit, error) {
+	if limit <= 0 {
+		limit = mimo.DefaultSearchLimit
+	}
+	limit = min(limit, mimo.MaxSearchLimit)
+	match := matchExpr(query)
+	if match == "" {
+		return []mimo.TextHit{}, nil
+	}
+	where, args := filterSQL(f)
+	args = append([]any{match}, args...)
+	args = append(args, limit)
+	rows, err := s.reader.QueryContext(ctx, `SELECT m.id, -bm25(memories_fts) AS rank
+		FROM memories_fts JOIN memories m ON m.seq = memories_fts.rowid
+		WHERE memories_fts MATCH ? AND `+where+`
+		ORDER BY rank DESC, m.id DESC LIMIT ?`, args...)
+	if err != nil {
+		return nil, dbErr(ctx, err, "sqlite: text search")
+	}
+	defer rows.Close()
+	hits := []mimo.TextHit{}
+	for rows.Next() {
+		var h mimo.TextHit
+		if err := rows.Scan(&h.ID, &h.Rank); err != nil {
+			return nil, dbErr(ctx, err, "sqlite: text search")
+		}
+		hits = append(hits, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbErr(ctx, err, "sqlite: text search")
+	}
+	return hits, nil
+}
+
+// matchExpr turns user text into an FTS5 expression: its distinct words
+// but stop words, each a quoted string, joined with OR. It is "" when the
+// text has no words.
+func matchExpr(text string) string {
+	words := withoutStopWords(queryWords(text))
+	if len(words) == 0 {
+		return ""
+	}
+	for i, w := range words {
+		// Words hold only letters, digits and marks, so they need no
+		// escaping inside the quotes.
+		words[i] = `"` + w + `"`
+	}
+	return strings.Join(words, " OR ")
+}
+
+// queryWords splits text into lower-cased runs of Unicode letters, digits
+// and combining marks, without repeats, at most maxQueryWords of them, each
+// cut to maxQueryWordBytes on a character boundary.
+func queryWords(text string) []string {
+	var words []string
+	seen := map[string]bool{}
+	for _, field := range strings.FieldsFunc(text, func(r rune) bool {
+		return !(unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r))
+	}) {
+		w := truncate(strings.ToLower(field), maxQueryWordBytes)
+		if w == "" || seen[w] {
+			continue
+		}
+		seen[w] = true
+		words = append(words, w)
+		if len(words) == maxQueryWords {
+			break
+		}
+	}
+	return words
+}
+
+// truncate cuts s to at most n bytes without splitting a character.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}

@@ -1,0 +1,36 @@
+package sqlite_test
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"mimo/system"
+	"mimo/system/sqlite"
+	"mimo/system/storetest"
+)
+
+// openStore opens and migrates a store on a fresh file in a temporary
+// directory, closed when the test ends.
+func openStore(t testing.TB) *sqlite.Store {
+	t.Helper()
+	return openAt(t, filepath.Join(t.TempDir(), "mimo.db"), true)
+}
+
+// openAt opens a store on path, migrating it if migrate.
+func openAt(t testing.TB, path string, migrate bool) *sqlite.Store {
+	t.Helper()
+	s, err := sqlite.Open(t.Context(), sqlite.Options{Path: path})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, s.Close()) })
+	if migrate {
+		_, err := s.MigrateUp(t.Context())
+		require.NoError(t, err)
+	}
+	return s
+}
+
+func TestContract(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) mimo.Store { return openStore(t) })
+}

@@ -1,0 +1,109 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"mimo/system"
+)
+
+func readCases() []testCase {
+	return []testCase{
+		{"Ping", testPing},
+		{"GetMemory/Missing", testGetMissing},
+		{"GetMemories/IgnoresMissing", testGetMemories},
+		{"TouchMemories/Counts", testTouch},
+		{"CountMemories/NamespaceAndAll", testCount},
+	}
+}
+
+func testPing(t *testing.T, s mimo.Store) {
+	require.NoError(t, s.Ping(t.Context()))
+}
+
+func testGetMissing(t *testing.T, s mimo.Store) {
+	_, err := s.GetMemory(t.Context(), "get", uuid.Must(uuid.NewV7()).String())
+	requireCode(t, err, mimo.ENOTFOUND)
+	_, err = s.GetMemory(t.Context(), "get", "not-even-a-uuid")
+	requireCode(t, err, mimo.ENOTFOUND)
+}
+
+func testGetMemories(t *testing.T, s mimo.Store) {
+	ctx := t.Context()
+	a := create(t, s, NewMemory("many", "first of many"))
+	b := create(t, s, NewMemory("many", "second of many"))
+	create(t, s, NewMemory("many", "third of many"))
+	other := create(t, s, NewMemory("elsewhere", "in another namespace"))
+
+	got, err := s.GetMemories(ctx, "many", []string{a.ID, uuid.Must(uuid.NewV7()).String(), b.ID, other.ID, "junk"})
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []string{a.ID, b.ID}, ids(got))
+	for _, m := range got {
+		want := a
+		if m.ID == b.ID {
+			want = b
+		}
+		AssertSameMemory(t, want, m, len(m.Embedding.Vector) > 0)
+	}
+
+	got, err = s.GetMemories(ctx, "many", nil)
+	require.NoError(t, err)
+	assert.Empty(t, got)
+	got, err = s.GetMemories(ctx, "many", []string{uuid.Must(uuid.NewV7()).String()})
+	require.NoError(t, err)
+	assert.Empty(t, got)
+}
+
+func testTouch(t *testing.T, s mimo.Store) {
+	ctx := t.Context()
+	a := create(t, s, NewMemory("touch", "touched twice"))
+	b := create(t, s, NewMemory("touch", "touched once"))
+	c := create(t, s, NewMemory("touch", "never touched"))
+	before, err := s.LastChange(ctx)
+	require.NoError(t, err)
+
+	t1 := at(time.Hour + 17*time.Microsecond)
+	require.NoError(t, s.TouchMemories(ctx, "touch", []string{a.ID, b.ID, uuid.Must(uuid.NewV7()).String()}, t1))
+	t2 := at(2*time.Hour + 42*time.Microsecond)
+	require.NoError(t, s.TouchMemories(ctx, "touch", []string{a.ID}, t2))
+	require.NoError(t, s.TouchMemories(ctx, "touch", nil, t2))
+
+	check := func(m *mimo.Memory, count int64, last *time.Time) {
+		t.Helper()
+		got, err := s.GetMemory(ctx, "touch", m.ID)
+		require.NoError(t, err)
+		want := *m
+		want.AccessCount = count
+		want.LastAccessedAt = last
+		AssertSameMemory(t, &want, got, true)
+	}
+	check(a, 2, &t2)
+	check(b, 1, &t1)
+	check(c, 0, nil)
+
+	after, err := s.LastChange(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, before, after, "touches are not logged")
+}
+
+func testCount(t *testing.T, s mimo.Store) {
+	ctx := t.Context()
+	n, err := s.CountMemories(ctx, "*")
+	require.NoError(t, err)
+	assert.Zero(t, n, "a fresh store is empty")
+	for i, c := range []string{"one", "two"} {
+		create(t, s, NewMemory("count-a", "count a "+c+string(rune('0'+i))))
+	}
+	for _, c := range []string{"one", "two", "three"} {
+		create(t, s, NewMemory("count-b", "count b "+c))
+	}
+	for ns, want := range map[string]int64{"count-a": 2, "count-b": 3, "*": 5, "count-none": 0} {
+		n, err := s.CountMemories(ctx, ns)
+		require.NoError(t, err)
+		assert.Equal(t, want, n, ns)
+	}
+}
