@@ -35,7 +35,7 @@ var DefaultWeights = Weights{Vector: 0.55, Text: 0.30, Recency: 0.05, Importance
 const (
 	ModeHybrid  = "hybrid"
 	ModeLexical = "lexical" // no query vector or no index: words only
-	ModeRecent  = "recent"  // nothing matched the words either: newest first
+	ModeRecent  = "recent"  // words only, and none matched: newest first
 )
 
 // Candidate pool: how many hits each retriever contributes, at least
@@ -110,8 +110,17 @@ func (s *Service) Search(ctx context.Context, q mimo.SearchQuery) (*mimo.SearchP
 		}
 	}
 
+	// A candidate with no shared words and a vector score below the floor
+	// carries no evidence of relevance: the vector retriever always returns
+	// its k nearest, however far they are.
+	for id, sc := range cands {
+		if sc.Text == 0 && sc.Vector < s.minVector {
+			delete(cands, id)
+		}
+	}
+
 	var results []mimo.SearchResult
-	if len(cands) == 0 {
+	if len(cands) == 0 && mode == ModeLexical {
 		mode = ModeRecent
 		recent, err := s.store.RecentMemories(ctx, q.Filter, want+1)
 		if err != nil {
@@ -120,7 +129,7 @@ func (s *Service) Search(ctx context.Context, q mimo.SearchQuery) (*mimo.SearchP
 		for _, m := range recent {
 			results = append(results, mimo.SearchResult{Memory: m, Score: s.score(m, mimo.Scores{})})
 		}
-	} else {
+	} else if len(cands) > 0 {
 		ids := make([]string, 0, len(cands))
 		for id := range cands {
 			ids = append(ids, id)

@@ -42,6 +42,10 @@ type Options struct {
 	// reported as a near-duplicate of one with the same category; zero
 	// means 0.95.
 	DuplicateThreshold float64
+	// MinVectorScore is the cosine below which a memory that shares no
+	// word with the query is not returned at all; zero means 0.1, which for
+	// the built-in embedder is where unrelated texts fall.
+	MinVectorScore float64
 	// AccessFlushInterval is how often access counts from searches are
 	// written; zero means one second.
 	AccessFlushInterval time.Duration
@@ -61,6 +65,7 @@ type Service struct {
 	weights   Weights
 	halfLife  time.Duration
 	dupCosine float64
+	minVector float64
 
 	access *accessRecorder
 	done   chan struct{}
@@ -88,6 +93,7 @@ func New(o Options) (*Service, error) {
 		weights:   o.Weights,
 		halfLife:  o.RecencyHalfLife,
 		dupCosine: o.DuplicateThreshold,
+		minVector: o.MinVectorScore,
 		done:      make(chan struct{}),
 	}
 	if s.metrics == nil {
@@ -107,6 +113,9 @@ func New(o Options) (*Service, error) {
 	}
 	if s.halfLife <= 0 {
 		s.halfLife = 30 * 24 * time.Hour
+	}
+	if s.minVector <= 0 {
+		s.minVector = 0.1
 	}
 	if s.dupCosine <= 0 {
 		s.dupCosine = 0.95

@@ -118,6 +118,56 @@ func TestRestoreRefusesToOverwrite(t *testing.T) {
 	require.NoError(t, sqlite.Restore(ctx, backup, emptyPath, false))
 }
 
+// A database left by a killed process has committed pages only in its WAL.
+// A forced restore must not replay that stale WAL into the restored file.
+func TestRestoreDiscardsStaleWAL(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	src := openAt(t, filepath.Join(dir, "src.db"), true)
+	want := storetest.NewMemory("ns", "the restored truth")
+	_, _, err := src.CreateMemory(ctx, want)
+	require.NoError(t, err)
+	backup := filepath.Join(dir, "b.db")
+	require.NoError(t, src.Backup(ctx, backup))
+
+	// Copy a live database and its WAL while it is open, as a crash leaves them.
+	live := openAt(t, filepath.Join(dir, "live.db"), true)
+	stale := storetest.NewMemory("ns", "only in the stale WAL")
+	_, _, err = live.CreateMemory(ctx, stale)
+	require.NoError(t, err)
+	crashed := filepath.Join(dir, "crashed.db")
+	copyLive := func() {
+		t.Helper()
+		for _, suffix := range []string{"", "-wal"} {
+			b, err := os.ReadFile(live.Path() + suffix)
+			require.NoError(t, err)
+			require.NoError(t, os.WriteFile(crashed+suffix, b, 0o600))
+		}
+	}
+	copyLive()
+	check := openAt(t, crashed, false)
+	_, err = check.GetMemory(ctx, "ns", stale.ID)
+	require.NoError(t, err, "the crashed copy holds the memory in its WAL")
+	require.NoError(t, check.Close())
+	copyLive()
+
+	requireCode(t, sqlite.Restore(ctx, backup, crashed, false), mimo.ECONFLICT, "memories in the WAL count")
+	// Checking the target above checkpointed its WAL; leave a stale one again.
+	copyLive()
+	require.NoError(t, sqlite.Restore(ctx, backup, crashed, true))
+	_, err = os.Stat(crashed + "-wal")
+	require.ErrorIs(t, err, os.ErrNotExist)
+	r := openAt(t, crashed, false)
+	got, err := r.GetMemory(ctx, "ns", want.ID)
+	require.NoError(t, err)
+	storetest.AssertSameMemory(t, want, got, true)
+	_, err = r.GetMemory(ctx, "ns", stale.ID)
+	requireCode(t, err, mimo.ENOTFOUND)
+	n, err := r.CountMemories(ctx, "*")
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, n)
+}
+
 func TestRestoreRejectsBadBackups(t *testing.T) {
 	ctx := t.Context()
 	dir := t.TempDir()

@@ -118,7 +118,7 @@ func (b *batch) add(m *mimo.Memory) (*mimo.Memory, bool, error) {
 		return nil, false, err
 	}
 	if _, queued := b.byID[c.ID]; taken || queued {
-		return nil, false, mimo.Errorf(mimo.ECONFLICT, "memory ID %s is already in use", c.ID)
+		return nil, false, mimo.Errorf(mimo.ECONFLICT, "memory ID %q is already in use", clip(c.ID))
 	}
 	if c.Supersedes != "" {
 		found := b.byID[c.Supersedes] == c.Namespace
@@ -128,7 +128,7 @@ func (b *batch) add(m *mimo.Memory) (*mimo.Memory, bool, error) {
 			}
 		}
 		if !found {
-			return nil, false, mimo.Errorf(mimo.ENOTFOUND, "memory %s to supersede not found", c.Supersedes)
+			return nil, false, mimo.Errorf(mimo.ENOTFOUND, "memory %q to supersede not found", clip(c.Supersedes))
 		}
 	}
 	b.rows = append(b.rows, r)

@@ -15,7 +15,7 @@ func (s *Store) GetMemory(ctx context.Context, ns, id string) (*mimo.Memory, err
 	m, err := scanMemory(s.reader.QueryRowContext(ctx,
 		`SELECT `+memoryCols+` FROM memories m WHERE m.namespace = ? AND m.id = ?`, namespace(ns), id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, mimo.Errorf(mimo.ENOTFOUND, "memory %s not found", id)
+		return nil, mimo.Errorf(mimo.ENOTFOUND, "memory %q not found", clip(id))
 	}
 	if err != nil {
 		return nil, dbErr(ctx, err, "sqlite: get memory")
@@ -79,7 +79,7 @@ func (s *Store) UpdateMemory(ctx context.Context, ns, id string, u mimo.MemoryUp
 		err := w.queryRow(`SELECT m.seq, `+memoryCols+` FROM memories m WHERE m.namespace = ? AND m.id = ?`, ns, id).
 			Scan(append([]any{&seq}, r.dest()...)...)
 		if errors.Is(err, sql.ErrNoRows) {
-			return mimo.Errorf(mimo.ENOTFOUND, "memory %s not found", id)
+			return mimo.Errorf(mimo.ENOTFOUND, "memory %q not found", clip(id))
 		}
 		if err != nil {
 			return err
@@ -166,7 +166,7 @@ func (s *Store) DeleteMemory(ctx context.Context, ns, id string) error {
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			return mimo.Errorf(mimo.ENOTFOUND, "memory %s not found", id)
+			return mimo.Errorf(mimo.ENOTFOUND, "memory %q not found", clip(id))
 		}
 		if err := logChange(w, mimo.OpDelete, id, ns); err != nil {
 			return err

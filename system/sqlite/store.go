@@ -174,12 +174,11 @@ func fileURI(path string, busy time.Duration, kind connKind) string {
 // Path returns the absolute path of the database file.
 func (s *Store) Path() string { return s.path }
 
-// Ping checks that both pools answer.
+// Ping checks that the database file can be read. It uses the read pool,
+// so a long write transaction does not make the store look down.
 func (s *Store) Ping(ctx context.Context) error {
-	if err := s.writer.PingContext(ctx); err != nil {
-		return dbErr(ctx, err, "sqlite: ping")
-	}
-	if err := s.reader.PingContext(ctx); err != nil {
+	var v int64
+	if err := s.reader.QueryRowContext(ctx, `PRAGMA schema_version`).Scan(&v); err != nil {
 		return dbErr(ctx, err, "sqlite: ping")
 	}
 	return nil
@@ -209,4 +208,14 @@ func namespace(ns string) string {
 		return mimo.DefaultNamespace
 	}
 	return ns
+}
+
+// clip shortens caller-supplied text quoted in an error message, so a
+// message stays readable whatever the caller sent.
+func clip(s string) string {
+	const limit = 64
+	if len(s) <= limit {
+		return s
+	}
+	return truncate(s, limit) + "…"
 }
