@@ -44,7 +44,7 @@ bindir() {
 			return
 		fi
 	fi
-	d="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
+	d="$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
 	if [ -n "$d" ] && [ -x "$d/initdb" ]; then
 		echo "$d"
 		return
@@ -74,8 +74,8 @@ running() {
 
 # wait_ready polls until the server accepts connections, for at most 60 s.
 wait_ready() {
-	local i
-	for i in $(seq 1 600); do
+	local _
+	for _ in $(seq 1 600); do
 		if ready; then
 			return 0
 		fi
@@ -143,7 +143,9 @@ case "${1:-}" in
 start) start ;;
 stop) stop ;;
 url)
-	running && ready || die "no test cluster is running on port $port (run: $0 start)"
+	if ! running || ! ready; then
+		die "no test cluster is running on port $port (run: $0 start)"
+	fi
 	echo "$url"
 	;;
 *)

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	mimo "mimo/system"
+	"mimo/system/postgres"
 	"mimo/system/storetest"
 )
 
@@ -96,7 +97,7 @@ func TestBackupWhileWritingThenRestore(t *testing.T) {
 
 	// The restore is in the change log, so other replicas' indexes follow,
 	// and the restored data is searchable.
-	cs, err := dst.Changes(ctx, 0, 0)
+	cs, err := dst.Changes(ctx, 0, postgres.MaxChangesLimit)
 	require.NoError(t, err)
 	assert.Len(t, cs, len(snap))
 	for _, c := range cs {

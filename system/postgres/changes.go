@@ -18,8 +18,11 @@ import (
 // "mimo" in ASCII, distinct from the migration lock.
 const changeLockKey int64 = 0x6d696d6f
 
-// Changes fetched per call at most; callers page with after.
-const maxChangesLimit = 1000
+// Bounds on one read of the change log (the same as the SQLite store's).
+const (
+	DefaultChangesLimit = 1000
+	MaxChangesLimit     = 10000
+)
 
 // changeLog collects the change-log entries of one transaction, in order.
 type changeLog struct {
@@ -59,16 +62,12 @@ func (c *changeLog) write(ctx context.Context, tx pgx.Tx) error {
 }
 
 // Changes returns up to limit change-log entries with Seq > after, in
-// order; limit 0 or more than 1000 means 1000. Each upsert carries the
-// memory's current state with its embedding, or nil if it has been deleted
-// since.
+// order (limit 0 or less means DefaultChangesLimit; more than
+// MaxChangesLimit is cut to it). Each upsert carries the memory's current
+// state with its embedding, or nil if it has been deleted since; a delete
+// carries only ID and namespace.
 func (s *Store) Changes(ctx context.Context, after int64, limit int) ([]mimo.Change, error) {
-	if limit < 0 {
-		return nil, mimo.Errorf(mimo.EINVALID, "limit must not be negative")
-	}
-	if limit == 0 || limit > maxChangesLimit {
-		limit = maxChangesLimit
-	}
+	limit = listLimit(limit, DefaultChangesLimit, MaxChangesLimit)
 	var out []mimo.Change
 	err := s.read(ctx, "changes", func(ctx context.Context) error {
 		rows, err := s.pool.Query(ctx, `SELECT seq, op, memory_id, namespace FROM changes

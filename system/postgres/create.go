@@ -1,8 +1,11 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"slices"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -88,9 +91,8 @@ func (s *Store) CreateMemories(ctx context.Context, ms []*mimo.Memory) ([]mimo.C
 	slow := false
 	err := s.inTx(ctx, "create memories", func(ctx context.Context, tx pgx.Tx) error {
 		var log changeLog
-		ok, err := createPipelined(ctx, tx, items, out, &log)
-		if err != nil || !ok {
-			slow = !ok
+		err := createPipelined(ctx, tx, items, out, &log)
+		if slow = errors.Is(err, errReplay); err != nil {
 			return err
 		}
 		return log.write(ctx, tx)
@@ -116,22 +118,18 @@ var errReplay = &mimo.Error{Code: mimo.EUNAVAILABLE, Message: "postgres: replay 
 
 // createPipelined sends every valid item's createMemory in one pipeline and
 // then explains, in input order, each item that was not inserted. It
-// returns false (with errReplay) when the items must be replayed one by one.
-func createPipelined(ctx context.Context, tx pgx.Tx, items []newItem, out []mimo.CreateResult, log *changeLog) (bool, error) {
+// returns errReplay when the items must be replayed one by one.
+func createPipelined(ctx context.Context, tx pgx.Tx, items []newItem, out []mimo.CreateResult, log *changeLog) error {
+	order := insertOrder(items)
 	b := &pgx.Batch{}
-	for _, it := range items {
-		if it.err == nil {
-			b.Queue(createMemory, it.args()...)
-		}
+	for _, i := range order {
+		b.Queue(createMemory, items[i].args()...)
 	}
 	stored := make([]*mimo.Memory, len(items))
 	insertedBy := map[string]int{} // ID → index of the item that inserted it
 	if b.Len() > 0 {
 		br := tx.SendBatch(ctx, b)
-		for i, it := range items {
-			if it.err != nil {
-				continue
-			}
+		for _, i := range order {
 			m, err := scanMemory(br.QueryRow())
 			if errors.Is(err, pgx.ErrNoRows) {
 				continue
@@ -146,6 +144,13 @@ func createPipelined(ctx context.Context, tx pgx.Tx, items []newItem, out []mimo
 		if err := br.Close(); err != nil {
 			return replayOn(err)
 		}
+	}
+
+	// Most items not inserted hold content already stored (a repeated
+	// import): fetch those memories in one query.
+	existingByHash, err := byContents(ctx, tx, items, stored)
+	if err != nil {
+		return err
 	}
 
 	// What each item saw is the database before the batch plus the items
@@ -175,11 +180,7 @@ func createPipelined(ctx context.Context, tx pgx.Tx, items []newItem, out []mimo
 			out[i] = mimo.CreateResult{Memory: m}
 			continue
 		}
-		existing, err := byContent(ctx, tx, c.Namespace, c.ContentHash)
-		if err != nil {
-			return false, err
-		}
-		if existing != nil {
+		if existing := existingByHash[key]; existing != nil {
 			if inBatch, _ := before(i, existing.ID); !inBatch {
 				out[i] = mimo.CreateResult{Memory: existing}
 				continue
@@ -187,7 +188,7 @@ func createPipelined(ctx context.Context, tx pgx.Tx, items []newItem, out []mimo
 		}
 		taken, err := idExists(ctx, tx, "", c.ID)
 		if err != nil {
-			return false, err
+			return err
 		}
 		if inBatch, earlier := before(i, c.ID); earlier || (taken && !inBatch) {
 			out[i] = mimo.CreateResult{Err: idTaken(c.ID)}
@@ -196,7 +197,7 @@ func createPipelined(ctx context.Context, tx pgx.Tx, items []newItem, out []mimo
 		if c.Supersedes != "" {
 			found, err := idExists(ctx, tx, c.Namespace, c.Supersedes)
 			if err != nil {
-				return false, err
+				return err
 			}
 			inBatch, earlier := before(i, c.Supersedes)
 			if earlier {
@@ -209,19 +210,47 @@ func createPipelined(ctx context.Context, tx pgx.Tx, items []newItem, out []mimo
 				continue
 			}
 		}
-		// Nothing explains it: a concurrent writer got in between.
-		return false, errReplay
+		// Nothing explains it in input order: the pipeline ran in another
+		// order, or a concurrent writer got in between.
+		return errReplay
 	}
-	return true, nil
+	return nil
+}
+
+// insertOrder returns the indices of the valid items in the order their
+// statements run: sorted by namespace and content hash, so that writers
+// storing overlapping content lock the same unique-index keys in the same
+// order and cannot deadlock; the first of repeated contents still runs
+// first. An item that supersedes another item of the batch must run after
+// it, so such a batch keeps input order.
+func insertOrder(items []newItem) []int {
+	var order []int
+	ids := map[string]bool{}
+	for i, it := range items {
+		if it.err == nil {
+			order = append(order, i)
+			ids[it.m.ID] = true
+		}
+	}
+	for _, i := range order {
+		if sup := items[i].m.Supersedes; sup != "" && ids[sup] {
+			return order
+		}
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		ma, mb := items[a].m, items[b].m
+		return cmp.Or(strings.Compare(ma.Namespace, mb.Namespace), strings.Compare(ma.ContentHash, mb.ContentHash))
+	})
+	return order
 }
 
 // replayOn returns errReplay for an error one item may have caused (a value
 // the database rejects), else err.
-func replayOn(err error) (bool, error) {
+func replayOn(err error) error {
 	if classify(err) == mimo.EINVALID {
-		return false, errReplay
+		return errReplay
 	}
-	return false, err
+	return err
 }
 
 // createEach creates the items one at a time, each in a savepoint, so an
@@ -332,6 +361,36 @@ func byContent(ctx context.Context, q pgx.Tx, namespace, hash string) (*mimo.Mem
 		return nil, nil
 	}
 	return m, err
+}
+
+// byContents returns the stored memories holding the content of the items
+// that were not inserted (stored[i] nil), by namespace and content hash.
+func byContents(ctx context.Context, q pgx.Tx, items []newItem, stored []*mimo.Memory) (map[[2]string]*mimo.Memory, error) {
+	var namespaces, hashes []string
+	for i, it := range items {
+		if it.err == nil && stored[i] == nil {
+			namespaces = append(namespaces, it.m.Namespace)
+			hashes = append(hashes, it.m.ContentHash)
+		}
+	}
+	out := map[[2]string]*mimo.Memory{}
+	if len(hashes) == 0 {
+		return out, nil
+	}
+	rows, err := q.Query(ctx, `SELECT `+memoryColumns+` FROM memories m
+		JOIN unnest($1::text[], $2::text[]) AS k(namespace, hash)
+			ON m.namespace = k.namespace AND m.content_hash = k.hash`, namespaces, hashes)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := collectMemories(rows)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range ms {
+		out[[2]string{m.Namespace, m.ContentHash}] = m
+	}
+	return out, nil
 }
 
 // idExists reports whether a memory has the ID, in namespace or, when

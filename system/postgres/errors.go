@@ -63,6 +63,13 @@ func (s *Store) mapError(err error, op string) *mimo.Error {
 
 // classify returns the mimo error code for a database error.
 func classify(err error) string {
+	// Failing to open a connection, for whatever reason the server gave (no
+	// such database, authentication, too many clients), means the database
+	// cannot be used now.
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		return mimo.EUNAVAILABLE
+	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		switch pe.Code {
@@ -94,11 +101,9 @@ func classify(err error) string {
 // server rather than a fault of the statement: refused or reset connections,
 // timeouts, a closed connection or pool, a failed connection attempt.
 func transient(err error) bool {
-	var ce *pgconn.ConnectError
 	var ne net.Error
 	switch {
-	case errors.As(err, &ce),
-		pgconn.Timeout(err),
+	case pgconn.Timeout(err),
 		pgconn.SafeToRetry(err),
 		errors.Is(err, context.DeadlineExceeded),
 		errors.Is(err, context.Canceled),
@@ -120,4 +125,11 @@ func transient(err error) bool {
 	msg := err.Error()
 	return strings.Contains(msg, "closed pool") || strings.Contains(msg, "conn closed") ||
 		strings.Contains(msg, "too many failed attempts acquiring connection")
+}
+
+// retryable reports whether err is a deadlock or serialisation failure: the
+// transaction was rolled back and running it again may succeed.
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == sqlDeadlockDetected || pe.Code == sqlSerializationFailure)
 }

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -146,4 +147,95 @@ func hitIDs(hs []mimo.TextHit) []string {
 		out[i] = h.ID
 	}
 	return out
+}
+
+// Two replicas store the same memories at the same moment, in opposite
+// orders, which makes their transactions wait on each other's rows. Every
+// call succeeds and each content is stored once.
+func TestReplicasStoreSameContentConcurrently(t *testing.T) {
+	ctx := context.Background()
+	a, url := fresh(t)
+	b := open(t, url)
+	const n = 40
+	contents := make([]string, n)
+	for i := range contents {
+		contents[i] = fmt.Sprintf("shared fact number %d", i)
+	}
+	batch := func(reverse bool) []*mimo.Memory {
+		ms := make([]*mimo.Memory, n)
+		for i := range ms {
+			c := contents[i]
+			if reverse {
+				c = contents[n-1-i]
+			}
+			ms[i] = storetest.NewMemory("same", c)
+		}
+		return ms
+	}
+	var wg sync.WaitGroup
+	results := make([][]mimo.CreateResult, 4)
+	errs := make([]error, 4)
+	for r := range 4 {
+		s := a
+		if r%2 == 1 {
+			s = b
+		}
+		wg.Go(func() { results[r], errs[r] = s.CreateMemories(ctx, batch(r%2 == 1)) })
+	}
+	wg.Wait()
+	created := 0
+	byContent := map[string]string{}
+	for r := range 4 {
+		require.NoError(t, errs[r], "replica call %d", r)
+		for _, res := range results[r] {
+			require.NoError(t, res.Err)
+			if res.Created {
+				created++
+			}
+			if id, ok := byContent[res.Memory.Content]; ok {
+				assert.Equal(t, id, res.Memory.ID, "one memory per content")
+			}
+			byContent[res.Memory.Content] = res.Memory.ID
+		}
+	}
+	assert.Equal(t, n, created, "each content created exactly once")
+	count, err := a.CountMemories(ctx, "same")
+	require.NoError(t, err)
+	assert.EqualValues(t, n, count)
+}
+
+// A value that passes every check in Go but that Postgres rejects (jsonb
+// cannot hold a \u0000 escape) fails its own batch item only: the batch is
+// replayed item by item, each in a savepoint.
+func TestBatchItemRejectedByDatabase(t *testing.T) {
+	ctx := context.Background()
+	s, _ := fresh(t)
+	before, err := s.LastChange(ctx)
+	require.NoError(t, err)
+	good1 := storetest.NewMemory("reject", "a good memory before")
+	bad := storetest.NewMemory("reject", "metadata jsonb refuses")
+	bad.Metadata = json.RawMessage(`{"nul":"\u0000"}`)
+	good2 := storetest.NewMemory("reject", "a good memory after")
+	good2.Supersedes = good1.ID
+	res, err := s.CreateMemories(ctx, []*mimo.Memory{good1, bad, good2})
+	require.NoError(t, err)
+	require.Len(t, res, 3)
+	require.NoError(t, res[0].Err)
+	assert.True(t, res[0].Created)
+	assert.Equal(t, mimo.EINVALID, mimo.ErrorCode(res[1].Err), "%v", res[1].Err)
+	require.NoError(t, res[2].Err)
+	assert.True(t, res[2].Created)
+	got, err := s.GetMemory(ctx, "reject", good1.ID)
+	require.NoError(t, err)
+	assert.Equal(t, good2.ID, got.SupersededBy)
+	cs, err := s.Changes(ctx, before, 0)
+	require.NoError(t, err)
+	var keys []string
+	for _, c := range cs {
+		keys = append(keys, c.Op+" "+c.ID)
+	}
+	assert.Equal(t, []string{"upsert " + good1.ID, "upsert " + good2.ID, "upsert " + good1.ID}, keys)
+
+	_, _, err = s.CreateMemory(ctx, bad)
+	assert.Equal(t, mimo.EINVALID, mimo.ErrorCode(err), "%v", err)
 }

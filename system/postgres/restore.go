@@ -48,7 +48,11 @@ func (s *Store) Restore(ctx context.Context, path string, force bool) error {
 		return mimo.Errorf(mimo.ECONFLICT, "the database is at schema version %d but the backup needs %d; run migrate up first",
 			version, h.SchemaVersion)
 	}
-	tx, err := s.pool.Begin(ctx)
+	var tx pgx.Tx
+	err = s.step(ctx, func(ctx context.Context) (err error) {
+		tx, err = s.pool.Begin(ctx)
+		return err
+	})
 	if err != nil {
 		return s.mapError(err, "restore")
 	}

@@ -9,7 +9,7 @@ package postgres
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"log/slog"
 	"net"
 	"strconv"
@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	mimo "mimo/system"
@@ -79,7 +80,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		return nil, mimo.Wrap(mimo.EINVALID, err, "postgres: malformed database URL")
 	}
 	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
+		o.Logger = discardLogger()
 	}
 	if o.MaxConns <= 0 {
 		o.MaxConns = DefaultMaxConns
@@ -110,7 +111,13 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		pool.Close()
 		e := s.mapError(err, "ping")
 		if e.Code == mimo.EUNAVAILABLE {
-			e.Message = fmt.Sprintf("postgres: cannot connect to %s", s.target)
+			e.Message = "postgres: cannot connect to " + s.target
+			// The server's own reason (no such database, authentication
+			// failed) is what an operator needs, and holds no secret.
+			var pe *pgconn.PgError
+			if errors.As(err, &pe) {
+				e.Message += ": " + pe.Message
+			}
 		}
 		return nil, e
 	}
@@ -151,28 +158,42 @@ func errClosed() error {
 }
 
 // inTx runs fn in one read-committed transaction, bounded by the query
-// timeout, and commits it if fn returns nil. Errors that are already
-// *mimo.Error pass through; others are mapped with op.
+// timeout, and commits it if fn returns nil. A transaction that lost a
+// deadlock or a serialisation conflict with another writer is run again,
+// up to three times, so fn must set its results afresh on every run.
+// Errors that are already *mimo.Error pass through; others are mapped with
+// op.
 func (s *Store) inTx(ctx context.Context, op string, fn func(ctx context.Context, tx pgx.Tx) error) error {
 	if s.closed.Load() {
 		return errClosed()
 	}
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	tx, err := s.pool.Begin(ctx)
+	var err error
+	for range 3 {
+		if err = s.tryTx(ctx, fn); !retryable(err) {
+			break
+		}
+		s.log.Debug("transaction conflict, retrying", "op", op, "err", err)
+	}
 	if err != nil {
 		return s.mapError(err, op)
+	}
+	return nil
+}
+
+func (s *Store) tryTx(ctx context.Context, fn func(ctx context.Context, tx pgx.Tx) error) error {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return err
 	}
 	// After a commit this is a no-op; after a failure it ends the transaction,
 	// or closes the connection when ctx has expired, so it never hangs.
 	defer func() { _ = tx.Rollback(ctx) }()
 	if err := fn(ctx, tx); err != nil {
-		return s.mapError(err, op)
+		return err
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return s.mapError(err, op)
-	}
-	return nil
+	return tx.Commit(ctx)
 }
 
 // read runs fn, which queries s.pool, bounded by the query timeout, and maps
@@ -188,3 +209,5 @@ func (s *Store) read(ctx context.Context, op string, fn func(ctx context.Context
 	}
 	return nil
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	mimo "mimo/system"
@@ -15,7 +16,12 @@ import (
 // open opens a store on url and closes it when the test ends.
 func open(t testing.TB, url string) *postgres.Store {
 	t.Helper()
-	s, err := postgres.Open(context.Background(), postgres.Options{URL: url, MaxConns: 8})
+	return openWith(t, postgres.Options{URL: url, MaxConns: 8})
+}
+
+func openWith(t testing.TB, o postgres.Options) *postgres.Store {
+	t.Helper()
+	s, err := postgres.Open(context.Background(), o)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close() })
 	return s
@@ -31,9 +37,23 @@ func fresh(t testing.TB) (*postgres.Store, string) {
 	return s, url
 }
 
+// TestContract runs the store contract suite. Each case gets a new Store
+// (its own pool) on a database emptied to its freshly migrated state:
+// memories and change log truncated, sequence restarted. That is the state
+// a new database is in after MigrateUp, and creating a database per case
+// would make this suite take most of a minute; the tests of this package
+// that exercise a really new database (migrations, restore) create one.
 func TestContract(t *testing.T) {
+	url := pgtest.URL(t)
+	_, err := open(t, url).MigrateUp(context.Background())
+	require.NoError(t, err)
 	storetest.Run(t, func(t *testing.T) mimo.Store {
-		s, _ := fresh(t)
-		return s
+		ctx := context.Background()
+		conn, err := pgx.Connect(ctx, url)
+		require.NoError(t, err)
+		_, err = conn.Exec(ctx, "TRUNCATE memories, changes RESTART IDENTITY")
+		require.NoError(t, err)
+		require.NoError(t, conn.Close(ctx))
+		return open(t, url)
 	})
 }

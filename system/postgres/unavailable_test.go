@@ -2,8 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"errors"
-	"io"
 	"net"
 	"net/url"
 	"sync"
@@ -177,9 +175,8 @@ func (p *proxy) pipe(dst, src net.Conn) {
 			}
 		}
 		if err != nil {
-			if !errors.Is(err, io.EOF) {
-				_ = dst.Close()
-			}
+			// Pass the end on, as the server's or client's host would.
+			_ = dst.Close()
 			return
 		}
 	}
@@ -211,8 +208,8 @@ func (p *proxy) via(t *testing.T, dbURL string) string {
 }
 
 // proxied returns a migrated store reaching a fresh database through a
-// proxy.
-func proxied(t *testing.T, o postgres.Options) (*postgres.Store, *proxy) {
+// proxy, the proxy, and the database's URL through the proxy.
+func proxied(t *testing.T, o postgres.Options) (*postgres.Store, *proxy, string) {
 	dbURL := pgtest.URL(t)
 	u, err := url.Parse(dbURL)
 	require.NoError(t, err)
@@ -223,7 +220,7 @@ func proxied(t *testing.T, o postgres.Options) (*postgres.Store, *proxy) {
 	t.Cleanup(func() { _ = s.Close() })
 	_, err = s.MigrateUp(context.Background())
 	require.NoError(t, err)
-	return s, p
+	return s, p, o.URL
 }
 
 // everyCall exercises each kind of store call and returns their errors.
@@ -246,7 +243,7 @@ func everyCall(s *postgres.Store, ns, id string) map[string]error {
 // than hanging or reporting an internal error, and the store recovers on
 // its own once the database is back.
 func TestServerStoppedMidTest(t *testing.T) {
-	s, p := proxied(t, postgres.Options{ConnectTimeout: time.Second, QueryTimeout: 5 * time.Second})
+	s, p, _ := proxied(t, postgres.Options{ConnectTimeout: time.Second, QueryTimeout: 5 * time.Second})
 	m := storetest.NewMemory("gone", "stored before the database stopped")
 	_, _, err := s.CreateMemory(context.Background(), m)
 	require.NoError(t, err)
@@ -266,10 +263,17 @@ func TestServerStoppedMidTest(t *testing.T) {
 // The network drops every packet: calls fail with EUNAVAILABLE once the
 // query timeout expires, instead of hanging.
 func TestPartitionedDatabaseTimesOut(t *testing.T) {
-	s, p := proxied(t, postgres.Options{ConnectTimeout: 500 * time.Millisecond, QueryTimeout: 500 * time.Millisecond})
+	// The set-up write uses the default timeouts, so a slow machine cannot
+	// fail it; the short timeouts are for the calls under test.
+	setup, p, viaProxy := proxied(t, postgres.Options{})
 	m := storetest.NewMemory("partition", "stored before the partition")
-	_, _, err := s.CreateMemory(context.Background(), m)
+	_, _, err := setup.CreateMemory(context.Background(), m)
 	require.NoError(t, err)
+	s, err := postgres.Open(context.Background(), postgres.Options{
+		URL: viaProxy, ConnectTimeout: 500 * time.Millisecond, QueryTimeout: 500 * time.Millisecond,
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
 
 	p.partition.Store(true)
 	errs := returns(t, func() map[string]error { return everyCall(s, "partition", m.ID) })
@@ -280,8 +284,8 @@ func TestPartitionedDatabaseTimesOut(t *testing.T) {
 	p.partition.Store(false)
 	p.Stop() // drop the connections the partition left half-open
 	p.Start()
-	_, err = s.GetMemory(context.Background(), "partition", m.ID)
-	require.NoError(t, err)
+	_, err = setup.GetMemory(context.Background(), "partition", m.ID)
+	require.NoError(t, err, "the database is reachable again")
 }
 
 // An administrator terminates every session of the database: the next
@@ -314,4 +318,44 @@ func TestTerminatedBackends(t *testing.T) {
 	got, err := s.GetMemory(ctx, "term", m.ID)
 	require.NoError(t, err)
 	assert.Equal(t, m.Content, got.Content)
+}
+
+// A database that turned read-only (a standby after failover, or one set
+// read-only by an operator): writes fail with EUNAVAILABLE, reads go on.
+func TestReadOnlyDatabase(t *testing.T) {
+	ctx := context.Background()
+	rw, dbURL := fresh(t)
+	m := storetest.NewMemory("ro", "stored while the database was writable")
+	_, _, err := rw.CreateMemory(ctx, m)
+	require.NoError(t, err)
+
+	u, err := url.Parse(dbURL)
+	require.NoError(t, err)
+	admin, err := pgx.Connect(ctx, pgtest.ServerURL(t))
+	require.NoError(t, err)
+	defer admin.Close(ctx)
+	_, err = admin.Exec(ctx, "ALTER DATABASE "+pgx.Identifier{u.Path[1:]}.Sanitize()+" SET default_transaction_read_only = on")
+	require.NoError(t, err)
+
+	ro := open(t, dbURL) // new sessions start read-only
+	_, _, err = ro.CreateMemory(ctx, storetest.NewMemory("ro", "refused"))
+	assert.Equal(t, mimo.EUNAVAILABLE, mimo.ErrorCode(err), "%v", err)
+	imp := 0.9
+	_, err = ro.UpdateMemory(ctx, "ro", m.ID, mimo.MemoryUpdate{Importance: &imp})
+	assert.Equal(t, mimo.EUNAVAILABLE, mimo.ErrorCode(err), "%v", err)
+	assert.Equal(t, mimo.EUNAVAILABLE, mimo.ErrorCode(ro.DeleteMemory(ctx, "ro", m.ID)))
+	got, err := ro.GetMemory(ctx, "ro", m.ID)
+	require.NoError(t, err, "reads still work")
+	assert.Equal(t, m.Content, got.Content)
+}
+
+// A database that does not exist on a running server: EUNAVAILABLE, and the
+// message says why.
+func TestOpenMissingDatabase(t *testing.T) {
+	u, err := url.Parse(pgtest.ServerURL(t))
+	require.NoError(t, err)
+	u.Path = "/mimo_no_such_database"
+	_, err = postgres.Open(context.Background(), postgres.Options{URL: u.String()})
+	assert.Equal(t, mimo.EUNAVAILABLE, mimo.ErrorCode(err), "%v", err)
+	assert.Contains(t, mimo.ErrorMessage(err), `"mimo_no_such_database" does not exist`)
 }
