@@ -14,7 +14,7 @@ import (
 // not to be" from silence but too little to make unrelated sentences meet.
 const (
 	wordWeight    = 1.0
-	trigramWeight = 0.7
+	trigramWeight = 1.0
 	bigramWeight  = 0.5
 	stopWeight    = 0.15
 )
@@ -33,13 +33,13 @@ const (
 
 // featurizer holds the scratch space of one embedding; it is pooled.
 type featurizer struct {
-	word  []byte    // the word being read, lower-cased
-	stem  []byte    // its stem
-	prev  []byte    // stem of the previous content word, for bigrams
-	pad   []byte    // "#stem#" for trigrams
-	offs  []int     // rune offsets into pad
+	word  []byte       // the word being read, lower-cased
+	stem  []byte       // its stem
+	prev  []byte       // stem of the previous content word, for bigrams
+	pad   []byte       // "#stem#" for trigrams
+	offs  []int        // rune offsets into pad
 	feats featureTable // the text's features and their summed weights
-	acc   []float64 // bucket sums
+	acc   []float64    // bucket sums
 }
 
 func (fz *featurizer) accumulator(dim int) []float64 {

@@ -90,8 +90,9 @@ func isConsonant(c byte) bool {
 	return 'a' <= c && c <= 'z' && !isOneOf(c, "aeiou")
 }
 
-// isStopWord reports whether w is an English function word or a lone Latin
-// letter (the "s" of "alice's", the "t" of "don't").
+// isStopWord reports whether w is an English function word, the first half
+// of a contraction split at its apostrophe ("don" of "don't"), or a lone
+// Latin letter (the "s" of "alice's", the "t" of "don't").
 func isStopWord(w []byte) bool {
 	if len(w) == 1 && 'a' <= w[0] && w[0] <= 'z' {
 		return true
@@ -121,4 +122,7 @@ var stopWordList = []string{
 	"this", "those", "through", "to", "too", "under", "until", "up", "us", "ve", "very",
 	"was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will",
 	"with", "would", "you", "your", "yours", "yourself", "yourselves",
+	// Contractions, split at the apostrophe.
+	"aren", "couldn", "didn", "doesn", "don", "hadn", "hasn", "haven", "isn", "mightn", "mustn",
+	"shan", "shouldn", "wasn", "weren", "won", "wouldn",
 }

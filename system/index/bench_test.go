@@ -2,6 +2,7 @@ package index
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -55,15 +56,22 @@ func BenchmarkSearch(b *testing.B) {
 			{"all", mimo.Filter{}},
 			{"category", mimo.Filter{Categories: []mimo.Category{mimo.CategoryFact}}},
 		} {
-			b.Run(fmt.Sprintf("n=%d/%s", n, tc.name), func(b *testing.B) {
-				i := 0
-				for b.Loop() {
-					if hits := x.Search(queries[i%len(queries)], tc.f, 50); len(hits) != 50 {
-						b.Fatalf("%d hits", len(hits))
+			for _, scan := range []string{"quantised", "float32"} {
+				b.Run(fmt.Sprintf("n=%d/%s/%s", n, tc.name, scan), func(b *testing.B) {
+					if scan == "float32" {
+						old := minQuantRows
+						minQuantRows = math.MaxInt
+						defer func() { minQuantRows = old }()
 					}
-					i++
-				}
-			})
+					i := 0
+					for b.Loop() {
+						if hits := x.Search(queries[i%len(queries)], tc.f, 50); len(hits) != 50 {
+							b.Fatalf("%d hits", len(hits))
+						}
+						i++
+					}
+				})
+			}
 		}
 	}
 }

@@ -253,6 +253,9 @@ func TestSearchMatchesReference(t *testing.T) {
 								break
 							}
 						}
+						if isZero(q) {
+							continue // ranks nothing; tested on its own
+						}
 						got := x.Search(q, f, k)
 						checkAgainst(t, fmt.Sprintf("round %d query %d (k %d, filter %+v)", round, qi, k, f), got, ref.search(q, f), k)
 					}
@@ -267,9 +270,9 @@ func TestSearchMatchesReference(t *testing.T) {
 // data where many rows fall within the bound of the k-th.
 func TestFirstPassIsExact(t *testing.T) {
 	const dim = 384
-	n := 20000
+	n := 9000 // two chunks of at least minChunk rows
 	if testing.Short() {
-		n = 5000
+		n = 3000
 	}
 	rng := rand.New(rand.NewPCG(11, 12))
 	x := New(Options{Dim: dim, Workers: 2})

@@ -16,8 +16,9 @@ const DefaultPageSize = 2000
 type FollowerOptions struct {
 	Store mimo.Store
 	Index *Index
-	// Logger receives debug lines per catch-up and warnings for entries
-	// that cannot be indexed; nil discards them.
+	// Logger receives a line per Load, a debug line per Sync that applied
+	// changes, and warnings for entries that cannot be indexed; nil
+	// discards them.
 	Logger *slog.Logger
 	// Model, when set, is the only embedding model whose vectors are
 	// indexed; a memory embedded by another model is kept out of the index
@@ -91,11 +92,13 @@ func (f *Follower) Load(ctx context.Context) error {
 	}
 	defer f.release()
 	round := f.started.Add(1)
-	if err := f.catchUp(ctx, 0); err != nil {
+	applied, err := f.catchUp(ctx, 0)
+	if err != nil {
 		return err
 	}
 	f.done.Store(round)
 	f.loaded.Store(true)
+	f.log.Info("vector index loaded from the change log", "changes", applied, "seq", f.seq.Load(), "entries", f.index.Len())
 	return nil
 }
 
@@ -117,10 +120,14 @@ func (f *Follower) Sync(ctx context.Context) error {
 		return nil
 	}
 	round := f.started.Add(1)
-	if err := f.catchUp(ctx, f.seq.Load()); err != nil {
+	applied, err := f.catchUp(ctx, f.seq.Load())
+	if err != nil {
 		return err
 	}
 	f.done.Store(round)
+	if applied > 0 {
+		f.log.Debug("vector index caught up with the change log", "changes", applied, "seq", f.seq.Load(), "entries", f.index.Len())
+	}
 	return nil
 }
 
@@ -136,8 +143,8 @@ func (f *Follower) acquire(ctx context.Context) error {
 func (f *Follower) release() { <-f.sem }
 
 // catchUp reads and applies the change log after seq until a page comes
-// back short.
-func (f *Follower) catchUp(ctx context.Context, after int64) error {
+// back short, and returns how many changes it applied.
+func (f *Follower) catchUp(ctx context.Context, after int64) (int, error) {
 	applied := 0
 	for {
 		page, err := f.store.Changes(ctx, after, f.pageSize)
@@ -146,11 +153,11 @@ func (f *Follower) catchUp(ctx context.Context, after int64) error {
 			if ctx.Err() != nil {
 				code = mimo.EUNAVAILABLE
 			}
-			return mimo.Wrap(code, err, "index: reading the change log")
+			return applied, mimo.Wrap(code, err, "index: reading the change log")
 		}
 		for i, c := range page {
 			if c.Seq <= after || i > 0 && c.Seq <= page[i-1].Seq {
-				return mimo.Errorf(mimo.EINTERNAL, "index: change log out of order: seq %d after %d", c.Seq, after)
+				return applied, mimo.Errorf(mimo.EINTERNAL, "index: change log out of order: seq %d after %d", c.Seq, after)
 			}
 		}
 		if len(page) == 0 {
@@ -164,8 +171,7 @@ func (f *Follower) catchUp(ctx context.Context, after int64) error {
 			break
 		}
 	}
-	f.log.Debug("index caught up with the change log", "applied", applied, "seq", after, "entries", f.index.Len())
-	return nil
+	return applied, nil
 }
 
 // Apply applies changes to the index, in order: an upsert indexes the

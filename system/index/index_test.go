@@ -88,8 +88,11 @@ func TestZeroVectorHasCosineZero(t *testing.T) {
 	if len(hits) != 2 || hits[0].ID != "one" || hits[1].Score != 0 {
 		t.Fatalf("hits %v", hits)
 	}
-	if hits := x.Search(vec(0, 0), mimo.Filter{}, 5); len(hits) != 2 || hits[0].Score != 0 || hits[1].Score != 0 {
-		t.Fatalf("zero query: %v", hits)
+	if s, ok := x.Similarity("", "zero", vec(1, 0)); !ok || s != 0 {
+		t.Fatalf("Similarity with a zero vector: %v %v", s, ok)
+	}
+	if hits := x.Search(vec(0, 0), mimo.Filter{}, 5); hits != nil {
+		t.Fatalf("zero query ranks nothing, got %v", hits)
 	}
 }
 
@@ -99,6 +102,7 @@ func TestSearchArguments(t *testing.T) {
 	for name, hits := range map[string][]mimo.VectorHit{
 		"k 0":           x.Search(vec(1, 0), mimo.Filter{}, 0),
 		"k -1":          x.Search(vec(1, 0), mimo.Filter{}, -1),
+		"zero query":    x.Search(vec(0, 0), mimo.Filter{}, 5),
 		"wrong dim":     x.Search(vec(1, 0, 0), mimo.Filter{}, 5),
 		"NaN query":     x.Search(vec(float32(math.NaN()), 0), mimo.Filter{}, 5),
 		"other ns":      x.Search(vec(1, 0), mimo.Filter{Namespace: "other"}, 5),
@@ -108,7 +112,7 @@ func TestSearchArguments(t *testing.T) {
 			t.Errorf("%s: %v, want nil", name, hits)
 		}
 	}
-	if hits := x.Search(vec(1, 0), mimo.Filter{}, 100); len(hits) != 1 {
+	if hits := x.Search(vec(1, 0), mimo.Filter{}, math.MaxInt); len(hits) != 1 {
 		t.Fatalf("k above the namespace size: %v", hits)
 	}
 }
@@ -249,9 +253,9 @@ func TestEqualScoresOrderedByID(t *testing.T) {
 		for _, i := range perm {
 			mustUpsert(t, x, Entry{ID: fmt.Sprintf("%05d", i), Vector: v})
 		}
-		for _, k := range []int{1, 7, n} {
+		for _, k := range []int{1, 7, n, math.MaxInt} {
 			hits := x.Search(v, mimo.Filter{}, k)
-			if len(hits) != k {
+			if len(hits) != min(k, n) {
 				t.Fatalf("n %d k %d: %d hits", n, k, len(hits))
 			}
 			for i, h := range hits {
@@ -295,7 +299,7 @@ func TestEntryFromMemory(t *testing.T) {
 // Writers and readers at once, for the race detector; the final state is
 // checked against what the writers did.
 func TestConcurrentUse(t *testing.T) {
-	const dim, writers, perWriter = 16, 4, 300
+	const dim, writers, perWriter = 16, 4, 150
 	x := New(Options{Dim: dim, Workers: 2})
 	var wg sync.WaitGroup
 	for w := range writers {

@@ -142,7 +142,7 @@ func TestBoundsHold(t *testing.T) {
 				for i := range v {
 					resid[i] = v[i] - r.scale*float32(codes[i])
 				}
-				queries := [][]float32{randomVector(dim, rng), v, resid, neg(resid), mix(v, resid, 0.5)}
+				queries := [][]float32{randomVector(dim, rng), v, resid, neg(resid), mix(v, resid, 50)}
 				for qi, q := range queries {
 					qn, _ := normalized(q)
 					p := makeProbe(qn, avx2)
@@ -170,7 +170,7 @@ func neg(v []float32) []float32 {
 func mix(a, b []float32, w float32) []float32 {
 	out := make([]float32, len(a))
 	for i := range a {
-		out[i] = a[i] + w*b[i]*100
+		out[i] = a[i] + w*b[i]
 	}
 	return out
 }

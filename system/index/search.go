@@ -15,22 +15,24 @@ import (
 const minChunk = 4096
 
 // minQuantRows is the fewest rows for which a search makes a first pass over
-// the codes; in fewer, most rows would be scored in float32 anyway.
-const minQuantRows = 1024
+// the codes; in fewer, most rows would be scored in float32 anyway. A
+// variable so benchmarks can measure the plain float32 scan.
+var minQuantRows = 1024
 
 // Search returns the k entries of f.Namespace that match f and have the
 // highest cosine similarity with q, best first; equal scores are ordered by
 // ID so results are deterministic. Every field of f is honoured: Categories
 // (any of), Tags (all of), Since (CreatedAt >= Since), Until (CreatedAt <
 // Until) and IncludeSuperseded. It returns nil when k <= 0, when q is not
-// Dim() finite numbers, or when nothing matches. A zero q has cosine 0 with
-// every entry.
+// Dim() finite numbers, or when nothing matches. A zero q (the embedding of
+// text without features) has cosine 0 with every entry, which ranks
+// nothing, so it matches nothing either.
 func (x *Index) Search(q []float32, f mimo.Filter, k int) []mimo.VectorHit {
 	if k <= 0 || len(q) != x.dim {
 		return nil
 	}
 	qn, ok := normalized(q)
-	if !ok {
+	if !ok || isZero(qn) {
 		return nil
 	}
 	m := newMatcher(f)
@@ -41,20 +43,31 @@ func (x *Index) Search(q []float32, f mimo.Filter, k int) []mimo.VectorHit {
 	if s == nil {
 		return nil
 	}
-	sc := &scan{s: s, q: qn, m: &m, k: k, dim: x.dim, words: x.words}
 	n := len(s.ids)
-	if n < minQuantRows {
-		return s.merge([]*topK{sc.exact(0, n)}, k)
-	}
-	sc.p = newProbe(qn)
+	k = min(k, n)
+	sc := &scan{s: s, q: qn, m: &m, k: k, dim: x.dim, words: x.words}
 	chunks := max(1, min(x.workers, n/minChunk))
 	per := (n + chunks - 1) / chunks
+	tops := make([]*topK, chunks)
+	if n < minQuantRows {
+		parallel(chunks, func(c int) { tops[c] = sc.exact(c*per, min(n, (c+1)*per)) })
+		return s.merge(tops, k)
+	}
+	sc.p = newProbe(qn)
 	parts := make([]part, chunks)
 	parallel(chunks, func(c int) { parts[c] = sc.bound(c*per, min(n, (c+1)*per)) })
 	floor := kthLower(parts, k)
-	tops := make([]*topK, chunks)
 	parallel(chunks, func(c int) { tops[c] = sc.rerank(&parts[c], floor) })
 	return s.merge(tops, k)
+}
+
+func isZero(v []float32) bool {
+	for _, x := range v {
+		if x != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // parallel runs f(0) … f(n-1), all but f(0) on goroutines of their own, and
@@ -204,70 +217,4 @@ func (s *space) merge(tops []*topK, k int) []mimo.VectorHit {
 		out[i] = mimo.VectorHit{ID: s.ids[h.pos], Score: float64(h.score)}
 	}
 	return out
-}
-
-type hit struct {
-	score float32
-	pos   int
-}
-
-// topK is a bounded min-heap of hits: the root is the worst hit kept, the
-// one a better candidate replaces.
-type topK struct {
-	hits []hit
-	ids  []string
-}
-
-func newTopK(ids []string, k, rows int) *topK {
-	return &topK{ids: ids, hits: make([]hit, 0, max(0, min(k, rows)))}
-}
-
-// offer considers the row at pos with the given score.
-func (t *topK) offer(score float32, pos, k int) {
-	if len(t.hits) < k {
-		// Fill without heap operations; the heap is built once, when full.
-		t.hits = append(t.hits, hit{score, pos})
-		if len(t.hits) == k {
-			heap.Init(t)
-		}
-		return
-	}
-	root := t.hits[0]
-	if score > root.score || score == root.score && t.ids[pos] < t.ids[root.pos] {
-		t.hits[0] = hit{score, pos}
-		heap.Fix(t, 0)
-	}
-}
-
-func (t *topK) Len() int { return len(t.hits) }
-
-// Less orders the worse hit first: lower score, or on a tie the greater ID.
-func (t *topK) Less(i, j int) bool {
-	a, b := t.hits[i], t.hits[j]
-	if a.score != b.score {
-		return a.score < b.score
-	}
-	return t.ids[a.pos] > t.ids[b.pos]
-}
-
-func (t *topK) Swap(i, j int) { t.hits[i], t.hits[j] = t.hits[j], t.hits[i] }
-func (t *topK) Push(v any)    { t.hits = append(t.hits, v.(hit)) }
-func (t *topK) Pop() any {
-	last := t.hits[len(t.hits)-1]
-	t.hits = t.hits[:len(t.hits)-1]
-	return last
-}
-
-// lowBounds is a min-heap of the best lower bounds seen.
-type lowBounds []float64
-
-func (h lowBounds) Len() int           { return len(h) }
-func (h lowBounds) Less(i, j int) bool { return h[i] < h[j] }
-func (h lowBounds) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *lowBounds) Push(v any)        { *h = append(*h, v.(float64)) }
-func (h *lowBounds) Pop() any {
-	old := *h
-	v := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return v
 }

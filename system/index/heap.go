@@ -1,0 +1,69 @@
+package index
+
+import "container/heap"
+
+type hit struct {
+	score float32
+	pos   int
+}
+
+// topK is a bounded min-heap of hits: the root is the worst hit kept, the
+// one a better candidate replaces.
+type topK struct {
+	hits []hit
+	ids  []string
+}
+
+func newTopK(ids []string, k, rows int) *topK {
+	return &topK{ids: ids, hits: make([]hit, 0, max(0, min(k, rows)))}
+}
+
+// offer considers the row at pos with the given score.
+func (t *topK) offer(score float32, pos, k int) {
+	if len(t.hits) < k {
+		// Fill without heap operations; the heap is built once, when full.
+		t.hits = append(t.hits, hit{score, pos})
+		if len(t.hits) == k {
+			heap.Init(t)
+		}
+		return
+	}
+	root := t.hits[0]
+	if score > root.score || score == root.score && t.ids[pos] < t.ids[root.pos] {
+		t.hits[0] = hit{score, pos}
+		heap.Fix(t, 0)
+	}
+}
+
+func (t *topK) Len() int { return len(t.hits) }
+
+// Less orders the worse hit first: lower score, or on a tie the greater ID.
+func (t *topK) Less(i, j int) bool {
+	a, b := t.hits[i], t.hits[j]
+	if a.score != b.score {
+		return a.score < b.score
+	}
+	return t.ids[a.pos] > t.ids[b.pos]
+}
+
+func (t *topK) Swap(i, j int) { t.hits[i], t.hits[j] = t.hits[j], t.hits[i] }
+func (t *topK) Push(v any)    { t.hits = append(t.hits, v.(hit)) }
+func (t *topK) Pop() any {
+	last := t.hits[len(t.hits)-1]
+	t.hits = t.hits[:len(t.hits)-1]
+	return last
+}
+
+// lowBounds is a min-heap of the best lower bounds seen.
+type lowBounds []float64
+
+func (h lowBounds) Len() int           { return len(h) }
+func (h lowBounds) Less(i, j int) bool { return h[i] < h[j] }
+func (h lowBounds) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *lowBounds) Push(v any)        { *h = append(*h, v.(float64)) }
+func (h *lowBounds) Pop() any {
+	old := *h
+	v := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return v
+}
