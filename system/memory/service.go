@@ -172,7 +172,8 @@ func (s *Service) Store(ctx context.Context, r mimo.StoreRequest) (*mimo.StoreRe
 	if err := s.embed(ctx, []*mimo.Memory{m}); err != nil {
 		return nil, err
 	}
-	dup := s.nearDuplicate(ctx, m)
+	s.syncIndex(ctx)
+	dup := s.nearDuplicate(m)
 	stored, created, err := s.store.CreateMemory(ctx, m)
 	if err != nil {
 		return nil, err
@@ -215,9 +216,10 @@ func (s *Service) StoreBatch(ctx context.Context, rs []mimo.StoreRequest) ([]mim
 	if err := s.embed(ctx, valid); err != nil {
 		return nil, err
 	}
+	s.syncIndex(ctx)
 	dups := make([]string, len(valid))
 	for i, m := range valid {
-		dups[i] = s.nearDuplicate(ctx, m)
+		dups[i] = s.nearDuplicate(m)
 	}
 	results, err := s.store.CreateMemories(ctx, valid)
 	if err != nil {
@@ -322,12 +324,12 @@ func (s *Service) embed(ctx context.Context, ms []*mimo.Memory) error {
 }
 
 // nearDuplicate returns the id of an existing memory of the same namespace
-// and category whose vector is within the duplicate threshold, or "".
-func (s *Service) nearDuplicate(ctx context.Context, m *mimo.Memory) string {
+// and category whose vector is within the duplicate threshold, or "". The
+// caller syncs the index first, once for a whole batch.
+func (s *Service) nearDuplicate(m *mimo.Memory) string {
 	if !s.follower.Loaded() || len(m.Embedding.Vector) != s.embedder.Dim() {
 		return ""
 	}
-	s.syncIndex(ctx)
 	hits := s.index.Search(m.Embedding.Vector, mimo.Filter{Namespace: m.Namespace, Categories: []mimo.Category{m.Category}}, 1)
 	if len(hits) == 1 && hits[0].Score >= s.dupCosine {
 		return hits[0].ID
