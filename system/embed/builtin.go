@@ -15,7 +15,7 @@ import (
 // BuiltinVersion is the version of the feature-hashing algorithm. It is part
 // of Model(), so vectors made by an older algorithm are recognised as foreign
 // and re-embedded rather than compared with new ones.
-const BuiltinVersion = 1
+const BuiltinVersion = 2
 
 // DefaultDim is the vector length of the built-in embedder when none is set.
 const DefaultDim = 384
@@ -35,7 +35,9 @@ type BuiltinOptions struct {
 // Features, each hashed with FNV-1a into one of Dim signed buckets:
 //   - word unigrams after light normalisation (Unicode lower-casing and
 //     English suffix stripping, so "running", "runs" and "run" meet); common
-//     English function words count a fraction of a content word;
+//     English function words, and to a lesser degree other frequent words,
+//     count a fraction of a content word; common technical abbreviations
+//     also count as their full form ("k8s" as "kubernetes");
 //   - character trigrams of "#stem#" for sub-word overlap ("postgres" and
 //     "postgresql" share most of theirs);
 //   - bigrams of consecutive content words for phrase overlap.
@@ -67,7 +69,7 @@ func NewBuiltin(o BuiltinOptions) *Builtin {
 	return b
 }
 
-// Model returns "mimo-builtin-v<version>-<dim>", e.g. "mimo-builtin-v1-384".
+// Model returns "mimo-builtin-v<version>-<dim>", e.g. "mimo-builtin-v2-384".
 func (b *Builtin) Model() string { return b.model }
 
 // Dim returns the vector length.

@@ -2,8 +2,11 @@ package embed
 
 import (
 	"math"
+	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	mimo "mimo/system"
 )
 
 // Feature weights. A content word counts 1; its character trigrams share
@@ -12,11 +15,19 @@ import (
 // matter how long it is); a pair of consecutive content words counts
 // bigramWeight; a function word counts stopWeight, enough to tell "to be or
 // not to be" from silence but too little to make unrelated sentences meet.
+// A common English word that is not a function word (mimo.IsCommonWord:
+// "use", "need", "long", ..., in any inflection) counts commonWeight as a word, standing in for
+// the low inverse document frequency an embedder without corpus statistics
+// cannot know; its trigrams and bigrams count in full, since they carry the
+// phrase it is part of. A common abbreviation also adds the word features of
+// its full form (mimo.Expansion: "db" adds "database"), each at wordWeight,
+// so the short and long spellings meet.
 const (
 	wordWeight    = 1.0
 	trigramWeight = 1.0
 	bigramWeight  = 0.5
 	stopWeight    = 0.15
+	commonWeight  = 0.3
 )
 
 // maxWordBytes bounds one word; the rest of a longer run of letters (a hash,
@@ -30,6 +41,16 @@ const (
 	kindTrigram = 't'
 	kindBigram  = 'b'
 )
+
+// commonStems are the stems of mimo.CommonWords, so that every inflection
+// of a common word ("stop", "stopped", "stopping") counts as one.
+var commonStems = func() map[string]struct{} {
+	m := map[string]struct{}{}
+	for _, w := range mimo.CommonWords() {
+		m[string(appendStem(nil, []byte(w)))] = struct{}{}
+	}
+	return m
+}()
 
 // featurizer holds the scratch space of one embedding; it is pooled.
 type featurizer struct {
@@ -121,9 +142,17 @@ func (fz *featurizer) emit(trigrams bool) {
 		fz.add(hashOf(kindWord, w, nil), stopWeight)
 		return
 	}
+	for full := range strings.FieldsSeq(mimo.Expansion(string(w))) {
+		fz.stem = appendStem(fz.stem[:0], []byte(full))
+		fz.add(hashOf(kindWord, fz.stem, nil), wordWeight)
+	}
 	fz.stem = appendStem(fz.stem[:0], w)
 	s := fz.stem
-	fz.add(hashOf(kindWord, s, nil), wordWeight)
+	weight := wordWeight
+	if _, ok := commonStems[string(s)]; ok {
+		weight = commonWeight
+	}
+	fz.add(hashOf(kindWord, s, nil), weight)
 	if len(fz.prev) > 0 {
 		fz.add(hashOf(kindBigram, fz.prev, s), bigramWeight)
 	}

@@ -15,21 +15,37 @@ import (
 
 // Weights of the hybrid score. Each component is in [0, 1]:
 //
-//   - Vector: cosine similarity of the query's and the memory's embeddings,
-//     negative values clamped to 0.
-//   - Text: the full-text rank divided by the best rank among the candidates,
-//     so the best lexical match scores 1.
+//   - Vector: the memory's place among the candidates ordered by the cosine
+//     similarity of its embedding with the query's, as fuseConstant/
+//     (fuseConstant+p) for 0-based place p (ties share a place), so the
+//     nearest scores 1; 0 when the cosine is below the service's minimum
+//     vector score or the memory has no vector.
+//   - Text: the same for its place in the store's full-text ranking; 0 when
+//     it shares no word with the query.
 //   - Recency: 0.5^(age/half-life), age measured from the last update.
 //   - Importance: the memory's own importance.
 //
 // Total is the weighted sum. The weights sum to 1 so Total is in [0, 1].
+//
+// Vector and Text are fused by rank (reciprocal rank fusion), not by raw
+// score: cosines of different embedders and the ranks of different text
+// engines are on scales of their own, and a rank divided by the best rank
+// over-rewards the best of a weak set of matches.
 type Weights struct {
 	Vector, Text, Recency, Importance float64
 }
 
-// DefaultWeights favour meaning, then words; recency and importance break
-// near-ties rather than outvote relevance.
-var DefaultWeights = Weights{Vector: 0.55, Text: 0.30, Recency: 0.05, Importance: 0.10}
+// DefaultWeights give meaning and words an equal say: on the retrieval set
+// (fixtures/retrieval) neither the built-in embedder nor either store's text
+// rank is the better guide to the fact asked for; recency and importance
+// break near-ties rather than outvote relevance.
+var DefaultWeights = Weights{Vector: 0.425, Text: 0.425, Recency: 0.05, Importance: 0.10}
+
+// fuseConstant is reciprocal rank fusion's constant: the place at which a
+// candidate's component has fallen to half the first's. The usual 60 suits
+// lists of thousands; candidates here are tens, and the first few places
+// matter most.
+const fuseConstant = 10
 
 // Search modes reported in SearchPage.Mode.
 const (
@@ -90,11 +106,11 @@ func (s *Service) Search(ctx context.Context, q mimo.SearchQuery) (*mimo.SearchP
 	if err != nil {
 		return nil, err
 	}
-	best := 0.0
-	for _, h := range hits {
-		best = math.Max(best, h.Rank)
-	}
-	for _, h := range hits {
+	place := 0
+	for i, h := range hits {
+		if i > 0 && h.Rank != hits[i-1].Rank {
+			place = i
+		}
 		sc := cands[h.ID]
 		if sc == nil {
 			sc = &mimo.Scores{}
@@ -105,9 +121,7 @@ func (s *Service) Search(ctx context.Context, q mimo.SearchQuery) (*mimo.SearchP
 			}
 			cands[h.ID] = sc
 		}
-		if best > 0 {
-			sc.Text = h.Rank / best
-		}
+		sc.Text = placeScore(place)
 	}
 
 	// A candidate with no shared words and a vector score below the floor
@@ -118,6 +132,7 @@ func (s *Service) Search(ctx context.Context, q mimo.SearchQuery) (*mimo.SearchP
 			delete(cands, id)
 		}
 	}
+	fuseVector(cands, s.minVector)
 
 	var results []mimo.SearchResult
 	if len(cands) == 0 && mode == ModeLexical {
@@ -226,6 +241,36 @@ func validateQuery(q string) error {
 		return mimo.Errorf(mimo.EINVALID, "query: at most %d bytes", mimo.MaxQueryBytes)
 	}
 	return nil
+}
+
+// fuseVector replaces each candidate's cosine by the score of its place
+// among the candidates ordered by cosine, best first; a cosine below floor
+// scores 0.
+func fuseVector(cands map[string]*mimo.Scores, floor float64) {
+	byCosine := make([]*mimo.Scores, 0, len(cands))
+	for _, sc := range cands {
+		if sc.Vector >= floor {
+			byCosine = append(byCosine, sc)
+		} else {
+			sc.Vector = 0
+		}
+	}
+	sort.Slice(byCosine, func(i, j int) bool { return byCosine[i].Vector > byCosine[j].Vector })
+	place := 0
+	cosines := make([]float64, len(byCosine))
+	for i, sc := range byCosine {
+		cosines[i] = sc.Vector
+		if i > 0 && cosines[i] != cosines[i-1] {
+			place = i
+		}
+		sc.Vector = placeScore(place)
+	}
+}
+
+// placeScore is reciprocal rank fusion's score of 0-based place p, scaled
+// so the first place scores 1.
+func placeScore(p int) float64 {
+	return fuseConstant / float64(fuseConstant+p)
 }
 
 func clamp01(v float64) float64 { return math.Max(0, math.Min(1, v)) }

@@ -3,77 +3,75 @@ package postgres
 import (
 	"context"
 	"strconv"
-	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	mimo "mimo/system"
 )
 
-// Bounds on the words taken from a search text: enough for any real
-// question, and a cap on the work one request can ask of the index.
+// BM25's parameters. Every matched word counts once (a tsvector's
+// positions say how often a stem occurs, but memories are short statements
+// and repeats in them say little), so k1 only scales the length term. b is
+// how much a memory longer than the average is discounted: less than the
+// usual 0.75, because a memory is one statement, and a longer one is more
+// often more specific than padded.
 const (
-	maxQueryWords     = 32
-	maxQueryWordBytes = 64
+	bm25K1 = 1.2
+	bm25B  = 0.3
 )
 
-// queryWords splits text into lower-cased runs of Unicode letters, digits
-// and combining marks, without repeats, at most maxQueryWords of them, each
-// cut to maxQueryWordBytes on a character boundary. Everything else,
-// including all query syntax, is a separator. (The SQLite store splits
-// words the same way.)
-func queryWords(text string) []string {
-	var words []string
-	seen := map[string]bool{}
-	for f := range strings.FieldsFuncSeq(text, func(r rune) bool {
-		return !(unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r))
-	}) {
-		w := truncate(strings.ToLower(f), maxQueryWordBytes)
-		if w == "" || seen[w] {
-			continue
-		}
-		seen[w] = true
-		words = append(words, w)
-		if len(words) == maxQueryWords {
-			break
-		}
-	}
-	return words
-}
+// estimateFrom is the table size from which the planner's estimate of the
+// number of memories (pg_class.reltuples, kept by autovacuum) stands in for
+// counting the memories f selects: the count costs a scan, and inverse
+// document frequency needs only the magnitude. The estimate counts every
+// namespace, which lifts every word's weight alike.
+const estimateFrom = 10_000
 
-// truncate cuts s to at most n bytes without splitting a character.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
-}
-
-// TextSearch finds memories matching any word of query within f, best
-// first by ts_rank_cd (larger is better), ties by ID descending; at most limit
-// hits, where 0 means DefaultSearchLimit and more than MaxSearchLimit is
-// cut to it. query is plain text: it is split into words (see queryWords)
-// and the words are joined with | into a tsquery passed as a bind
-// parameter, so no user text is ever read as query syntax. Text with no
-// words, or only stop words, gives no hits and no error.
+// TextSearch finds memories matching any word of query within f, best first
+// by a BM25 score (larger is better), ties by ID descending; at most limit
+// hits, where 0 means DefaultSearchLimit and more than MaxSearchLimit is cut
+// to it. query is plain text: it is split into its search words
+// (mimo.SearchWords), which are passed as bind parameters, so no user text
+// is ever read as query syntax. Text with no words, or only stop words,
+// gives no hits and no error.
+//
+// ts_rank and ts_rank_cd know nothing of how common a word is, so a memory
+// matching only "user" ties with one matching only "neovim", and ties are
+// many. BM25 weighs each matched word by its inverse document frequency
+// among the memories f selects, as SQLite's FTS5 does, so both stores rank
+// alike. Each word is looked up in the full-text index once; the matches
+// give both the document frequencies and the scores.
 func (s *Store) TextSearch(ctx context.Context, query string, f mimo.Filter, limit int) ([]mimo.TextHit, error) {
 	limit = listLimit(limit, mimo.DefaultSearchLimit, mimo.MaxSearchLimit)
-	words := queryWords(query)
+	words := mimo.SearchWords(query)
 	if len(words) == 0 {
 		return []mimo.TextHit{}, nil
 	}
-	// $1 is the tsquery text; the filter's parameters follow.
-	w := where{args: []any{strings.Join(words, " | ")}}
-	w.add("m.tsv @@ q.query")
+	// $1 the words; the filter's parameters follow, then the limit.
+	w := where{args: []any{words}}
 	w.filter(f)
+	scope := w.sql()
 	w.args = append(w.args, limit)
-	sql := `SELECT m.id, ts_rank_cd(m.tsv, q.query)
-		FROM memories m, to_tsquery('english', $1) AS q(query)
-		WHERE ` + w.sql() + `
-		ORDER BY 2 DESC, m.id DESC
+	sql := `WITH words AS (
+			SELECT t.i, to_tsquery('english', t.word) AS q
+			FROM unnest($1::text[]) WITH ORDINALITY AS t(word, i)
+		), matches AS MATERIALIZED (
+			SELECT m.id, length(m.tsv)::float8 AS len, words.i
+			FROM words JOIN memories m ON m.tsv @@ words.q
+			WHERE ` + scope + `
+		), totals AS (
+			SELECT count(DISTINCT id)::float8 AS hits, greatest(avg(len), 1) AS avglen FROM matches
+		), size AS (
+			SELECT greatest(totals.hits, CASE
+				WHEN c.reltuples >= ` + strconv.Itoa(estimateFrom) + ` THEN c.reltuples::float8
+				ELSE (SELECT count(*) FROM memories m WHERE ` + scope + `)::float8 END) AS n
+			FROM totals, pg_class c WHERE c.oid = 'memories'::regclass
+		), idf AS (
+			SELECT matches.i, ln(1 + (size.n - count(*) + 0.5) / (count(*) + 0.5)) AS idf
+			FROM matches, size GROUP BY matches.i, size.n
+		)
+		SELECT matches.id, sum(idf.idf * ` + ftoa(bm25K1+1) + ` / (1 + ` + ftoa(bm25K1) + ` * (` + ftoa(1-bm25B) + ` + ` + ftoa(bm25B) + ` * matches.len / totals.avglen)))
+		FROM matches JOIN idf USING (i), totals
+		GROUP BY matches.id
+		ORDER BY 2 DESC, matches.id DESC
 		LIMIT $` + strconv.Itoa(len(w.args))
 	out := []mimo.TextHit{}
 	err := s.read(ctx, "text search", func(ctx context.Context) error {
@@ -84,11 +82,9 @@ func (s *Store) TextSearch(ctx context.Context, query string, f mimo.Filter, lim
 		defer rows.Close()
 		for rows.Next() {
 			var h mimo.TextHit
-			var rank float32
-			if err := rows.Scan(&h.ID, &rank); err != nil {
+			if err := rows.Scan(&h.ID, &h.Rank); err != nil {
 				return err
 			}
-			h.Rank = float64(rank)
 			out = append(out, h)
 		}
 		return rows.Err()
@@ -98,3 +94,5 @@ func (s *Store) TextSearch(ctx context.Context, query string, f mimo.Filter, lim
 	}
 	return out, nil
 }
+
+func ftoa(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }

@@ -16,45 +16,13 @@ import (
 	"mimo/system/storetest"
 )
 
-func TestQueryWords(t *testing.T) {
-	for in, want := range map[string][]string{
-		"":                             nil,
-		`"unbalanced`:                  {"unbalanced"},
-		`a OR b NOT c`:                 {"a", "or", "b", "not", "c"},
-		`NEAR(x y, 2)`:                 {"near", "x", "y", "2"},
-		`foo:* bar*`:                   {"foo", "bar"},
-		`!(x) & y | z`:                 {"x", "y", "z"},
-		`'; DROP TABLE memories; --`:   {"drop", "table", "memories"},
-		`Zürich zürich ZÜRICH`:         {"zürich"},
-		`東京 タワー`:                       {"東京", "タワー"},
-		"नमस्ते दुनिया":                {"नमस्ते", "दुनिया"},
-		"tab\tand\nnewline\x00nul":     {"tab", "and", "newline", "nul"},
-		"\xff\xfe broken utf8 \xc3":    {"broken", "utf8"},
-		`e-mail user@example.com 3.14`: {"e", "mail", "user", "example", "com", "3", "14"},
-	} {
-		assert.Equal(t, want, queryWords(in), "%q", in)
-	}
-
-	many := strings.Repeat("word ", 10) + strings.Join(func() []string {
-		var ws []string
-		for i := range 100 {
-			ws = append(ws, fmt.Sprintf("w%d", i))
-		}
-		return ws
-	}(), " ")
-	got := queryWords(many)
-	assert.Len(t, got, maxQueryWords)
-	assert.Equal(t, "word", got[0])
-
-	long := strings.Repeat("é", 100) // 200 bytes
-	got = queryWords(long)
-	require.Len(t, got, 1)
-	assert.LessOrEqual(t, len(got[0]), maxQueryWordBytes)
-	assert.Equal(t, strings.Repeat("é", maxQueryWordBytes/2), got[0])
-
+// Word splitting itself is mimo.SearchWords's, tested with it.
+func TestMatchExpr(t *testing.T) {
 	assert.Equal(t, `"x" OR "y"`, matchExpr("x; y"))
 	assert.Equal(t, `"deploy" OR "key"`, matchExpr("What is the deploy key?"), "stop words are left out")
 	assert.Equal(t, `"the" OR "who"`, matchExpr("The Who"), "unless they are all there is")
+	assert.Equal(t, `"drop" OR "table" OR "memories"`, matchExpr(`'; DROP TABLE memories; --`))
+	assert.Equal(t, `"prod" OR "db" OR "production" OR "database"`, matchExpr("prod db"), "abbreviations with their full form")
 	assert.Equal(t, "", matchExpr("*** ---"))
 }
 

@@ -3,25 +3,18 @@ package sqlite
 import (
 	"context"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"mimo/system"
 )
 
-// Bounds on the words of a text query.
-const (
-	maxQueryWords     = 32
-	maxQueryWordBytes = 64
-)
-
 // TextSearch finds memories of f's namespace whose content shares words
 // (after Porter stemming) with query, best first by BM25, at most limit (0
 // means DefaultSearchLimit, more than MaxSearchLimit is cut to it). The
-// query is reduced to plain words, each quoted for FTS5 and joined with OR,
-// so no user text ever reaches MATCH as syntax; text without words gives no
-// hits. English stop words ("the", "is", ...) are left out of a query that
-// has other words.
+// query is reduced to its search words (mimo.SearchWords: no stop words
+// unless there is nothing else, common abbreviations with their full form),
+// each quoted for FTS5 and joined with OR, so no user text ever reaches
+// MATCH as syntax; text without words gives no hits.
 func (s *Store) TextSearch(ctx context.Context, query string, f mimo.Filter, limit int) ([]mimo.TextHit, error) {
 	if limit <= 0 {
 		limit = mimo.DefaultSearchLimit
@@ -56,11 +49,11 @@ func (s *Store) TextSearch(ctx context.Context, query string, f mimo.Filter, lim
 	return hits, nil
 }
 
-// matchExpr turns user text into an FTS5 expression: its distinct words
-// but stop words, each a quoted string, joined with OR. It is "" when the
+// matchExpr turns user text into an FTS5 expression: its search words
+// (mimo.SearchWords), each a quoted string, joined with OR. It is "" when the
 // text has no words.
 func matchExpr(text string) string {
-	words := withoutStopWords(queryWords(text))
+	words := mimo.SearchWords(text)
 	if len(words) == 0 {
 		return ""
 	}
@@ -70,28 +63,6 @@ func matchExpr(text string) string {
 		words[i] = `"` + w + `"`
 	}
 	return strings.Join(words, " OR ")
-}
-
-// queryWords splits text into lower-cased runs of Unicode letters, digits
-// and combining marks, without repeats, at most maxQueryWords of them, each
-// cut to maxQueryWordBytes on a character boundary.
-func queryWords(text string) []string {
-	var words []string
-	seen := map[string]bool{}
-	for _, field := range strings.FieldsFunc(text, func(r rune) bool {
-		return !(unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r))
-	}) {
-		w := truncate(strings.ToLower(field), maxQueryWordBytes)
-		if w == "" || seen[w] {
-			continue
-		}
-		seen[w] = true
-		words = append(words, w)
-		if len(words) == maxQueryWords {
-			break
-		}
-	}
-	return words
 }
 
 // truncate cuts s to at most n bytes without splitting a character.
