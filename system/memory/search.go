@@ -135,6 +135,7 @@ func (s *Service) Search(ctx context.Context, q mimo.SearchQuery) (*mimo.SearchP
 	fuseVector(cands, s.minVector)
 
 	var results []mimo.SearchResult
+	pruned := 0 // candidates left out by shortlist: more pages may follow
 	if len(cands) == 0 && mode == ModeLexical {
 		mode = ModeRecent
 		recent, err := s.store.RecentMemories(ctx, q.Filter, want+1)
@@ -145,10 +146,8 @@ func (s *Service) Search(ctx context.Context, q mimo.SearchQuery) (*mimo.SearchP
 			results = append(results, mimo.SearchResult{Memory: m, Score: s.score(m, mimo.Scores{})})
 		}
 	} else if len(cands) > 0 {
-		ids := make([]string, 0, len(cands))
-		for id := range cands {
-			ids = append(ids, id)
-		}
+		var ids []string
+		ids, pruned = s.shortlist(cands, want)
 		ms, err := s.store.GetMemories(ctx, q.Namespace, ids)
 		if err != nil {
 			return nil, err
@@ -174,7 +173,7 @@ func (s *Service) Search(ctx context.Context, q mimo.SearchQuery) (*mimo.SearchP
 	if offset < len(results) {
 		end := min(offset+limit, len(results))
 		page.Results = results[offset:end]
-		if end < len(results) && end <= maxOffset {
+		if (end < len(results) || pruned > 0) && end <= maxOffset {
 			page.NextCursor = encodeOffset(end)
 		}
 	}
@@ -241,6 +240,31 @@ func validateQuery(q string) error {
 		return mimo.Errorf(mimo.EINVALID, "query: at most %d bytes", mimo.MaxQueryBytes)
 	}
 	return nil
+}
+
+// shortlist returns the ids of the candidates that can still reach the
+// first want places, and how many it left out. Recency and importance are
+// known only once a memory is read, but together they add at most
+// Recency+Importance to a total; a candidate whose vector and text parts
+// fall further than that below the want-th best cannot overtake it, so it
+// need not be read. Fewer reads is most of a search's cost.
+func (s *Service) shortlist(cands map[string]*mimo.Scores, want int) ([]string, int) {
+	w := s.weights
+	partial := func(sc *mimo.Scores) float64 { return w.Vector*sc.Vector + w.Text*sc.Text }
+	ids := make([]string, 0, len(cands))
+	for id := range cands {
+		ids = append(ids, id)
+	}
+	if len(ids) <= want {
+		return ids, 0
+	}
+	sort.Slice(ids, func(i, j int) bool { return partial(cands[ids[i]]) > partial(cands[ids[j]]) })
+	cutoff := partial(cands[ids[want-1]]) - (w.Recency + w.Importance)
+	n := want
+	for n < len(ids) && partial(cands[ids[n]]) >= cutoff {
+		n++
+	}
+	return ids[:n], len(ids) - n
 }
 
 // fuseVector replaces each candidate's cosine by the score of its place

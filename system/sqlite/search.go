@@ -8,13 +8,19 @@ import (
 	"mimo/system"
 )
 
+// maxRanked bounds how many matches of one text search are ranked: the
+// newest maxRanked matches within the filter. Older matches of very common
+// words are left to the vector index, which ranks every memory.
+const maxRanked = 1000
+
 // TextSearch finds memories of f's namespace whose content shares words
 // (after Porter stemming) with query, best first by BM25, at most limit (0
 // means DefaultSearchLimit, more than MaxSearchLimit is cut to it). The
 // query is reduced to its search words (mimo.SearchWords: no stop words
 // unless there is nothing else, common abbreviations with their full form),
 // each quoted for FTS5 and joined with OR, so no user text ever reaches
-// MATCH as syntax; text without words gives no hits.
+// MATCH as syntax; text without words gives no hits. Only the newest
+// maxRanked matches are ranked.
 func (s *Store) TextSearch(ctx context.Context, query string, f mimo.Filter, limit int) ([]mimo.TextHit, error) {
 	if limit <= 0 {
 		limit = mimo.DefaultSearchLimit
@@ -26,11 +32,17 @@ func (s *Store) TextSearch(ctx context.Context, query string, f mimo.Filter, lim
 	}
 	where, args := filterSQL(f)
 	args = append([]any{match}, args...)
-	args = append(args, limit)
-	rows, err := s.reader.QueryContext(ctx, `SELECT m.id, -bm25(memories_fts) AS rank
-		FROM memories_fts JOIN memories m ON m.seq = memories_fts.rowid
-		WHERE memories_fts MATCH ? AND `+where+`
-		ORDER BY rank DESC, m.id DESC LIMIT ?`, args...)
+	args = append(args, maxRanked, limit)
+	// The inner query walks the matches newest first (FTS5 streams rowid
+	// order without sorting) and stops after maxRanked; only those get a
+	// BM25 rank. Ranking every match costs microseconds per row, which for
+	// a common word at 100,000 memories is most of a search's budget.
+	rows, err := s.reader.QueryContext(ctx, `SELECT id, rank FROM (
+			SELECT m.id AS id, -bm25(memories_fts) AS rank
+			FROM memories_fts JOIN memories m ON m.seq = memories_fts.rowid
+			WHERE memories_fts MATCH ? AND `+where+`
+			ORDER BY memories_fts.rowid DESC LIMIT ?)
+		ORDER BY rank DESC, id DESC LIMIT ?`, args...)
 	if err != nil {
 		return nil, dbErr(ctx, err, "sqlite: text search")
 	}
