@@ -7,7 +7,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.Version=$(VERSION)
 BIN     := bin/mimo
 
-.PHONY: run build test lint bench clean
+.PHONY: run build test lint bench images clean
 
 run: build
 	./$(BIN) serve
@@ -27,6 +27,11 @@ lint:
 
 bench:
 	./scripts/bench.sh
+
+# Every container image the validation harness needs, built locally with no
+# registry; each is rebuilt only when its inputs change (harness/images).
+images:
+	./harness/images/build.sh
 
 clean:
 	rm -rf bin
