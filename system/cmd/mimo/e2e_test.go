@@ -286,3 +286,41 @@ func TestBadInput(t *testing.T) {
 	code, _ = call(t, "GET", u+"/health", nil)
 	assert.Equal(t, http.StatusOK, code)
 }
+
+// TestAPIKeyGuardsTheAPI: with MIMO_API_KEY set, /api/* needs the bearer
+// key; probes and metrics stay open.
+func TestAPIKeyGuardsTheAPI(t *testing.T) {
+	s := startServer(t, map[string]string{"MIMO_API_KEY": "s3cret-key"})
+	body := map[string]any{"content": "guarded memory"}
+	code, raw := callRaw(t, "POST", s.URL+"/api/memories", body, nil)
+	assert.Equal(t, 401, code, "%s", raw)
+	code, _ = callRaw(t, "POST", s.URL+"/api/memories", body, http.Header{"Authorization": {"Bearer wrong-key"}})
+	assert.Equal(t, 401, code)
+	code, raw = callRaw(t, "POST", s.URL+"/api/memories", body, http.Header{"Authorization": {"Bearer s3cret-key"}})
+	assert.Equal(t, 201, code, "%s", raw)
+	for _, open := range []string{"/health", "/health/live", "/health/ready", "/metrics"} {
+		code, _ = callRaw(t, "GET", s.URL+open, nil, nil)
+		assert.Equal(t, 200, code, open)
+	}
+}
+
+// TestRateLimitAnswers429WithRetryAfter: past the per-client rate, requests
+// get 429 with Retry-After, and nothing they carried is stored.
+func TestRateLimitAnswers429WithRetryAfter(t *testing.T) {
+	s := startServer(t, map[string]string{"MIMO_RATE_LIMIT": "1"})
+	limited := 0
+	for i := 0; i < 20 && limited == 0; i++ {
+		req, err := http.NewRequest("GET", s.URL+"/api/memories", nil)
+		require.NoError(t, err)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		if resp.StatusCode == 429 {
+			limited++
+			assert.NotEmpty(t, resp.Header.Get("Retry-After"))
+		} else {
+			assert.Equal(t, 200, resp.StatusCode)
+		}
+	}
+	assert.Equal(t, 1, limited, "20 requests at once never hit a limit of 1/s")
+}
