@@ -108,6 +108,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	defer r.cleanup()
 	err := r.phases(ctx)
+	r.report.LoadAfter = readLoadAverage()
 	r.report.evaluate()
 	return r.report, err
 }
@@ -225,10 +226,9 @@ func (r *runner) phases(ctx context.Context) (err error) {
 	}
 
 	// 3. Search, once the index has every memory.
-	if _, err := measureStartup(ctx, r.client, srv, r.o.StartTimeout); err != nil {
-		return err
-	}
-	h, err := getHealth(ctx, r.client, srv.URL)
+	wctx, cancel := context.WithTimeout(ctx, r.o.StartTimeout)
+	h, err := waitIndexLoaded(wctx, r.client, srv)
+	cancel()
 	if err != nil {
 		return err
 	}

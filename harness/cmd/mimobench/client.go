@@ -112,27 +112,8 @@ func measureStartup(ctx context.Context, c *http.Client, s *Server, timeout time
 	st := Startup{ListenMs: ms(s.Listening), SelfReportedReadyMs: round(s.SelfReportedReady*1000, 3)}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	tick := time.NewTicker(pollInterval)
-	defer tick.Stop()
 
-	wait := func(what string, done func() (bool, error)) (time.Duration, error) {
-		for {
-			ok, err := done()
-			if ok {
-				return time.Since(s.Started), nil
-			}
-			if exited, exitErr := s.Exited(); exited {
-				return 0, fmt.Errorf("mimo serve exited while waiting for %s: %v", what, exitErr)
-			}
-			select {
-			case <-ctx.Done():
-				return 0, fmt.Errorf("waiting for %s: %w (last error: %v)", what, ctx.Err(), err)
-			case <-tick.C:
-			}
-		}
-	}
-
-	ready, err := wait("/health/ready", func() (bool, error) {
+	err := pollUntil(ctx, s, "/health/ready", func() (bool, error) {
 		code, body, err := get(ctx, c, s.URL+"/health/ready")
 		if err == nil && code != http.StatusOK {
 			err = fmt.Errorf("%d %s", code, bytes.TrimSpace(body))
@@ -142,19 +123,47 @@ func measureStartup(ctx context.Context, c *http.Client, s *Server, timeout time
 	if err != nil {
 		return st, err
 	}
-	st.ReadyMs = ms(ready)
+	st.ReadyMs = ms(time.Since(s.Started))
 
+	h, err := waitIndexLoaded(ctx, c, s)
+	if err != nil {
+		return st, err
+	}
+	st.IndexLoadedMs = ms(time.Since(s.Started))
+	st.Memories = h.Memories
+	st.Version = h.Version
+	return st, nil
+}
+
+// waitIndexLoaded polls GET /health until the vector index is loaded and
+// returns that answer.
+func waitIndexLoaded(ctx context.Context, c *http.Client, s *Server) (health, error) {
 	var h health
-	loaded, err := wait("the vector index", func() (bool, error) {
+	err := pollUntil(ctx, s, "the vector index", func() (bool, error) {
 		var err error
 		h, err = getHealth(ctx, c, s.URL)
 		return err == nil && h.indexLoaded(), err
 	})
-	if err != nil {
-		return st, err
+	return h, err
+}
+
+// pollUntil calls done every pollInterval until it reports true, the
+// server exits, or ctx ends; what names the condition in errors.
+func pollUntil(ctx context.Context, s *Server, what string, done func() (bool, error)) error {
+	tick := time.NewTicker(pollInterval)
+	defer tick.Stop()
+	for {
+		ok, err := done()
+		if ok {
+			return nil
+		}
+		if exited, exitErr := s.Exited(); exited {
+			return fmt.Errorf("mimo serve exited while waiting for %s: %v", what, exitErr)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for %s: %w (last error: %v)", what, ctx.Err(), err)
+		case <-tick.C:
+		}
 	}
-	st.IndexLoadedMs = ms(loaded)
-	st.Memories = h.Memories
-	st.Version = h.Version
-	return st, nil
 }

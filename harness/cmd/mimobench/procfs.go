@@ -103,3 +103,36 @@ func parseCPUInfo(r io.Reader) (CPUInfo, error) {
 	}
 	return c, sc.Err()
 }
+
+// readLoadAverage returns the 1-, 5- and 15-minute load averages of
+// /proc/loadavg, or nil when it cannot be read: other work on the machine
+// skews every figure, and the report should say how busy it was.
+func readLoadAverage() []float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return nil
+	}
+	la, err := parseLoadAverage(string(b))
+	if err != nil {
+		return nil
+	}
+	return la
+}
+
+// parseLoadAverage reads the first three fields of /proc/loadavg
+// ("0.52 0.58 0.59 1/389 12345").
+func parseLoadAverage(s string) ([]float64, error) {
+	f := strings.Fields(s)
+	if len(f) < 3 {
+		return nil, fmt.Errorf("loadavg %q: want at least three fields", s)
+	}
+	out := make([]float64, 3)
+	for i := range out {
+		v, err := strconv.ParseFloat(f[i], 64)
+		if err != nil {
+			return nil, fmt.Errorf("loadavg %q: %w", s, err)
+		}
+		out[i] = v
+	}
+	return out, nil
+}

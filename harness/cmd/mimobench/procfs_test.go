@@ -61,3 +61,14 @@ func TestParseCPUInfo(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, CPUInfo{Cores: 1}, c, "no model name is not an error")
 }
+
+func TestParseLoadAverage(t *testing.T) {
+	la, err := parseLoadAverage("0.52 1.58 2.59 1/389 12345\n")
+	require.NoError(t, err)
+	assert.Equal(t, []float64{0.52, 1.58, 2.59}, la)
+	_, err = parseLoadAverage("0.52 x 2.59 1/389 12345")
+	assert.Error(t, err)
+	_, err = parseLoadAverage("")
+	assert.Error(t, err)
+	assert.Len(t, readLoadAverage(), 3)
+}

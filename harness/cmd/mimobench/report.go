@@ -4,6 +4,7 @@ import (
 	"debug/buildinfo"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"runtime"
 	"strings"
@@ -24,6 +25,11 @@ type Report struct {
 	CPU       CPUInfo  `json:"cpu"`
 	// NumCPU is the logical processors this process may use.
 	NumCPU int `json:"num_cpu"`
+	// LoadBefore and LoadAfter are the machine's 1-, 5- and 15-minute load
+	// averages when the run began and ended. On a 2-core machine a load
+	// much above 2 from other work makes the figures pessimistic.
+	LoadBefore []float64 `json:"load_average_before"`
+	LoadAfter  []float64 `json:"load_average_after"`
 
 	MimoBinary    string `json:"mimo_binary"`
 	MimoGoVersion string `json:"mimo_go_version,omitempty"`
@@ -104,13 +110,14 @@ func notWordRune(r rune) bool {
 
 func newReport(o Options) *Report {
 	r := &Report{
-		Date:      time.Now().UTC().Format(time.RFC3339),
-		Command:   os.Args,
-		GoVersion: runtime.Version(),
-		OS:        runtime.GOOS,
-		Arch:      runtime.GOARCH,
-		NumCPU:    runtime.NumCPU(),
-		Store:     "sqlite",
+		Date:       time.Now().UTC().Format(time.RFC3339),
+		Command:    os.Args,
+		GoVersion:  runtime.Version(),
+		OS:         runtime.GOOS,
+		Arch:       runtime.GOARCH,
+		NumCPU:     runtime.NumCPU(),
+		LoadBefore: readLoadAverage(),
+		Store:      "sqlite",
 		Settings: Settings{
 			Memories: o.Memories, BatchSize: o.BatchSize, IngestConcurrency: o.IngestConcurrency,
 			Searches: o.Searches, SearchConcurrency: o.SearchConcurrency, SearchLimit: o.SearchLimit,
@@ -125,6 +132,32 @@ func newReport(o Options) *Report {
 		f.Close()
 	}
 	return r
+}
+
+// redactArgs returns args with the password of any URL in them (a
+// --database-url) masked, so a report can be shared.
+func redactArgs(args []string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = a
+		prefix, raw := "", a
+		if strings.HasPrefix(a, "-") {
+			name, value, ok := strings.Cut(a, "=")
+			if !ok {
+				continue
+			}
+			prefix, raw = name+"=", value
+		}
+		if !strings.Contains(raw, "://") {
+			continue
+		}
+		if u, err := url.Parse(raw); err == nil && u.User != nil {
+			if _, has := u.User.Password(); has {
+				out[i] = prefix + u.Redacted()
+			}
+		}
+	}
+	return out
 }
 
 // describeBinary records which binary ran and the Go that built it.
@@ -177,7 +210,8 @@ func (r *Report) writeTable(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	p := func(format string, args ...any) { fmt.Fprintf(tw, format+"\n", args...) }
 	p("mimobench\t%s, %d memories, seed %d, %s", r.Store, r.Settings.Memories, r.Settings.Seed, r.Date)
-	p("machine\t%s, %d cores, %s/%s, %s", r.CPU.Model, r.NumCPU, r.OS, r.Arch, r.GoVersion)
+	p("machine\t%s, %d cores, %s/%s, %s; load average %v before, %v after",
+		r.CPU.Model, r.NumCPU, r.OS, r.Arch, r.GoVersion, r.LoadBefore, r.LoadAfter)
 	p("mimo\t%s (built with %s)", r.MimoVersion, r.MimoGoVersion)
 	p("corpus\t%d memories, %.0f bytes mean (%d–%d), %d distinct words",
 		r.Corpus.Memories, r.Corpus.MeanBytes, r.Corpus.MinBytes, r.Corpus.MaxBytes, r.Corpus.DistinctWords)

@@ -107,3 +107,9 @@ func TestNewReportDescribesTheMachine(t *testing.T) {
 	assert.Equal(t, 10_000, r.Settings.Memories)
 	assert.Equal(t, "default", r.Settings.Namespace)
 }
+
+func TestRedactArgsMasksDatabasePasswords(t *testing.T) {
+	got := redactArgs([]string{"mimobench", "--database-url", "postgres://bench:s3cret@db:5432/x", "--database-url=postgres://u:pw@h/y", "--memories", "10"})
+	assert.Equal(t, []string{"mimobench", "--database-url", "postgres://bench:xxxxx@db:5432/x", "--database-url=postgres://u:xxxxx@h/y", "--memories", "10"}, got)
+	assert.Equal(t, []string{"postgres://u@h/db"}, redactArgs([]string{"postgres://u@h/db"}), "no password, nothing to mask")
+}
