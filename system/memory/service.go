@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"sync"
@@ -267,7 +268,7 @@ func (s *Service) prepare(r mimo.StoreRequest) (*mimo.Memory, error) {
 	if err != nil {
 		return nil, err
 	}
-	meta, err := normalizeMetadata(r.Metadata)
+	meta, err := mimo.CompactMetadata(r.Metadata)
 	if err != nil {
 		return nil, err
 	}
@@ -288,7 +289,7 @@ func (s *Service) prepare(r mimo.StoreRequest) (*mimo.Memory, error) {
 		Category:    cat,
 		Importance:  imp,
 		Tags:        tags,
-		Metadata:    meta,
+		Metadata:    json.RawMessage(meta),
 		CreatedAt:   now,
 		UpdatedAt:   now,
 		Supersedes:  r.Supersedes,
@@ -433,11 +434,12 @@ func (s *Service) Update(ctx context.Context, namespace, id string, r mimo.Updat
 		u.Tags = &tags
 	}
 	if r.Metadata != nil {
-		meta, err := normalizeMetadata(*r.Metadata)
+		meta, err := mimo.CompactMetadata(*r.Metadata)
 		if err != nil {
 			return nil, err
 		}
-		u.Metadata = &meta
+		raw := json.RawMessage(meta)
+		u.Metadata = &raw
 	}
 	m, err := s.store.UpdateMemory(ctx, ns, id, u)
 	if err != nil {

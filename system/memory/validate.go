@@ -1,8 +1,6 @@
 package memory
 
 import (
-	"bytes"
-	"encoding/json"
 	"math"
 	"strings"
 	"time"
@@ -99,32 +97,6 @@ func normalizeTags(tags []string) ([]string, error) {
 		}
 	}
 	return out, nil
-}
-
-// normalizeMetadata returns a compact JSON object; absent or null is {}.
-func normalizeMetadata(raw json.RawMessage) (json.RawMessage, error) {
-	trimmed := bytes.TrimSpace(raw)
-	if len(trimmed) == 0 || bytes.Equal(trimmed, []byte("null")) {
-		return json.RawMessage(`{}`), nil
-	}
-	if len(trimmed) > mimo.MaxMetadataBytes {
-		return nil, mimo.Errorf(mimo.EINVALID, "metadata: at most %d bytes", mimo.MaxMetadataBytes)
-	}
-	if !utf8.Valid(trimmed) {
-		return nil, mimo.Errorf(mimo.EINVALID, "metadata: not valid UTF-8")
-	}
-	var obj map[string]any
-	if trimmed[0] != '{' || json.Unmarshal(trimmed, &obj) != nil {
-		return nil, mimo.Errorf(mimo.EINVALID, "metadata: must be a JSON object")
-	}
-	if bytes.Contains(trimmed, []byte(`\u0000`)) {
-		return nil, mimo.Errorf(mimo.EINVALID, "metadata: must not contain NUL characters")
-	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, trimmed); err != nil {
-		return nil, mimo.Errorf(mimo.EINVALID, "metadata: must be a JSON object")
-	}
-	return buf.Bytes(), nil
 }
 
 func validateID(field, id string) error {

@@ -74,7 +74,7 @@ func (s *Store) UpdateMemory(ctx context.Context, namespace, id string, u mimo.M
 	namespace = namespaceOf(namespace)
 	var meta *string
 	if u.Metadata != nil {
-		m, err := checkMetadata(*u.Metadata)
+		m, err := mimo.CompactMetadata(*u.Metadata)
 		if err != nil {
 			return nil, err
 		}

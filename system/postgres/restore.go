@@ -213,7 +213,7 @@ func checkRecord(r *backupRecord) error {
 	if r.ContentHash != hashContent(r.Content) {
 		return mimo.Errorf(mimo.EINVALID, "memory %s: content hash does not match its content", r.ID)
 	}
-	meta, err := checkMetadata(r.Metadata)
+	meta, err := mimo.CompactMetadata(r.Metadata)
 	if err != nil {
 		return mimo.Errorf(mimo.EINVALID, "memory %s: %s", r.ID, mimo.ErrorMessage(err))
 	}

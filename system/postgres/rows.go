@@ -105,23 +105,6 @@ func dbTime(t time.Time) time.Time {
 	return t.UTC().Truncate(time.Microsecond)
 }
 
-// checkMetadata returns the metadata to store, compacted: {} for none or
-// null, else a JSON object (anything else is EINVALID).
-func checkMetadata(meta json.RawMessage) (string, error) {
-	trimmed := bytes.TrimSpace(meta)
-	if len(trimmed) == 0 || bytes.Equal(trimmed, []byte("null")) {
-		return "{}", nil
-	}
-	if trimmed[0] != '{' || !json.Valid(trimmed) {
-		return "", mimo.Errorf(mimo.EINVALID, "metadata must be a JSON object")
-	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, trimmed); err != nil {
-		return "", mimo.Wrap(mimo.EINVALID, err, "metadata must be a JSON object")
-	}
-	return buf.String(), nil
-}
-
 // checkEmbedding returns e as stored: Dim is the vector's length when there
 // is a vector, and a vector whose length is not a non-zero Dim is EINVALID.
 func checkEmbedding(e mimo.Embedding) (mimo.Embedding, error) {
@@ -164,7 +147,7 @@ func prepare(m *mimo.Memory) (*mimo.Memory, string, error) {
 	if strings.TrimSpace(m.ID) == "" {
 		return nil, "", mimo.Errorf(mimo.EINVALID, "memory has no ID")
 	}
-	meta, err := checkMetadata(m.Metadata)
+	meta, err := mimo.CompactMetadata(m.Metadata)
 	if err != nil {
 		return nil, "", err
 	}

@@ -222,7 +222,7 @@ func prepare(m *mimo.Memory) (newRow, error) {
 	if err != nil {
 		return newRow{}, err
 	}
-	meta, err := normalizeMetadata(c.Metadata)
+	meta, err := mimo.CompactMetadata(c.Metadata)
 	if err != nil {
 		return newRow{}, err
 	}

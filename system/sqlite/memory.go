@@ -116,7 +116,7 @@ func (s *Store) UpdateMemory(ctx context.Context, ns, id string, u mimo.MemoryUp
 		}
 		meta := string(m.Metadata)
 		if u.Metadata != nil {
-			if meta, err = normalizeMetadata(*u.Metadata); err != nil {
+			if meta, err = mimo.CompactMetadata(*u.Metadata); err != nil {
 				return err
 			}
 		}

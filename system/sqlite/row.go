@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
@@ -125,23 +124,6 @@ func nullString(s string) sql.NullString { return sql.NullString{String: s, Vali
 func contentHash(content string) string {
 	sum := sha256.Sum256([]byte(content))
 	return hex.EncodeToString(sum[:])
-}
-
-// normalizeMetadata returns raw compacted, or {} when empty. Anything but a
-// JSON object is EINVALID.
-func normalizeMetadata(raw json.RawMessage) (string, error) {
-	trimmed := bytes.TrimSpace(raw)
-	if len(trimmed) == 0 || bytes.Equal(trimmed, []byte("null")) {
-		return "{}", nil
-	}
-	if trimmed[0] != '{' || !json.Valid(trimmed) {
-		return "", mimo.Errorf(mimo.EINVALID, "metadata must be a JSON object")
-	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, trimmed); err != nil {
-		return "", mimo.Wrap(mimo.EINVALID, err, "metadata must be a JSON object")
-	}
-	return buf.String(), nil
 }
 
 // encodeTags returns tags as a JSON array, [] for none.
