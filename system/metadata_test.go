@@ -12,10 +12,10 @@ import (
 
 func TestCompactMetadata(t *testing.T) {
 	ok := map[string]string{
-		``:                      `{}`,
-		`null`:                  `{}`,
+		``:                       `{}`,
+		`null`:                   `{}`,
 		" {\n \"a\" : [1, 2] } ": `{"a":[1,2]}`,
-		`{"ü":"✓"}`:             `{"ü":"✓"}`,
+		`{"ü":"✓"}`:              `{"ü":"✓"}`,
 	}
 	for in, want := range ok {
 		got, err := mimo.CompactMetadata(json.RawMessage(in))
