@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 
+	"mimo/system"
+
 	"mimo/system/postgres"
 	"mimo/system/sqlite"
 )
@@ -49,7 +51,7 @@ func runRestore(ctx context.Context, env Env, cfg *Config, args []string) error 
 			return err
 		}
 		if err := sqlite.Restore(ctx, file, cfg.sqlitePath(), force); err != nil {
-			return err
+			return restoreErr(err)
 		}
 		fmt.Fprintf(env.Stdout, "restored %s into %s\n", file, cfg.sqlitePath())
 		return nil
@@ -68,8 +70,16 @@ func runRestore(ctx context.Context, env Env, cfg *Config, args []string) error 
 		return fmt.Errorf("restore is not supported for this store")
 	}
 	if err := pg.Restore(ctx, file, force); err != nil {
-		return err
+		return restoreErr(err)
 	}
 	fmt.Fprintf(env.Stdout, "restored %s into the postgres database\n", file)
 	return nil
+}
+
+// restoreErr names the flag that overrides a refusal to replace data.
+func restoreErr(err error) error {
+	if mimo.ErrorCode(err) == mimo.ECONFLICT {
+		return fmt.Errorf("%s (run 'mimo restore --force FILE' to replace them)", mimo.ErrorMessage(err))
+	}
+	return err
 }

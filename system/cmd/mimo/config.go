@@ -48,7 +48,7 @@ var settings = []setting{
 		c.Addr = v
 		return nil
 	}},
-	{"MIMO_DATA_DIR", "data-dir", "", "directory for the SQLite database, write spool and backups (default $XDG_DATA_HOME/mimo)", func(c *Config, v string) error {
+	{"MIMO_DATA_DIR", "data-dir", "", "directory for the SQLite database and backups (default $XDG_DATA_HOME/mimo, else ~/.local/share/mimo)", func(c *Config, v string) error {
 		c.DataDir = v
 		return nil
 	}},
@@ -63,7 +63,7 @@ var settings = []setting{
 		c.DatabaseURL = v
 		return nil
 	}},
-	{"MIMO_API_KEY", "api-key", "", "when set, required as 'Authorization: Bearer …' on /api/* and /mcp", func(c *Config, v string) error {
+	{"MIMO_API_KEY", "api-key", "", "when set, required as 'Authorization: Bearer …' on /api/*", func(c *Config, v string) error {
 		c.APIKey = v
 		return nil
 	}},
@@ -133,7 +133,7 @@ var settings = []setting{
 		c.LogLevel = strings.ToLower(v)
 		return nil
 	}},
-	{"MIMO_RATE_LIMIT", "rate-limit", "1000", "requests per second per client on /api/* and /mcp; off disables", func(c *Config, v string) error {
+	{"MIMO_RATE_LIMIT", "rate-limit", "1000", "requests per second per client on /api/*; off disables", func(c *Config, v string) error {
 		if v == "off" {
 			c.RateLimit = -1
 			return nil
@@ -152,7 +152,11 @@ var settings = []setting{
 func bindFlags(fs *flag.FlagSet) map[string]*string {
 	vals := map[string]*string{}
 	for _, s := range settings {
-		vals[s.flag] = fs.String(s.flag, "", s.usage+" [$"+s.env+"]")
+		usage := s.usage
+		if s.def != "" {
+			usage += " (default " + s.def + ")"
+		}
+		vals[s.flag] = fs.String(s.flag, "", usage+" [$"+s.env+"]")
 	}
 	return vals
 }

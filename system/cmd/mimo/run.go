@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"mimo/system"
 )
 
 // Version is set at build time with -ldflags "-X main.Version=…".
@@ -65,7 +67,17 @@ func Run(ctx context.Context, args []string, env Env) int {
 		return 2
 	}
 	fs := flag.NewFlagSet("mimo "+cmd.name, flag.ContinueOnError)
+	// Help that was asked for goes to stdout, once; help after a flag
+	// error goes to stderr with the error.
 	fs.SetOutput(env.Stderr)
+	for _, a := range args[1:] {
+		if a == "--" {
+			break
+		}
+		if a == "-h" || a == "-help" || a == "--help" || a == "--h" {
+			fs.SetOutput(env.Stdout)
+		}
+	}
 	force := false
 	if cmd.name == "restore" {
 		fs.BoolVar(&force, "force", false, "replace existing data")
@@ -78,8 +90,6 @@ func Run(ctx context.Context, args []string, env Env) int {
 	}
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(env.Stdout)
-			fs.Usage()
 			return 0
 		}
 		return 2
@@ -94,7 +104,7 @@ func Run(ctx context.Context, args []string, env Env) int {
 		rest = append([]string{"--force"}, rest...)
 	}
 	if err := cmd.run(ctx, env, cfg, rest); err != nil {
-		fmt.Fprintf(env.Stderr, "mimo %s: %v\n", cmd.name, err)
+		fmt.Fprintf(env.Stderr, "mimo %s: %s\n", cmd.name, errorLine(err))
 		if errors.Is(err, errUsage) {
 			return 2
 		}
@@ -107,7 +117,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "Mimo: a memory server for AI agents.")
 	fmt.Fprintln(w, "\nUsage: mimo COMMAND [flags] [args]\n\nCommands:")
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-9s %-18s %s\n", c.name, c.args, c.summary)
+		fmt.Fprintf(w, "  %-9s %-24s %s\n", c.name, c.args, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'mimo COMMAND --help' for a command's flags. Every flag mirrors a MIMO_* environment variable.")
 }
@@ -117,6 +127,17 @@ func capitalize(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// errorLine is how a failed command reports err: the client-safe message
+// alone for the caller's mistakes (bad input, conflicts, missing things),
+// the whole chain of causes for failures worth diagnosing.
+func errorLine(err error) string {
+	switch mimo.ErrorCode(err) {
+	case mimo.EINVALID, mimo.ECONFLICT, mimo.ENOTFOUND:
+		return mimo.ErrorMessage(err)
+	}
+	return err.Error()
 }
 
 func usageErr(format string, args ...any) error {
