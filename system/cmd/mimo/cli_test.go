@@ -26,8 +26,10 @@ func TestEveryCommandHasHelp(t *testing.T) {
 	assert.Equal(t, 0, code)
 	for _, c := range commands {
 		assert.Contains(t, out, c.name)
-		code, out, _ := runCLI(t, nil, c.name, "--help")
+		code, out, errOut := runCLI(t, nil, c.name, "--help")
 		assert.Equal(t, 0, code, c.name)
+		assert.Empty(t, errOut, "help goes to stdout only")
+		assert.Equal(t, 1, strings.Count(out, "Usage:"), "help printed once")
 		assert.Contains(t, out, "Usage: mimo "+c.name, c.name)
 		assert.Contains(t, out, "MIMO_DATABASE_URL", c.name)
 	}
