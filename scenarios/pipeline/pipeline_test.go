@@ -1,0 +1,139 @@
+// Package pipeline is the validation scenario of Mimo's basic pipeline on
+// Postgres: every call crosses Toxiproxy, and the test proves it does by
+// what the proxy's faults do to Mimo.
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"mimo/harness"
+	"mimo/harness/toxics"
+	mimo "mimo/system"
+)
+
+// readyWithin bounds how long Mimo may take to be ready again once its
+// database is back; the condition, not the bound, is what the test waits
+// for.
+const readyWithin = 60 * time.Second
+
+func TestPipelineThroughProxiesOnPostgres(t *testing.T) {
+	env := harness.Start(t, harness.Options{})
+	c := env.Client()
+	ctx := context.Background()
+	const ns = "pipeline"
+
+	// Store.
+	imp := 0.8
+	stored, err := c.Store(ctx, mimo.StoreRequest{
+		Namespace:  ns,
+		Content:    "The deploy pipeline for the billing service runs every night at two",
+		Category:   mimo.CategoryFact,
+		Importance: &imp,
+		Tags:       []string{"billing", "deploy"},
+	})
+	require.NoError(t, err)
+	require.True(t, stored.Created, "a new memory is created, not queued or found")
+	id := stored.Memory.ID
+	require.NotEmpty(t, id)
+
+	again, err := c.Store(ctx, mimo.StoreRequest{Namespace: ns, Content: stored.Memory.Content})
+	require.NoError(t, err)
+	assert.False(t, again.Created, "identical content is stored once")
+	assert.Equal(t, id, again.Memory.ID)
+
+	// Get.
+	got, err := c.Get(ctx, ns, id)
+	require.NoError(t, err)
+	assert.Equal(t, stored.Memory.Content, got.Content)
+	assert.Equal(t, ns, got.Namespace)
+	assert.Equal(t, 0.8, got.Importance)
+	assert.ElementsMatch(t, []string{"billing", "deploy"}, got.Tags)
+
+	// Search.
+	page, err := c.Search(ctx, mimo.SearchQuery{Filter: mimo.Filter{Namespace: ns}, Query: "when does the billing deploy run"})
+	require.NoError(t, err)
+	require.NotEmpty(t, page.Results, "the stored memory is found")
+	assert.Equal(t, id, page.Results[0].Memory.ID)
+
+	// The database is reached through the postgres proxy: with the proxy
+	// down Mimo cannot read, and once it is up again Mimo recovers.
+	pg := env.Proxy(harness.ProxyPostgres)
+	t.Run("database proxy down and up", func(t *testing.T) {
+		require.NoError(t, toxics.Down(pg))
+		t.Cleanup(func() { _ = toxics.Up(pg) })
+
+		_, err := c.Get(ctx, ns, id)
+		require.Error(t, err, "a read with the database proxy down fails")
+		assert.Equal(t, mimo.EUNAVAILABLE, mimo.ErrorCode(err), "and says a dependency is unavailable: %v", err)
+
+		require.NoError(t, toxics.Up(pg))
+		require.Eventually(t, func() bool { return c.Ready(ctx) == nil }, readyWithin, 100*time.Millisecond,
+			"Mimo is ready again once its database proxy is up")
+		got, err := c.Get(ctx, ns, id)
+		require.NoError(t, err)
+		assert.Equal(t, id, got.ID)
+	})
+
+	// A latency toxic on the database proxy delays reads by at least its
+	// latency: each read makes at least one round trip to Postgres, and the
+	// toxic holds every answer that long. Only the lower bound is checked;
+	// it cannot be met by chance.
+	t.Run("latency toxic slows reads", func(t *testing.T) {
+		const latencyMS = 400
+		lat, err := toxics.Latency(latencyMS, 0)
+		require.NoError(t, err)
+		remove := toxics.Apply(t, pg, lat)
+
+		began := time.Now()
+		_, err = c.Get(ctx, ns, id)
+		took := time.Since(began)
+		require.NoError(t, err)
+		assert.GreaterOrEqual(t, took, latencyMS*time.Millisecond, "a read through a %d ms latency toxic", latencyMS)
+		remove()
+	})
+
+	// Memories live in Postgres, not in Mimo: they survive the database
+	// being killed and started again, and Mimo being restarted.
+	t.Run("database crash and Mimo restart", func(t *testing.T) {
+		env.Kill(harness.Postgres)
+		env.StartContainer(harness.Postgres)
+		require.Eventually(t, func() bool { return c.Ready(ctx) == nil }, readyWithin, 100*time.Millisecond,
+			"Mimo is ready again once Postgres is back")
+
+		env.Restart(harness.Mimo)
+		c = env.Client()
+		got, err := c.Get(ctx, ns, id)
+		require.NoError(t, err)
+		assert.Equal(t, stored.Memory.Content, got.Content)
+	})
+
+	// The stand-in answers its control API, and not while it is paused.
+	t.Run("stand-in pause", func(t *testing.T) {
+		ctl := env.Standin()
+		_, err := ctl.Counters(ctx)
+		require.NoError(t, err)
+
+		env.Pause(harness.Standin)
+		short, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+		_, err = ctl.Counters(short)
+		cancel()
+		assert.ErrorIs(t, err, context.DeadlineExceeded, "a paused container answers nothing")
+		env.Unpause(harness.Standin)
+
+		_, err = ctl.Counters(ctx)
+		require.NoError(t, err)
+	})
+
+	// Delete.
+	require.NoError(t, c.Delete(ctx, ns, id))
+	_, err = c.Get(ctx, ns, id)
+	var merr *mimo.Error
+	require.True(t, errors.As(err, &merr), "a deleted memory is an API error, got %v", err)
+	assert.Equal(t, mimo.ENOTFOUND, merr.Code)
+}
