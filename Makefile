@@ -7,7 +7,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.Version=$(VERSION)
 BIN     := bin/mimo
 
-.PHONY: run build test lint bench images clean
+.PHONY: run build test lint bench images validate clean
 
 run: build
 	./$(BIN) serve
@@ -32,6 +32,10 @@ bench:
 # registry; each is rebuilt only when its inputs change (harness/images).
 images:
 	./harness/images/build.sh
+
+# Images, then every scenario against them (needs Docker).
+validate: images
+	$(GO) test -count=1 -timeout 30m ./scenarios/...
 
 clean:
 	rm -rf bin
