@@ -3,9 +3,10 @@ package harness
 import (
 	"context"
 	"fmt"
-	"io"
 	"maps"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -21,10 +22,6 @@ import (
 
 // teardownTimeout bounds the whole teardown: logs, containers, network.
 const teardownTimeout = 2 * time.Minute
-
-// maxLogBytes is how much of one container's log a failing test shows:
-// the end, where the failure usually is.
-const maxLogBytes = 256 << 10
 
 // Env is one running system: Mimo on Postgres, the stand-in and Toxiproxy
 // on a private network. Start makes it and t.Cleanup removes it. Its
@@ -64,7 +61,11 @@ func Start(t testing.TB, opts Options) *Env {
 	}
 	ctx := context.Background()
 
-	if err := requireImages(ctx, opts.MimoImage, opts.PostgresImage, opts.StandinImage, opts.ToxiproxyImage); err != nil {
+	images := []string{opts.MimoImage, opts.PostgresImage, opts.StandinImage, opts.ToxiproxyImage}
+	if opts.Prometheus {
+		images = append(images, opts.PrometheusImage)
+	}
+	if err := requireImages(ctx, images...); err != nil {
 		t.Fatalf("harness: %v", err)
 	}
 	nw, err := network.New(ctx, network.WithLabels(map[string]string{"org.mimo.harness": "true"}))
@@ -112,6 +113,9 @@ func Start(t testing.TB, opts Options) *Env {
 			WithPort(port(mimoPort)).WithStartupTimeout(opts.StartupTimeout)),
 	)
 	e.refreshEndpoints(ctx)
+	if opts.Prometheus {
+		e.startPrometheus(ctx)
+	}
 	return e
 }
 
@@ -246,9 +250,10 @@ func (e *Env) container(name string) *testcontainers.DockerContainer {
 	e.t.Helper()
 	e.mu.Lock()
 	c, ok := e.containers[name]
+	running := slices.Clone(e.started)
 	e.mu.Unlock()
 	if !ok {
-		e.t.Fatalf("harness: no container %q; the containers are %s, %s, %s and %s", name, Mimo, Postgres, Standin, Toxiproxy)
+		e.t.Fatalf("harness: no container %q; this environment runs %s", name, strings.Join(running, ", "))
 	}
 	return c
 }
@@ -262,9 +267,7 @@ func (e *Env) teardown() {
 	names := append([]string(nil), e.started...)
 	e.mu.Unlock()
 	if e.t.Failed() {
-		for _, name := range names {
-			e.logContainer(ctx, name)
-		}
+		e.saveEvidence(ctx, names)
 	}
 	for i := len(names) - 1; i >= 0; i-- {
 		c := e.containers[names[i]]
@@ -280,22 +283,4 @@ func (e *Env) teardown() {
 			e.t.Errorf("harness: removing the network: %v", err)
 		}
 	}
-}
-
-func (e *Env) logContainer(ctx context.Context, name string) {
-	c := e.containers[name]
-	r, err := c.Logs(ctx)
-	if err != nil {
-		e.t.Logf("harness: logs of %s: %v", name, err)
-		return
-	}
-	defer r.Close()
-	b, err := io.ReadAll(r)
-	if err != nil {
-		e.t.Logf("harness: logs of %s: %v", name, err)
-	}
-	if len(b) > maxLogBytes {
-		b = b[len(b)-maxLogBytes:]
-	}
-	e.t.Logf("harness: ---- logs of %s (%s) ----\n%s", name, c.GetContainerID()[:12], b)
 }

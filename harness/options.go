@@ -11,7 +11,11 @@
 // creates in t.Cleanup instead.
 package harness
 
-import "time"
+import (
+	"time"
+
+	"mimo/harness/record"
+)
 
 // The images Start runs when Options names none. make images builds them.
 const (
@@ -19,6 +23,7 @@ const (
 	DefaultPostgresImage  = "mimo-harness/postgres:latest"
 	DefaultStandinImage   = "mimo-harness/standin:latest"
 	DefaultToxiproxyImage = "mimo-harness/toxiproxy:latest"
+	DefaultPromImage      = "mimo-harness/prometheus:latest"
 )
 
 // DefaultStartupTimeout bounds how long Start waits for one container to
@@ -32,6 +37,8 @@ const (
 	Postgres  = "postgres"
 	Standin   = "standin"
 	Toxiproxy = "toxiproxy"
+	// Prometheus runs only with Options.Prometheus.
+	Prometheus = "prometheus"
 )
 
 // Proxy names, for Env.Proxy. Each routes one of Mimo's dependencies
@@ -51,6 +58,7 @@ const (
 	proxyPostgresPort = 15432
 	proxyOllamaPort   = 21434
 	proxyLLMPort      = 31434
+	prometheusPort    = 9090
 )
 
 // Database credentials. The Postgres image trusts every host on the
@@ -70,6 +78,14 @@ type Options struct {
 	PostgresImage  string
 	StandinImage   string
 	ToxiproxyImage string
+	// PrometheusImage is the Prometheus image run with Prometheus; ""
+	// means DefaultPromImage.
+	PrometheusImage string
+
+	// Prometheus, when true, also runs Prometheus on the private network,
+	// scraping Mimo (job "mimo") and itself every ScrapeInterval; Env's
+	// Prometheus, Query and WaitForQuery reach it.
+	Prometheus bool
 
 	// MimoEnv is added to Mimo's environment after the harness's own
 	// settings (MIMO_ADDR, MIMO_DATABASE_URL, MIMO_RATE_LIMIT=off), so it
@@ -79,6 +95,12 @@ type Options struct {
 	// StandinEnv is added to the stand-in's environment (STANDIN_*
 	// settings). Nil adds nothing.
 	StandinEnv map[string]string
+
+	// Record, when set, is the scenario's recorder: when the test fails,
+	// the end of every container's log is added to it as evidence, with
+	// the whole log saved in its artifact folder. Nil still saves the logs
+	// there and shows them in the test output.
+	Record *record.Recorder
 
 	// StartupTimeout bounds the wait for each container to become ready.
 	// Zero means DefaultStartupTimeout.
@@ -97,6 +119,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ToxiproxyImage == "" {
 		o.ToxiproxyImage = DefaultToxiproxyImage
+	}
+	if o.PrometheusImage == "" {
+		o.PrometheusImage = DefaultPromImage
 	}
 	if o.StartupTimeout <= 0 {
 		o.StartupTimeout = DefaultStartupTimeout

@@ -1,0 +1,95 @@
+// Package monitoring is the validation scenario of Mimo seen from a real
+// Prometheus: the harness's Prometheus container scrapes Mimo every second
+// on the private network, and the scenario reads what it stored through
+// Prometheus's query API.
+package monitoring
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/prometheus/common/model"
+	"github.com/stretchr/testify/require"
+
+	"mimo/harness"
+	"mimo/harness/record"
+	mimo "mimo/system"
+)
+
+// seenWithin bounds how long a change may take to reach Prometheus: a few
+// scrape intervals. The waits end as soon as it arrives.
+const seenWithin = 30 * time.Second
+
+// stores is how many memories the scenario stores between two readings.
+const stores = 20
+
+const (
+	upQuery     = `up{job="mimo"}`
+	storesQuery = `sum(mimo_http_requests_total{job="mimo",route="/api/memories",method="POST"}) or vector(0)`
+)
+
+func TestPrometheusSeesMimoUpAndItsRequestCounterRising(t *testing.T) {
+	rec := record.New(t, `Prometheus scrapes Mimo (up{job="mimo"} == 1), sees its request counter rise by exactly the requests served, and sees it down when it is killed and up again when it is back`)
+	env := harness.Start(t, harness.Options{Prometheus: true})
+	ctx := context.Background()
+
+	start := time.Now()
+	env.WaitForQuery(t, upQuery, upIs(1), seenWithin)
+	rec.Measure("first_scrape_after_start", msSince(start), "ms")
+	rec.Observe("up", 1, "up")
+
+	base := scalar(env.WaitForQuery(t, storesQuery, oneSample, seenWithin))
+	c := env.Client()
+	for i := range stores {
+		_, err := c.Store(ctx, mimo.StoreRequest{
+			Namespace: "monitoring",
+			Content:   fmt.Sprintf("Monitoring scenario note %d: the scrape sees this store", i),
+		})
+		require.NoError(t, err)
+	}
+	stored := time.Now()
+	want := base + stores
+	got := scalar(env.WaitForQuery(t, storesQuery, func(v model.Vector) bool {
+		return oneSample(v) && scalar(v) >= want
+	}, seenWithin))
+	rec.Measure("stores_seen_after", msSince(stored), "ms")
+	require.Equal(t, want, got, "Prometheus counts each store once")
+
+	own, err := env.Metrics(ctx)
+	require.NoError(t, err)
+	direct, _ := own.Sum("mimo_http_requests_total", map[string]string{"route": "/api/memories", "method": "POST"})
+	require.Equal(t, direct, got, "Prometheus's figure is Mimo's own")
+	rec.Measure("store_requests_counted", got-base, "count")
+	rec.Evidence("metrics", fmt.Sprintf("%s went from %g to %g after %d stores; Mimo's /metrics says %g", storesQuery, base, got, stores, direct))
+
+	env.Kill(harness.Mimo)
+	killed := time.Now()
+	env.WaitForQuery(t, upQuery, upIs(0), seenWithin)
+	rec.Measure("down_seen_after", msSince(killed), "ms")
+	rec.Observe("up", 0, "down")
+
+	env.StartContainer(harness.Mimo)
+	back := time.Now()
+	env.WaitForQuery(t, upQuery, upIs(1), seenWithin)
+	rec.Measure("up_again_seen_after", msSince(back), "ms")
+	rec.Observe("up", 1, "up")
+	rec.Evidence("note", "up{job=\"mimo\"} went 1 → 0 after SIGKILL → 1 after the container was started again")
+}
+
+// upIs holds when the vector is exactly one series with value want.
+func upIs(want float64) func(model.Vector) bool {
+	return func(v model.Vector) bool { return oneSample(v) && float64(v[0].Value) == want }
+}
+
+func oneSample(v model.Vector) bool { return len(v) == 1 }
+
+func scalar(v model.Vector) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	return float64(v[0].Value)
+}
+
+func msSince(t time.Time) float64 { return float64(time.Since(t).Microseconds()) / 1000 }
