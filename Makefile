@@ -33,9 +33,10 @@ bench:
 images:
 	./harness/images/build.sh
 
-# Images, then every scenario against them (needs Docker).
+# Images, then every scenario against them (needs Docker). Each scenario
+# writes its record under results/ (MIMO_RESULTS_DIR overrides).
 validate: images
-	$(GO) test -count=1 -timeout 30m ./scenarios/...
+	MIMO_COMMIT=$(VERSION) $(GO) test -race -count=1 -timeout 30m ./scenarios/...
 
 clean:
 	rm -rf bin

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"mimo/harness"
+	"mimo/harness/record"
 	"mimo/harness/toxics"
 	mimo "mimo/system"
 )
@@ -40,12 +41,11 @@ const (
 	// recoverWithin bounds the wait for Mimo to recover once the database
 	// proxy is up; the condition, not the bound, is what the test waits for.
 	recoverWithin = 90 * time.Second
-	// poll is the pause between two checks of a condition.
-	poll = 50 * time.Millisecond
 )
 
 func TestPostgresLatencyToxicSlowsButNeverFails(t *testing.T) {
-	env := harness.Start(t, harness.Options{})
+	rec := record.New(t, fmt.Sprintf("With %d ms of latency injected on Postgres, every search still succeeds and its median latency rises by about the injected amount", latencyMS))
+	env := harness.Start(t, harness.Options{Record: rec})
 	c := env.Client()
 	ctx := context.Background()
 	const ns = "degradation-latency"
@@ -57,7 +57,9 @@ func TestPostgresLatencyToxicSlowsButNeverFails(t *testing.T) {
 		})
 		require.NoError(t, err)
 	}
-	measure := func(phase string) time.Duration {
+	// measure returns the median of searches searches, each recorded in
+	// the series search_latency_<phase> when phase is not "".
+	measure := func(phase, series string) time.Duration {
 		t.Helper()
 		took := make([]time.Duration, 0, searches)
 		for i := range searches {
@@ -67,22 +69,34 @@ func TestPostgresLatencyToxicSlowsButNeverFails(t *testing.T) {
 				Query:  fmt.Sprintf("how to rotate database credentials %d", i),
 			})
 			took = append(took, time.Since(began))
+			if series != "" {
+				rec.Observe("search_latency_"+series, ms(took[i]), "")
+			}
 			require.NoError(t, err, "search %d %s", i, phase)
 			require.NotEmpty(t, page.Results, "search %d %s finds the runbook", i, phase)
 		}
 		slices.Sort(took)
+		if series != "" {
+			rec.Measure("search_p50_"+series, ms(took[len(took)/2]), "ms")
+			rec.Measure("search_p95_"+series, ms(took[len(took)*95/100]), "ms")
+			rec.Measure("searches_"+series, float64(len(took)), "count")
+		}
 		return took[len(took)/2]
 	}
 
 	// Warm up connections and caches so the baseline is not the first
 	// request's cost.
-	_ = measure("warming up")
-	base := measure("without toxics")
+	_ = measure("warming up", "")
+	base := measure("without toxics", "baseline")
 
 	lat, err := toxics.Latency(latencyMS, 0)
 	require.NoError(t, err)
 	toxics.Apply(t, env.Proxy(harness.ProxyPostgres), lat)
-	slow := measure(fmt.Sprintf("with a %d ms latency toxic", latencyMS))
+	slow := measure(fmt.Sprintf("with a %d ms latency toxic", latencyMS), "toxic")
+	rec.Measure("injected_latency", latencyMS, "ms")
+	rec.Measure("search_p50_rise", ms(slow-base), "ms")
+	rec.Evidence("note", fmt.Sprintf("median search %v without toxics, %v with a %d ms latency toxic on the postgres proxy; %d of %d searches succeeded in each phase",
+		base.Round(time.Microsecond), slow.Round(time.Microsecond), latencyMS, searches, searches))
 
 	t.Logf("median search latency: %v without toxics, %v with a %d ms latency toxic on the postgres proxy",
 		base, slow, latencyMS)
@@ -91,7 +105,8 @@ func TestPostgresLatencyToxicSlowsButNeverFails(t *testing.T) {
 }
 
 func TestPostgresDownGivesClear503sAndRecoversWithoutRestart(t *testing.T) {
-	env := harness.Start(t, harness.Options{})
+	rec := record.New(t, "With the Postgres proxy down, Mimo answers clear 503 JSON errors without hanging and /health reports the database down; with it up again, Mimo recovers without a restart")
+	env := harness.Start(t, harness.Options{Record: rec})
 	c := env.Client()
 	ctx := context.Background()
 	const ns = "degradation-down"
@@ -108,6 +123,8 @@ func TestPostgresDownGivesClear503sAndRecoversWithoutRestart(t *testing.T) {
 	pg := env.Proxy(harness.ProxyPostgres)
 	require.NoError(t, toxics.Down(pg))
 	t.Cleanup(func() { _ = toxics.Up(pg) })
+	rec.Observe("db", 0, "proxy down")
+	var slowest time.Duration
 
 	// Each request is answered, as a 503 with Mimo's error body, well
 	// before a client would give up.
@@ -117,12 +134,20 @@ func TestPostgresDownGivesClear503sAndRecoversWithoutRestart(t *testing.T) {
 		t.Logf("POST /api/memories with the database down: %d in %v", status, took)
 		assertUnavailable(t, "POST /api/memories", status, got)
 		assert.Less(t, took, answerWithin, "POST /api/memories answers within %v", answerWithin)
+		rec.Observe("errors", 1, fmt.Sprint(status))
+		slowest = max(slowest, took)
+		if i == 0 {
+			rec.Evidence("response", fmt.Sprintf("POST /api/memories → %d in %v: %s", status, took.Round(time.Millisecond), got))
+		}
 
 		status, got, took = call(t, http.MethodGet, url+"/api/memories/"+id+"?namespace="+ns, "")
 		t.Logf("GET /api/memories/{id} with the database down: %d in %v", status, took)
 		assertUnavailable(t, "GET /api/memories/{id}", status, got)
 		assert.Less(t, took, answerWithin, "GET /api/memories/{id} answers within %v", answerWithin)
+		rec.Observe("errors", 1, fmt.Sprint(status))
+		slowest = max(slowest, took)
 	}
+	rec.Measure("slowest_answer_while_down", ms(slowest), "ms")
 
 	began := time.Now()
 	code, down := health(t, url)
@@ -131,20 +156,24 @@ func TestPostgresDownGivesClear503sAndRecoversWithoutRestart(t *testing.T) {
 	assert.Equal(t, mimo.StatusDown, down.Status, "health says down")
 	assert.Equal(t, mimo.StatusDown, down.Components["db"].Status, "the db component says down")
 
+	rec.Evidence("response", fmt.Sprintf("GET /health → %d: status %q, db %q", code, down.Status, down.Components["db"].Status))
+
 	require.NoError(t, toxics.Up(pg))
+	up := time.Now()
+	rec.Observe("db", 1, "proxy up")
 	var after healthBody
-	ok := waitFor(recoverWithin, func() bool {
+	harness.WaitFor(t, recoverWithin, "health ok again after the proxy came up", func() (bool, string) {
 		code, h := health(t, url)
 		after = h
-		return code == http.StatusOK && h.Status == mimo.StatusOK
+		return code == http.StatusOK && h.Status == mimo.StatusOK, fmt.Sprintf("%d %+v", code, h)
 	})
-	require.True(t, ok, "health is ok again within %v of the proxy coming up; last: %+v", recoverWithin, after)
+	rec.Measure("health_ok_after_proxy_up", ms(time.Since(up)), "ms")
 	var res *mimo.StoreResult
-	ok = waitFor(recoverWithin, func() bool {
+	harness.WaitFor(t, recoverWithin, "a store to succeed once the database is back", func() (bool, string) {
 		res, err = c.Store(ctx, mimo.StoreRequest{Namespace: ns, Content: "Stored after the database came back"})
-		return err == nil
+		return err == nil, fmt.Sprint(err)
 	})
-	require.True(t, ok, "a store succeeds again once the database is back; last error: %v", err)
+	rec.Measure("store_ok_after_proxy_up", ms(time.Since(up)), "ms")
 	assert.True(t, res.Created)
 	got, err := c.Get(ctx, ns, id)
 	require.NoError(t, err)
@@ -211,17 +240,4 @@ func assertUnavailable(t *testing.T, what string, status int, body []byte) {
 	}
 }
 
-// waitFor polls cond until it holds or within has passed, and reports
-// whether it held.
-func waitFor(within time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(within)
-	for {
-		if cond() {
-			return true
-		}
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(poll)
-	}
-}
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -32,7 +32,7 @@ const (
 
 func TestPrometheusSeesMimoUpAndItsRequestCounterRising(t *testing.T) {
 	rec := record.New(t, `Prometheus scrapes Mimo (up{job="mimo"} == 1), sees its request counter rise by exactly the requests served, and sees it down when it is killed and up again when it is back`)
-	env := harness.Start(t, harness.Options{Prometheus: true})
+	env := harness.Start(t, harness.Options{Prometheus: true, Record: rec})
 	ctx := context.Background()
 
 	start := time.Now()

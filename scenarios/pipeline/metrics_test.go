@@ -19,7 +19,7 @@ const metricWithin = 10 * time.Second
 
 func TestMimoCountsRequestsInItsMetrics(t *testing.T) {
 	rec := record.New(t, "Mimo counts a served store request in mimo_http_requests_total, by route, method and status code")
-	env := harness.Start(t, harness.Options{})
+	env := harness.Start(t, harness.Options{Record: rec})
 	ctx := context.Background()
 
 	created := map[string]string{"route": "/api/memories", "method": "POST", "code": "201"}

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"mimo/harness"
+	"mimo/harness/record"
 	"mimo/harness/toxics"
 	mimo "mimo/system"
 )
@@ -23,19 +24,32 @@ import (
 const readyWithin = 60 * time.Second
 
 func TestPipelineThroughProxiesOnPostgres(t *testing.T) {
-	env := harness.Start(t, harness.Options{})
+	rec := record.New(t, "Store, search, get and delete work end to end on Postgres with every database call crossing Toxiproxy, and survive the proxy going down, a latency toxic, Postgres being killed and Mimo restarting")
+	began := time.Now()
+	env := harness.Start(t, harness.Options{Record: rec})
+	rec.Measure("harness_start", float64(time.Since(began).Milliseconds()), "ms")
 	c := env.Client()
 	ctx := context.Background()
 	const ns = "pipeline"
+	// timed runs one step and records how long it took as step_<name>.
+	timed := func(name string, step func()) {
+		began := time.Now()
+		step()
+		rec.Measure("step_"+name, float64(time.Since(began).Microseconds())/1000, "ms")
+	}
 
 	// Store.
 	imp := 0.8
-	stored, err := c.Store(ctx, mimo.StoreRequest{
-		Namespace:  ns,
-		Content:    "The deploy pipeline for the billing service runs every night at two",
-		Category:   mimo.CategoryFact,
-		Importance: &imp,
-		Tags:       []string{"billing", "deploy"},
+	var stored *mimo.StoreResult
+	var err error
+	timed("store", func() {
+		stored, err = c.Store(ctx, mimo.StoreRequest{
+			Namespace:  ns,
+			Content:    "The deploy pipeline for the billing service runs every night at two",
+			Category:   mimo.CategoryFact,
+			Importance: &imp,
+			Tags:       []string{"billing", "deploy"},
+		})
 	})
 	require.NoError(t, err)
 	require.True(t, stored.Created, "a new memory is created, not queued or found")
@@ -48,7 +62,8 @@ func TestPipelineThroughProxiesOnPostgres(t *testing.T) {
 	assert.Equal(t, id, again.Memory.ID)
 
 	// Get.
-	got, err := c.Get(ctx, ns, id)
+	var got *mimo.Memory
+	timed("get", func() { got, err = c.Get(ctx, ns, id) })
 	require.NoError(t, err)
 	assert.Equal(t, stored.Memory.Content, got.Content)
 	assert.Equal(t, ns, got.Namespace)
@@ -56,7 +71,10 @@ func TestPipelineThroughProxiesOnPostgres(t *testing.T) {
 	assert.ElementsMatch(t, []string{"billing", "deploy"}, got.Tags)
 
 	// Search.
-	page, err := c.Search(ctx, mimo.SearchQuery{Filter: mimo.Filter{Namespace: ns}, Query: "when does the billing deploy run"})
+	var page *mimo.SearchPage
+	timed("search", func() {
+		page, err = c.Search(ctx, mimo.SearchQuery{Filter: mimo.Filter{Namespace: ns}, Query: "when does the billing deploy run"})
+	})
 	require.NoError(t, err)
 	require.NotEmpty(t, page.Results, "the stored memory is found")
 	assert.Equal(t, id, page.Results[0].Memory.ID)
@@ -95,6 +113,7 @@ func TestPipelineThroughProxiesOnPostgres(t *testing.T) {
 		took := time.Since(began)
 		require.NoError(t, err)
 		assert.GreaterOrEqual(t, took, latencyMS*time.Millisecond, "a read through a %d ms latency toxic", latencyMS)
+		rec.Measure("get_with_400ms_toxic", float64(took.Microseconds())/1000, "ms")
 		remove()
 	})
 
@@ -131,9 +150,11 @@ func TestPipelineThroughProxiesOnPostgres(t *testing.T) {
 	})
 
 	// Delete.
-	require.NoError(t, c.Delete(ctx, ns, id))
+	timed("delete", func() { err = c.Delete(ctx, ns, id) })
+	require.NoError(t, err)
 	_, err = c.Get(ctx, ns, id)
 	var merr *mimo.Error
 	require.True(t, errors.As(err, &merr), "a deleted memory is an API error, got %v", err)
 	assert.Equal(t, mimo.ENOTFOUND, merr.Code)
+	rec.Evidence("note", "stored "+id+", found it first in search, read it through a proxy outage, a latency toxic, a Postgres SIGKILL and a Mimo restart, then deleted it: "+merr.Error())
 }
