@@ -148,3 +148,27 @@ func TestWriteFailureFailsTheTest(t *testing.T) {
 	ft.end()
 	assert.Len(t, ft.errors, 1)
 }
+
+func TestEvidenceFileIsRelativeToTheRecord(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv(EnvResultsDir, dir)
+	ft := &fakeT{name: "TestBroken/sub"}
+	r := New(ft, "claim")
+	art, err := ArtifactDir(ft)
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(dir, "harness", "record", "TestBroken__sub.files"), art,
+		"the artifact folder sits beside the record and shares its name")
+
+	r.EvidenceFile("log", "mimo: the end", filepath.Join(art, "mimo.log"))
+	outside := filepath.Join(t.TempDir(), "elsewhere.log")
+	r.EvidenceFile("log", "kept as given", outside)
+	ft.failed = true
+	ft.end()
+
+	res := read(t, r.Path())
+	assert.Equal(t, Fail, res.Verdict)
+	assert.Equal(t, []Evidence{
+		{Kind: "log", Text: "mimo: the end", File: "TestBroken__sub.files/mimo.log"},
+		{Kind: "log", Text: "kept as given", File: outside},
+	}, res.Evidence)
+}

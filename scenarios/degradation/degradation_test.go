@@ -95,6 +95,9 @@ func TestPostgresLatencyToxicSlowsButNeverFails(t *testing.T) {
 	slow := measure(fmt.Sprintf("with a %d ms latency toxic", latencyMS), "toxic")
 	rec.Measure("injected_latency", latencyMS, "ms")
 	rec.Measure("search_p50_rise", ms(slow-base), "ms")
+	// Each sequential round trip a search makes to Postgres pays the
+	// latency once; the rise over the injected amount says how many.
+	rec.Measure("round_trips_implied", float64(slow-base)/float64(latencyMS*time.Millisecond), "count")
 	rec.Evidence("note", fmt.Sprintf("median search %v without toxics, %v with a %d ms latency toxic on the postgres proxy; %d of %d searches succeeded in each phase",
 		base.Round(time.Microsecond), slow.Round(time.Microsecond), latencyMS, searches, searches))
 
