@@ -95,6 +95,18 @@ func (s *Service) Search(ctx context.Context, q mimo.SearchQuery) (*mimo.SearchP
 		qvec = vecs[0]
 	}
 
+	// The text query and the index's catch-up with the change log are two
+	// independent round trips to the store: made at once, a search waits
+	// for the slower, not for both (on a slow database, one latency less).
+	type textResult struct {
+		hits []mimo.TextHit
+		err  error
+	}
+	text := make(chan textResult, 1)
+	go func() {
+		hits, err := s.store.TextSearch(ctx, q.Query, q.Filter, k)
+		text <- textResult{hits, err}
+	}()
 	cands := map[string]*mimo.Scores{}
 	if mode == ModeHybrid {
 		s.syncIndex(ctx)
@@ -102,7 +114,8 @@ func (s *Service) Search(ctx context.Context, q mimo.SearchQuery) (*mimo.SearchP
 			cands[h.ID] = &mimo.Scores{Vector: clamp01(h.Score)}
 		}
 	}
-	hits, err := s.store.TextSearch(ctx, q.Query, q.Filter, k)
+	tr := <-text
+	hits, err := tr.hits, tr.err
 	if err != nil {
 		return nil, err
 	}
