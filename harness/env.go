@@ -240,6 +240,16 @@ func ProxyAddr(name string) string {
 	return ""
 }
 
+// ContainerID is the Docker ID of container name (Mimo, Postgres, Standin,
+// Toxiproxy or Prometheus), for looking at it with Docker's own tools.
+func (e *Env) ContainerID(name string) string {
+	e.t.Helper()
+	return e.container(name).GetContainerID()
+}
+
+// NetworkID is the Docker ID of the environment's private network.
+func (e *Env) NetworkID() string { return e.network.ID }
+
 // DatabaseURL is the URL Mimo is given for Postgres: through the postgres
 // proxy, on the private network.
 func (e *Env) DatabaseURL() string {
