@@ -26,6 +26,9 @@ type Service interface {
 	Search(ctx context.Context, q SearchQuery) (*SearchPage, error)
 	// Health reports the state of each dependency.
 	Health(ctx context.Context) Health
+	// Stats reports one namespace: how many memories it holds, and the
+	// service's health. It counts no other namespace's memories.
+	Stats(ctx context.Context, namespace string) (*Stats, error)
 }
 
 // MaxBatch is the most items one StoreBatch call takes.
@@ -82,6 +85,15 @@ type Health struct {
 	Status     string               `json:"status"`
 	Components map[string]Component `json:"components"`
 	Memories   int64                `json:"memories"`
+}
+
+// Stats is one namespace's view of the service (the MCP tool memory_stats).
+// Memories counts that namespace only, superseded memories included.
+type Stats struct {
+	Namespace  string               `json:"namespace"`
+	Memories   int64                `json:"memories"`
+	Status     string               `json:"status"`
+	Components map[string]Component `json:"components"`
 }
 
 // Component is the state of one dependency (db, embedder, llm). Circuit is

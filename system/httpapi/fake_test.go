@@ -161,6 +161,11 @@ func (f *fakeService) Health(context.Context) mimo.Health {
 	}
 }
 
+func (f *fakeService) Stats(_ context.Context, ns string) (*mimo.Stats, error) {
+	f.record(call{Method: "Stats", Namespace: ns})
+	return &mimo.Stats{Namespace: ns, Memories: 3, Status: mimo.StatusOK}, nil
+}
+
 // fakeClock is a settable clock for the rate limiter and uptime.
 type fakeClock struct {
 	mu sync.Mutex

@@ -44,3 +44,17 @@ func (s *Service) Health(ctx context.Context) mimo.Health {
 	h.Components["index"] = idx
 	return h
 }
+
+// Stats implements mimo.Service.
+func (s *Service) Stats(ctx context.Context, namespace string) (*mimo.Stats, error) {
+	ns, err := normalizeNamespace(namespace)
+	if err != nil {
+		return nil, err
+	}
+	n, err := s.store.CountMemories(ctx, ns)
+	if err != nil {
+		return nil, err
+	}
+	h := s.Health(ctx)
+	return &mimo.Stats{Namespace: ns, Memories: n, Status: h.Status, Components: h.Components}, nil
+}

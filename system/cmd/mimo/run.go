@@ -35,7 +35,8 @@ var commands []command
 
 func init() {
 	commands = []command{
-		{"serve", "", "run the HTTP server: REST API, /health*, /metrics", runServe},
+		{"serve", "", "run the HTTP server: REST API, MCP at /mcp, /health*, /metrics", runServe},
+		{"stdio", "", "serve MCP over stdin and stdout, for desktop clients (logs on stderr)", runStdio},
 		{"migrate", "up | down [N] | status", "apply, roll back or list schema migrations (up backs up first)", runMigrate},
 		{"backup", "FILE", "write a consistent snapshot of all data while serving", runBackup},
 		{"restore", "[--force] FILE", "restore a snapshot (refuses to overwrite data without --force)", runRestore},

@@ -9,13 +9,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
-	"mimo/system/embed"
 	"mimo/system/httpapi"
-	"mimo/system/index"
-	"mimo/system/memory"
-	"mimo/system/metrics"
+	"mimo/system/mcpserver"
 )
 
 // shutdownGrace is how long in-flight requests get to finish on SIGTERM.
@@ -32,56 +27,23 @@ func runServe(ctx context.Context, env Env, cfg *Config, args []string) error {
 	log := newLogger(env, cfg)
 	started := time.Now()
 
-	st, err := openStorage(ctx, cfg, log)
+	c, err := openCore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	if _, versions, err := migrateUp(ctx, cfg, st, log); err != nil {
-		return fmt.Errorf("migrating the database: %w", err)
-	} else if len(versions) > 0 {
-		log.Info("migrated", "versions", versions)
-	}
-
-	reg := prometheus.NewRegistry()
-	met := metrics.New(metrics.Options{Registerer: reg, Version: Version})
-
-	emb := embed.NewBuiltin(embed.BuiltinOptions{Dim: cfg.EmbedDim})
-	idx := index.New(index.Options{Dim: emb.Dim()})
-	follower := index.NewFollower(index.FollowerOptions{Store: st, Index: idx, Logger: log, Model: emb.Model()})
-	svc, err := memory.New(memory.Options{
-		Store: st, Embedder: emb, Index: idx, Follower: follower,
-		Provider: cfg.Embedder, Metrics: met, Logger: log,
-	})
-	if err != nil {
-		return err
-	}
-	defer svc.Close()
-
-	// The index loads in the background so the server is ready at once;
-	// until it is loaded, search ranks by words only and /health says so.
-	loadCtx, cancelLoad := context.WithCancel(ctx)
-	defer cancelLoad()
-	go func() {
-		t := time.Now()
-		if err := follower.Load(loadCtx); err != nil {
-			if loadCtx.Err() == nil {
-				log.Error("loading the vector index failed; search uses words only", "err", err)
-			}
-			return
-		}
-		log.Info("vector index loaded", "vectors", idx.Len(), "seconds", time.Since(t).Seconds())
-	}()
+	defer c.close()
+	tools := mcpserver.New(mcpserver.Options{Service: c.svc, Logger: log, Metrics: c.metrics, Version: Version})
 
 	api := httpapi.New(httpapi.Options{
-		Service:   svc,
+		Service:   c.svc,
 		Logger:    log,
-		Metrics:   met,
-		Gatherer:  reg,
+		Metrics:   c.metrics,
+		Gatherer:  c.reg,
 		APIKey:    cfg.APIKey,
 		RateLimit: cfg.RateLimit,
 		Version:   Version,
-		Ready:     st.Ping,
+		Ready:     c.store.Ping,
+		MCP:       tools.Handler(),
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

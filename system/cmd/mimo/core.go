@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"mimo/system/embed"
+	"mimo/system/index"
+	"mimo/system/memory"
+	"mimo/system/metrics"
+)
+
+// core is the service and what it stands on, shared by serve and stdio:
+// the migrated store, the embedder, the vector index loading in the
+// background, and the metrics on their own registry.
+type core struct {
+	store   storage
+	svc     *memory.Service
+	metrics *metrics.Metrics
+	reg     *prometheus.Registry
+	close   func()
+}
+
+// openCore opens and migrates the store and starts the service. The index
+// loads in the background so the server is ready at once; until it has
+// loaded, search ranks by words only and /health says so. close stops
+// the load and closes the service and the store.
+func openCore(ctx context.Context, cfg *Config, log *slog.Logger) (*core, error) {
+	st, err := openStorage(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	if _, versions, err := migrateUp(ctx, cfg, st, log); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("migrating the database: %w", err)
+	} else if len(versions) > 0 {
+		log.Info("migrated", "versions", versions)
+	}
+
+	reg := prometheus.NewRegistry()
+	met := metrics.New(metrics.Options{Registerer: reg, Version: Version})
+	emb := embed.NewBuiltin(embed.BuiltinOptions{Dim: cfg.EmbedDim})
+	idx := index.New(index.Options{Dim: emb.Dim()})
+	follower := index.NewFollower(index.FollowerOptions{Store: st, Index: idx, Logger: log, Model: emb.Model()})
+	svc, err := memory.New(memory.Options{
+		Store: st, Embedder: emb, Index: idx, Follower: follower,
+		Provider: cfg.Embedder, Metrics: met, Logger: log,
+	})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+
+	loadCtx, cancelLoad := context.WithCancel(ctx)
+	loaded := make(chan struct{})
+	go func() {
+		defer close(loaded)
+		t := time.Now()
+		if err := follower.Load(loadCtx); err != nil {
+			if loadCtx.Err() == nil {
+				log.Error("loading the vector index failed; search uses words only", "err", err)
+			}
+			return
+		}
+		log.Info("vector index loaded", "vectors", idx.Len(), "seconds", time.Since(t).Seconds())
+	}()
+	return &core{
+		store: st, svc: svc, metrics: met, reg: reg,
+		close: func() {
+			cancelLoad()
+			<-loaded
+			svc.Close()
+			st.Close()
+		},
+	}, nil
+}
