@@ -5,12 +5,15 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"mimo/harness"
 	"mimo/harness/record"
@@ -24,7 +27,7 @@ import (
 const readyWithin = 60 * time.Second
 
 func TestPipelineThroughProxiesOnPostgres(t *testing.T) {
-	rec := record.New(t, "Store, search, get and delete work end to end on Postgres with every database call crossing Toxiproxy, and survive the proxy going down, a latency toxic, Postgres being killed and Mimo restarting")
+	rec := record.New(t, "Store, search, get and delete work end to end on Postgres, over REST and MCP, with every database call crossing Toxiproxy, and survive the proxy going down, a latency toxic, Postgres being killed and Mimo restarting")
 	began := time.Now()
 	env := harness.Start(t, harness.Options{Record: rec})
 	rec.Measure("harness_start", float64(time.Since(began).Milliseconds()), "ms")
@@ -78,6 +81,49 @@ func TestPipelineThroughProxiesOnPostgres(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEmpty(t, page.Results, "the stored memory is found")
 	assert.Equal(t, id, page.Results[0].Memory.ID)
+
+	// MCP reaches the same service: a memory stored with memory_store is
+	// read over REST, and memory_search finds the one stored over REST.
+	t.Run("MCP tools and REST agree", func(t *testing.T) {
+		cs := env.MCP(t)
+		res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "memory_store", Arguments: map[string]any{
+			"namespace": ns, "content": "The MCP door remembers that the staging certificates renew on Fridays",
+		}})
+		require.NoError(t, err)
+		require.False(t, res.IsError, "memory_store: %v", res.Content)
+		var out struct {
+			Status string `json:"status"`
+			Memory struct {
+				ID string `json:"id"`
+			} `json:"memory"`
+		}
+		decode(t, res.StructuredContent, &out)
+		assert.Equal(t, "created", out.Status)
+		viaREST, err := c.Get(ctx, ns, out.Memory.ID)
+		require.NoError(t, err)
+		assert.Contains(t, viaREST.Content, "certificates renew on Fridays")
+
+		res, err = cs.CallTool(ctx, &mcp.CallToolParams{Name: "memory_search", Arguments: map[string]any{
+			"namespace": ns, "query": "when does the billing deploy run",
+		}})
+		require.NoError(t, err)
+		require.False(t, res.IsError, "memory_search: %v", res.Content)
+		var found struct {
+			Results []struct {
+				Memory struct {
+					ID string `json:"id"`
+				} `json:"memory"`
+			} `json:"results"`
+		}
+		decode(t, res.StructuredContent, &found)
+		require.NotEmpty(t, found.Results)
+		assert.Equal(t, id, found.Results[0].Memory.ID, "MCP search finds what REST stored")
+
+		res, err = cs.CallTool(ctx, &mcp.CallToolParams{Name: "memory_store", Arguments: map[string]any{"content": ""}})
+		require.NoError(t, err, "bad input is a tool error, not a protocol error")
+		assert.True(t, res.IsError)
+		rec.Evidence("note", "memory_store over MCP stored "+out.Memory.ID+", read back over REST; memory_search found "+id)
+	})
 
 	// The database is reached through the postgres proxy: with the proxy
 	// down Mimo cannot read, and once it is up again Mimo recovers.
@@ -157,4 +203,12 @@ func TestPipelineThroughProxiesOnPostgres(t *testing.T) {
 	require.True(t, errors.As(err, &merr), "a deleted memory is an API error, got %v", err)
 	assert.Equal(t, mimo.ENOTFOUND, merr.Code)
 	rec.Evidence("note", "stored "+id+", found it first in search, read it through a proxy outage, a latency toxic, a Postgres SIGKILL and a Mimo restart, then deleted it: "+merr.Error())
+}
+
+// decode re-decodes a tool's structured output into out.
+func decode(t *testing.T, v any, out any) {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, out))
 }
