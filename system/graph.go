@@ -53,9 +53,9 @@ const (
 
 // GraphStore keeps the knowledge graph. Every method works within one
 // namespace ("" means DefaultNamespace) and never reads or touches
-// another's. Returned slices are non-nil; entities are ordered by name,
-// relations by (From, To, RelationType), observations in the order they
-// were added. Input is trusted to be valid (the service validates it).
+// another's. Returned slices are non-nil; entities are ordered by name
+// (CreateEntities' in input order), relations by (From, To, RelationType),
+// observations in the order they were added. Input is trusted to be valid (the service validates it).
 type GraphStore interface {
 	// CreateEntities creates, in input order, each entity whose name the
 	// namespace does not hold yet (a name repeated in the input counts

@@ -31,6 +31,24 @@ type Service interface {
 	Stats(ctx context.Context, namespace string) (*Stats, error)
 }
 
+// GraphService is the knowledge graph's front door (the MCP graph tools).
+// Package memory implements it over a mimo.GraphStore; every method
+// validates its input (names and types 1 to MaxEntityNameBytes of UTF-8
+// without control characters, observations as memory content, at most
+// MaxGraphBatch items a call) and returns *Error. The semantics are
+// GraphStore's.
+type GraphService interface {
+	CreateEntities(ctx context.Context, namespace string, es []Entity) ([]Entity, error)
+	CreateRelations(ctx context.Context, namespace string, rs []Relation) ([]Relation, error)
+	AddObservations(ctx context.Context, namespace string, adds []ObservationAdd) ([]ObservationAdd, error)
+	DeleteEntities(ctx context.Context, namespace string, names []string) error
+	DeleteObservations(ctx context.Context, namespace string, dels []ObservationDelete) error
+	DeleteRelations(ctx context.Context, namespace string, rs []Relation) error
+	ReadGraph(ctx context.Context, namespace, cursor string, limit int) (*Graph, error)
+	SearchNodes(ctx context.Context, namespace, query string, limit int) (*Graph, error)
+	OpenNodes(ctx context.Context, namespace string, names []string) (*Graph, error)
+}
+
 // MaxBatch is the most items one StoreBatch call takes.
 const MaxBatch = 1000
 

@@ -22,8 +22,12 @@ const Name = "mimo"
 // Options configures New. Service is required; the zero value of every
 // other field is a safe default.
 type Options struct {
-	// Service is what every tool calls. Required.
+	// Service is what every memory tool calls. Required.
 	Service mimo.Service
+	// Graph is what the knowledge-graph tools call. Nil means Service,
+	// when it implements mimo.GraphService (Mimo's does); otherwise the
+	// graph tools are not offered.
+	Graph mimo.GraphService
 	// Logger receives tool failures that are not the caller's fault. Nil
 	// discards them.
 	Logger *slog.Logger
@@ -39,6 +43,7 @@ type Options struct {
 // serves any number of sessions.
 type Server struct {
 	svc     mimo.Service
+	graph   mimo.GraphService
 	log     *slog.Logger
 	metrics *metrics.Metrics
 	mcp     *mcp.Server
@@ -50,7 +55,10 @@ func New(opts Options) *Server {
 	if opts.Service == nil {
 		panic("mcpserver: Options.Service is nil")
 	}
-	s := &Server{svc: opts.Service, log: opts.Logger, metrics: opts.Metrics}
+	s := &Server{svc: opts.Service, graph: opts.Graph, log: opts.Logger, metrics: opts.Metrics}
+	if s.graph == nil {
+		s.graph, _ = opts.Service.(mimo.GraphService)
+	}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -64,12 +72,17 @@ func New(opts Options) *Server {
 	s.mcp = mcp.NewServer(&mcp.Implementation{Name: Name, Title: "Mimo memory server", Version: version}, &mcp.ServerOptions{
 		Instructions: "Mimo stores what you learn as memories and finds them again by meaning, words and time. " +
 			"Use memory_store to remember, memory_search to recall, memory_get, memory_list, memory_update and " +
-			"memory_delete to manage memories, and memory_stats for the namespace's state. Every tool takes an " +
+			"memory_delete to manage memories, and memory_stats for the namespace's state. The knowledge-graph " +
+			"tools (create_entities, create_relations, add_observations, delete_*, read_graph, search_nodes, " +
+			"open_nodes) keep entities and relations. Every tool takes an " +
 			"optional namespace (default \"default\"); namespaces never see each other's memories.",
 		Logger: s.log,
 	})
 	s.mcp.AddReceivingMiddleware(s.countToolCalls)
 	s.addTools()
+	if s.graph != nil {
+		s.addGraphTools()
+	}
 	return s
 }
 

@@ -27,6 +27,10 @@ type Options struct {
 	Embedder mimo.Embedder
 	Index    *index.Index
 	Follower *index.Follower
+	// Graph keeps the knowledge graph. Nil means Store, when it implements
+	// mimo.GraphStore (both of Mimo's stores do); otherwise the graph
+	// methods answer EUNAVAILABLE.
+	Graph mimo.GraphStore
 	// Provider names the embedder's kind ("builtin", "ollama", "openai")
 	// in metrics; "" means "builtin".
 	Provider string
@@ -58,6 +62,7 @@ type Service struct {
 	embedder mimo.Embedder
 	index    *index.Index
 	follower *index.Follower
+	graph    mimo.GraphStore
 	provider string
 	metrics  *metrics.Metrics
 	log      *slog.Logger
@@ -87,6 +92,7 @@ func New(o Options) (*Service, error) {
 		embedder:  o.Embedder,
 		index:     o.Index,
 		follower:  o.Follower,
+		graph:     o.Graph,
 		provider:  o.Provider,
 		metrics:   o.Metrics,
 		log:       o.Logger,
@@ -96,6 +102,9 @@ func New(o Options) (*Service, error) {
 		dupCosine: o.DuplicateThreshold,
 		minVector: o.MinVectorScore,
 		done:      make(chan struct{}),
+	}
+	if s.graph == nil {
+		s.graph, _ = o.Store.(mimo.GraphStore)
 	}
 	if s.metrics == nil {
 		s.metrics = metrics.New(metrics.Options{})

@@ -16,22 +16,27 @@ import (
 	mimo "mimo/system"
 )
 
-// The logical snapshot format: JSON lines, a header and then one record
-// per memory, ordered by ID.
+// The logical snapshot format: JSON lines, a header, one record per
+// memory ordered by ID, then (from version 2) the knowledge graph: one
+// record per entity and one per relation (see backup_graph.go). Version 1
+// snapshots, which have no graph, still restore.
 const (
 	backupFormat        = "mimo-postgres-backup"
-	backupFormatVersion = 1
-	backupFetchSize     = 500 // memories read per FETCH, each under the query timeout
+	backupFormatVersion = 2
+	backupFetchSize     = 500 // rows read per FETCH, each under the query timeout
 )
 
-// backupHeader is the first line of a snapshot. Memories is the number of
-// records that follow, so a truncated file is detected.
+// backupHeader is the first line of a snapshot. Memories, Entities and
+// Relations count the records that follow, so a truncated file is
+// detected; version 1 headers have no graph counts, which read as 0.
 type backupHeader struct {
 	Format        string    `json:"format"`
 	FormatVersion int       `json:"format_version"`
 	SchemaVersion int64     `json:"schema_version"`
 	CreatedAt     time.Time `json:"created_at"`
 	Memories      int64     `json:"memories"`
+	Entities      int64     `json:"entities"`
+	Relations     int64     `json:"relations"`
 }
 
 // backupRecord is one memory with every field; Embedding is the
@@ -66,13 +71,14 @@ func recordOf(m *mimo.Memory) backupRecord {
 	}
 }
 
-// Backup writes a logical snapshot of every memory to path while the store
-// keeps serving. All rows are read in one repeatable-read, read-only
-// transaction, so the snapshot is consistent (a supersede is in it on both
-// sides or on neither). The file is written beside path, synced and then
-// linked into place, so path never holds a partial snapshot. An existing
-// path is ECONFLICT. Each fetch of rows has the query timeout; the whole
-// backup is bounded by ctx only.
+// Backup writes a logical snapshot of every memory and of the knowledge
+// graph to path while the store keeps serving. All rows are read in one
+// repeatable-read, read-only transaction, so the snapshot is consistent (a
+// supersede is in it on both sides or on neither, a relation with both its
+// ends). The file is written beside path, synced and then linked into
+// place, so path never holds a partial snapshot. An existing path is
+// ECONFLICT. Each fetch of rows has the query timeout; the whole backup is
+// bounded by ctx only.
 func (s *Store) Backup(ctx context.Context, path string) (err error) {
 	if s.closed.Load() {
 		return errClosed()
@@ -118,7 +124,7 @@ func (s *Store) Backup(ctx context.Context, path string) (err error) {
 	return nil
 }
 
-// snapshot writes the header and every memory to enc from one
+// snapshot writes the header, every memory and the graph to enc from one
 // repeatable-read, read-only transaction.
 func (s *Store) snapshot(ctx context.Context, enc *json.Encoder) error {
 	bctx, cancel := s.bound(ctx)
@@ -134,12 +140,15 @@ func (s *Store) snapshot(ctx context.Context, enc *json.Encoder) error {
 		if err := tx.QueryRow(ctx, `SELECT coalesce(max(version_id), 0) FROM goose_db_version`).Scan(&h.SchemaVersion); err != nil {
 			return err
 		}
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM memories`).Scan(&h.Memories); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM memories), (SELECT count(*) FROM entities),
+				(SELECT count(*) FROM relations)`).Scan(&h.Memories, &h.Entities, &h.Relations); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `DECLARE backup_rows NO SCROLL CURSOR FOR
-			SELECT `+memoryColumns+` FROM memories m ORDER BY m.id`)
-		return err
+		if _, err := tx.Exec(ctx, `DECLARE backup_rows NO SCROLL CURSOR FOR
+			SELECT `+memoryColumns+` FROM memories m ORDER BY m.id`); err != nil {
+			return err
+		}
+		return declareGraphCursors(ctx, tx)
 	})
 	if err != nil {
 		return s.mapError(err, "backup")
@@ -174,7 +183,7 @@ func (s *Store) snapshot(ctx context.Context, enc *json.Encoder) error {
 	if written != h.Memories {
 		return mimo.Errorf(mimo.EINTERNAL, "backup read %d memories, expected %d", written, h.Memories)
 	}
-	return nil
+	return s.snapshotGraph(ctx, tx, enc, h)
 }
 
 // step runs fn under the query timeout.

@@ -14,7 +14,7 @@ import (
 )
 
 // allVersions are the embedded migrations, oldest first.
-var allVersions = []int64{1, 2}
+var allVersions = []int64{1, 2, 3}
 
 func TestMigrateUpDownUp(t *testing.T) {
 	ctx := context.Background()
@@ -53,10 +53,22 @@ func TestMigrateUpDownUp(t *testing.T) {
 	m := storetest.NewMemory("migrate", "a memory that the down step drops")
 	_, _, err = s.CreateMemory(ctx, m)
 	require.NoError(t, err)
+	_, err = s.CreateEntities(ctx, "migrate", []mimo.Entity{{Name: "A", EntityType: "t"}, {Name: "B", EntityType: "t"}})
+	require.NoError(t, err)
+	_, err = s.CreateRelations(ctx, "migrate", []mimo.Relation{{From: "A", To: "B", RelationType: "r"}})
+	require.NoError(t, err)
 
 	_, err = s.MigrateDown(ctx, 0)
 	assert.Equal(t, mimo.EINVALID, mimo.ErrorCode(err))
 	down, err := s.MigrateDown(ctx, 1)
+	require.NoError(t, err)
+	assert.Equal(t, []int64{3}, down)
+	_, err = s.ReadGraph(ctx, "migrate", "", 0)
+	assert.Error(t, err, "the graph is gone")
+	n, err := s.CountMemories(ctx, "*")
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, n, "the graph's down step leaves memories alone")
+	down, err = s.MigrateDown(ctx, 1)
 	require.NoError(t, err)
 	assert.Equal(t, []int64{2}, down)
 	_, err = s.LastChange(ctx)
@@ -76,9 +88,12 @@ func TestMigrateUpDownUp(t *testing.T) {
 	applied, err = s.MigrateUp(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, allVersions, applied)
-	n, err := s.CountMemories(ctx, "*")
+	n, err = s.CountMemories(ctx, "*")
 	require.NoError(t, err)
 	assert.Zero(t, n, "up after down starts empty")
+	g, err := s.ReadGraph(ctx, "migrate", "", 0)
+	require.NoError(t, err)
+	assert.Empty(t, g.Entities, "and with an empty graph")
 	_, created, err := s.CreateMemory(ctx, m)
 	require.NoError(t, err)
 	assert.True(t, created)

@@ -14,8 +14,14 @@ import (
 )
 
 const (
-	maxBackupLine    = 16 << 20 // bytes in one line of a snapshot
-	restoreCopyBatch = 1000     // memories per COPY, each under the query timeout
+	graphSchemaVersion = 3    // the migration that made the graph tables
+	restoreCopyBatch   = 1000 // rows per COPY, each under the query timeout
+	// maxBackupLine bounds one line of a snapshot. An entity's line holds
+	// all its observations (MaxObservations of up to MaxObservationBytes
+	// each, JSON-escaped, and more if added over time), so the bound is
+	// what Postgres holds in one field, 1 GB, rather than a memory's size.
+	// The scanner's buffer grows only as far as the longest line.
+	maxBackupLine = 1 << 30
 )
 
 // restoreColumns are the columns COPY fills, in the order of copyRow.
@@ -23,20 +29,22 @@ var restoreColumns = []string{"id", "namespace", "content", "content_hash", "cat
 	"importance", "tags", "metadata", "created_at", "updated_at", "last_accessed_at",
 	"access_count", "supersedes", "superseded_by", "embedding", "embedding_model", "embedding_dim"}
 
-// Restore loads a snapshot written by Backup. It reads and validates the
-// whole file first: a file that is not a complete, well-formed snapshot is
-// EINVALID and nothing is changed. The database must be migrated to at
-// least the snapshot's schema version (else ECONFLICT). If the database
-// holds any memory, Restore refuses with ECONFLICT unless force; with force
-// every existing memory is deleted. Deletes, inserts and the change-log
-// entries for both (so other replicas' indexes follow) happen in one
+// Restore loads a snapshot written by Backup (any format version). It
+// reads and validates the whole file first: a file that is not a
+// complete, well-formed snapshot is EINVALID and nothing is changed. The
+// database must be migrated to at least the snapshot's schema version and
+// the graph's (else ECONFLICT). If the database holds any memory or graph
+// entity, Restore refuses with ECONFLICT unless force; with force every
+// existing memory, entity and relation is deleted (a snapshot without a
+// graph leaves the graph empty). Deletes, inserts and the change-log
+// entries for memories (so other replicas' indexes follow) happen in one
 // transaction that blocks other writers until it commits. Each statement
 // has the query timeout; the whole restore is bounded by ctx only.
 func (s *Store) Restore(ctx context.Context, path string, force bool) error {
 	if s.closed.Load() {
 		return errClosed()
 	}
-	h, recs, err := readBackup(path)
+	h, recs, graph, err := readBackup(path)
 	if err != nil {
 		return err
 	}
@@ -44,9 +52,11 @@ func (s *Store) Restore(ctx context.Context, path string, force bool) error {
 	if err != nil {
 		return err
 	}
-	if version == 0 || version < h.SchemaVersion {
-		return mimo.Errorf(mimo.ECONFLICT, "the database is at schema version %d but the backup needs %d; run migrate up first",
-			version, h.SchemaVersion)
+	// Restore also writes the graph tables (emptying them at least), so an
+	// older snapshot needs them too.
+	if need := max(h.SchemaVersion, graphSchemaVersion); version < need {
+		return mimo.Errorf(mimo.ECONFLICT, "the database is at schema version %d but the restore needs %d; run migrate up first",
+			version, need)
 	}
 	var tx pgx.Tx
 	err = s.step(ctx, func(ctx context.Context) (err error) {
@@ -61,15 +71,25 @@ func (s *Store) Restore(ctx context.Context, path string, force bool) error {
 	err = s.step(ctx, func(ctx context.Context) error {
 		// Writers wait until the restore commits, so the emptiness check
 		// holds and no write interleaves with the load.
-		if _, err := tx.Exec(ctx, `LOCK TABLE memories IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+		if _, err := tx.Exec(ctx, `LOCK TABLE memories, entities, relations IN SHARE ROW EXCLUSIVE MODE`); err != nil {
 			return err
 		}
-		var existing int64
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM memories`).Scan(&existing); err != nil {
+		var existing, entities int64
+		if err := tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM memories), (SELECT count(*) FROM entities)`).
+			Scan(&existing, &entities); err != nil {
 			return err
 		}
 		if existing > 0 && !force {
 			return mimo.Errorf(mimo.ECONFLICT, "the database already holds %d memories; restore with force to replace them", existing)
+		}
+		if entities > 0 && !force {
+			return mimo.Errorf(mimo.ECONFLICT, "the database already holds %d graph entities; restore with force to replace them", entities)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM relations`); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM entities`); err != nil {
+			return err
 		}
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, changeLockKey); err != nil {
 			return err
@@ -94,6 +114,9 @@ func (s *Store) Restore(ctx context.Context, path string, force bool) error {
 			return s.mapError(err, "restore")
 		}
 	}
+	if err := s.restoreGraph(ctx, tx, graph); err != nil {
+		return s.mapError(err, "restore")
+	}
 	err = s.step(ctx, func(ctx context.Context) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO changes (op, memory_id, namespace)
 			SELECT 'upsert', id, namespace FROM memories ORDER BY id`); err != nil {
@@ -104,7 +127,8 @@ func (s *Store) Restore(ctx context.Context, path string, force bool) error {
 	if err != nil {
 		return s.mapError(err, "restore")
 	}
-	s.log.Info("backup restored", "path", path, "memories", len(recs), "replaced", deleted)
+	s.log.Info("backup restored", "path", path, "memories", len(recs), "replaced", deleted,
+		"entities", len(graph.entities), "relations", len(graph.relations))
 	return nil
 }
 
@@ -127,11 +151,23 @@ func copyRow(r backupRecord) []any {
 }
 
 // readBackup reads and validates a whole snapshot. Any defect is EINVALID.
-func readBackup(path string) (backupHeader, []backupRecord, error) {
+func readBackup(path string) (backupHeader, []backupRecord, graphRecords, error) {
+	h, recs, graph, err := readBackupFile(path)
+	if err != nil {
+		return h, nil, graphRecords{}, err
+	}
+	if err := graph.check(path, h); err != nil {
+		return h, nil, graphRecords{}, err
+	}
+	return h, recs, graph, nil
+}
+
+func readBackupFile(path string) (backupHeader, []backupRecord, graphRecords, error) {
 	var h backupHeader
+	var graph graphRecords
 	f, err := os.Open(path)
 	if err != nil {
-		return h, nil, mimo.Wrap(mimo.EINVALID, err, "cannot open backup file "+path)
+		return h, nil, graph, mimo.Wrap(mimo.EINVALID, err, "cannot open backup file "+path)
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
@@ -141,18 +177,18 @@ func readBackup(path string) (backupHeader, []backupRecord, error) {
 	}
 	if !sc.Scan() {
 		if err := sc.Err(); err != nil {
-			return h, nil, mimo.Wrap(mimo.EINVALID, err, "cannot read backup file "+path)
+			return h, nil, graph, mimo.Wrap(mimo.EINVALID, err, "cannot read backup file "+path)
 		}
-		return h, nil, bad(1, "empty file, want a header")
+		return h, nil, graph, bad(1, "empty file, want a header")
 	}
 	if err := strictDecode(sc.Bytes(), &h); err != nil {
-		return h, nil, bad(1, "bad header: %v", err)
+		return h, nil, graph, bad(1, "bad header: %v", err)
 	}
-	if h.Format != backupFormat || h.FormatVersion != backupFormatVersion {
-		return h, nil, bad(1, "not a %s version %d file", backupFormat, backupFormatVersion)
+	if h.Format != backupFormat || h.FormatVersion < 1 || h.FormatVersion > backupFormatVersion {
+		return h, nil, graph, bad(1, "not a %s file of version 1 to %d", backupFormat, backupFormatVersion)
 	}
-	if h.Memories < 0 {
-		return h, nil, bad(1, "negative memory count")
+	if h.Memories < 0 || h.Entities < 0 || h.Relations < 0 {
+		return h, nil, graph, bad(1, "negative count")
 	}
 	var recs []backupRecord
 	ids := map[string]bool{}
@@ -163,31 +199,37 @@ func readBackup(path string) (backupHeader, []backupRecord, error) {
 		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
 			continue
 		}
+		if isGraph, err := graph.add(sc.Bytes(), h.FormatVersion); isGraph || err != nil {
+			if err != nil {
+				return h, nil, graph, bad(line, "%s", err)
+			}
+			continue
+		}
 		var r backupRecord
 		if err := strictDecode(sc.Bytes(), &r); err != nil {
-			return h, nil, bad(line, "%v", err)
+			return h, nil, graph, bad(line, "%v", err)
 		}
 		if err := checkRecord(&r); err != nil {
-			return h, nil, bad(line, "%s", mimo.ErrorMessage(err))
+			return h, nil, graph, bad(line, "%s", mimo.ErrorMessage(err))
 		}
 		if ids[r.ID] {
-			return h, nil, bad(line, "memory ID %s appears twice", r.ID)
+			return h, nil, graph, bad(line, "memory ID %s appears twice", r.ID)
 		}
 		key := [2]string{r.Namespace, r.ContentHash}
 		if hashes[key] {
-			return h, nil, bad(line, "namespace %q holds the same content twice", r.Namespace)
+			return h, nil, graph, bad(line, "namespace %q holds the same content twice", r.Namespace)
 		}
 		ids[r.ID], hashes[key] = true, true
 		recs = append(recs, r)
 	}
 	if err := sc.Err(); err != nil {
-		return h, nil, mimo.Wrap(mimo.EINVALID, err, "cannot read backup file "+path)
+		return h, nil, graph, mimo.Wrap(mimo.EINVALID, err, "cannot read backup file "+path)
 	}
 	if int64(len(recs)) != h.Memories {
-		return h, nil, mimo.Errorf(mimo.EINVALID, "backup file %s holds %d memories but its header promises %d (truncated?)",
+		return h, nil, graph, mimo.Errorf(mimo.EINVALID, "backup file %s holds %d memories but its header promises %d (truncated?)",
 			path, len(recs), h.Memories)
 	}
-	return h, recs, nil
+	return h, recs, graph, nil
 }
 
 // strictDecode decodes one JSON value, refusing unknown fields and

@@ -57,3 +57,21 @@ func TestContract(t *testing.T) {
 		return open(t, url)
 	})
 }
+
+// TestGraphContract runs the knowledge-graph contract suite, each case on
+// a new Store over a database whose graph is emptied first, as TestContract
+// does for memories.
+func TestGraphContract(t *testing.T) {
+	url := pgtest.URL(t)
+	_, err := open(t, url).MigrateUp(context.Background())
+	require.NoError(t, err)
+	storetest.RunGraph(t, func(t *testing.T) mimo.GraphStore {
+		ctx := context.Background()
+		conn, err := pgx.Connect(ctx, url)
+		require.NoError(t, err)
+		_, err = conn.Exec(ctx, "TRUNCATE entities, relations")
+		require.NoError(t, err)
+		require.NoError(t, conn.Close(ctx))
+		return open(t, url)
+	})
+}

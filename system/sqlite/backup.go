@@ -77,11 +77,11 @@ func (s *Store) Backup(ctx context.Context, dest string) error {
 //
 // It checks that the backup is a sound Mimo database (integrity_check
 // passes, it has the memories table, its schema is not newer than this
-// build's) and refuses with ECONFLICT when dbPath holds any memory, or is
-// not an SQLite database, unless force. The swap is atomic: the backup is
-// copied to a temporary file beside dbPath and synced, the old database's
-// -wal, -shm and -journal files are removed, and the copy is renamed over
-// dbPath. The sidecar files go first because a stale WAL beside the new
+// build's) and refuses with ECONFLICT when dbPath holds any memory or
+// graph entity, or is not an SQLite database, unless force. The swap is
+// atomic: the backup is copied to a temporary file beside dbPath and
+// synced, the old database's -wal, -shm and -journal files are removed,
+// and the copy is renamed over dbPath. The sidecar files go first because a stale WAL beside the new
 // file would be replayed into it; if the process dies between the two
 // steps, the old database has lost only its WAL, which was being replaced
 // anyway. Errors: ENOTFOUND (no backup file), EINVALID (bad paths, not a
@@ -178,7 +178,8 @@ func verifyBackup(ctx context.Context, path string) error {
 }
 
 // mustHoldNoMemories is ECONFLICT when path is a database holding memories
-// or a file that is not a database; a missing or empty file is fine.
+// or graph entities, or a file that is not a database; a missing or empty
+// file is fine.
 func mustHoldNoMemories(ctx context.Context, path string) error {
 	st, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -190,28 +191,32 @@ func mustHoldNoMemories(ctx context.Context, path string) error {
 	if st.Size() == 0 {
 		return nil
 	}
-	// Not immutable: memories still in the WAL count too.
+	// Not immutable: rows still in the WAL count too.
 	db, err := sql.Open("sqlite", fileURI(path, DefaultBusyTimeout, readerParams))
 	if err != nil {
 		return mimo.Wrap(mimo.EINTERNAL, err, "restore: open database")
 	}
 	defer db.Close()
-	var tables int
-	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'memories'`).Scan(&tables); err != nil {
-		if mimo.ErrorCode(dbErr(ctx, err, "")) == mimo.EINVALID {
-			return mimo.Errorf(mimo.ECONFLICT, "restore: the database path holds a file that is not an SQLite database; use force to replace it")
+	// A database migrated before the graph existed has no entities table.
+	for _, c := range []struct{ table, what string }{{"memories", "memories"}, {"entities", "graph entities"}} {
+		var tables int
+		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, c.table).Scan(&tables); err != nil {
+			if mimo.ErrorCode(dbErr(ctx, err, "")) == mimo.EINVALID {
+				return mimo.Errorf(mimo.ECONFLICT, "restore: the database path holds a file that is not an SQLite database; use force to replace it")
+			}
+			return dbErr(ctx, err, "restore: read database")
 		}
-		return dbErr(ctx, err, "restore: read database")
-	}
-	if tables == 0 {
-		return nil
-	}
-	var n int64
-	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM memories`).Scan(&n); err != nil {
-		return dbErr(ctx, err, "restore: read database")
-	}
-	if n > 0 {
-		return mimo.Errorf(mimo.ECONFLICT, "restore: the database holds %d memories; use force to replace them", n)
+		if tables == 0 {
+			continue
+		}
+		var n int64
+		// The table name is one of the two constants above, not input.
+		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM `+c.table).Scan(&n); err != nil {
+			return dbErr(ctx, err, "restore: read database")
+		}
+		if n > 0 {
+			return mimo.Errorf(mimo.ECONFLICT, "restore: the database holds %d %s; use force to replace them", n, c.what)
+		}
 	}
 	return nil
 }

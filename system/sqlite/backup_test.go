@@ -29,6 +29,14 @@ func TestBackupWhileWriting(t *testing.T) {
 	}
 	_, err := s.CreateMemories(ctx, seed)
 	require.NoError(t, err)
+	graph := []mimo.Entity{
+		{Name: "Ada", EntityType: "person", Observations: []string{"wrote the first program", "École"}},
+		{Name: "Engine", EntityType: "machine", Observations: []string{}},
+	}
+	_, err = s.CreateEntities(ctx, "race", graph)
+	require.NoError(t, err)
+	_, err = s.CreateRelations(ctx, "race", []mimo.Relation{{From: "Ada", To: "Engine", RelationType: "programmed"}})
+	require.NoError(t, err)
 
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -74,6 +82,13 @@ func TestBackupWhileWriting(t *testing.T) {
 	hits, err := r.TextSearch(ctx, "seed", mimo.Filter{Namespace: "race"}, 5)
 	require.NoError(t, err)
 	assert.Len(t, hits, 5, "the full-text index is in the snapshot")
+	g, err := r.ReadGraph(ctx, "race", "", 0)
+	require.NoError(t, err)
+	assert.Equal(t, graph, g.Entities, "the graph is in the snapshot")
+	assert.Equal(t, []mimo.Relation{{From: "Ada", To: "Engine", RelationType: "programmed"}}, g.Relations)
+	g, err = r.SearchNodes(ctx, "race", "école", 0)
+	require.NoError(t, err)
+	assert.Len(t, g.Entities, 1, "and searchable")
 }
 
 func TestRestoreRefusesToOverwrite(t *testing.T) {
@@ -110,6 +125,14 @@ func TestRestoreRefusesToOverwrite(t *testing.T) {
 		_, err := os.Stat(targetPath + suffix)
 		assert.ErrorIs(t, err, os.ErrNotExist)
 	}
+
+	// A database holding only a graph is not replaced without force either.
+	graphPath := filepath.Join(dir, "graph.db")
+	gs := openAt(t, graphPath, true)
+	_, err = gs.CreateEntities(ctx, "ns", []mimo.Entity{{Name: "kept", EntityType: "t", Observations: []string{}}})
+	require.NoError(t, err)
+	require.NoError(t, gs.Close())
+	requireCode(t, sqlite.Restore(ctx, backup, graphPath, false), mimo.ECONFLICT)
 
 	// An empty (migrated, no memories) database is replaced without force.
 	emptyPath := filepath.Join(dir, "empty.db")

@@ -15,7 +15,7 @@ import (
 	"mimo/system/storetest"
 )
 
-var allVersions = []int64{1, 2, 3}
+var allVersions = []int64{1, 2, 3, 4}
 
 func TestMigrateUpDownUp(t *testing.T) {
 	ctx := t.Context()
@@ -43,7 +43,7 @@ func TestMigrateUpDownUp(t *testing.T) {
 	assert.Empty(t, applied, "a second MigrateUp has nothing to do")
 	v, err = s.SchemaVersion(ctx)
 	require.NoError(t, err)
-	assert.EqualValues(t, 3, v)
+	assert.Equal(t, allVersions[len(allVersions)-1], v)
 	st, err = s.MigrationStatus(ctx)
 	require.NoError(t, err)
 	for _, m := range st {
@@ -51,19 +51,27 @@ func TestMigrateUpDownUp(t *testing.T) {
 		assert.False(t, m.AppliedAt.IsZero())
 	}
 
-	// Data survives rolling back and re-applying the full-text index and
-	// the change log, and the index is rebuilt from it.
+	// Data survives rolling back and re-applying the graph, the change log
+	// and the full-text index, and the index is rebuilt from it. The graph
+	// goes with its tables.
 	a := storetest.NewMemory("mig", "the migration keeps this walrus")
 	_, _, err = s.CreateMemory(ctx, a)
 	require.NoError(t, err)
-	down, err := s.MigrateDown(ctx, 2)
+	_, err = s.CreateEntities(ctx, "mig", []mimo.Entity{{Name: "walrus", EntityType: "animal"}})
 	require.NoError(t, err)
-	assert.Equal(t, []int64{3, 2}, down)
+	down, err := s.MigrateDown(ctx, 3)
+	require.NoError(t, err)
+	assert.Equal(t, []int64{4, 3, 2}, down)
 	_, err = s.TextSearch(ctx, "walrus", mimo.Filter{Namespace: "mig"}, 10)
 	require.Error(t, err, "the index is gone")
+	_, err = s.ReadGraph(ctx, "mig", "", 0)
+	requireCode(t, err, mimo.EUNAVAILABLE, "the graph is gone")
 	applied, err = s.MigrateUp(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, []int64{2, 3}, applied)
+	assert.Equal(t, []int64{2, 3, 4}, applied)
+	g, err := s.ReadGraph(ctx, "mig", "", 0)
+	require.NoError(t, err)
+	assert.Empty(t, g.Entities, "up after down starts with an empty graph")
 	hits, err := s.TextSearch(ctx, "walrus", mimo.Filter{Namespace: "mig"}, 10)
 	require.NoError(t, err)
 	assert.Equal(t, []string{a.ID}, []string{hits[0].ID})
@@ -71,7 +79,7 @@ func TestMigrateUpDownUp(t *testing.T) {
 	// Every down step works, down to nothing, and up again.
 	down, err = s.MigrateDown(ctx, 10)
 	require.NoError(t, err)
-	assert.Equal(t, []int64{3, 2, 1}, down)
+	assert.Equal(t, []int64{4, 3, 2, 1}, down)
 	v, err = s.SchemaVersion(ctx)
 	require.NoError(t, err)
 	assert.Zero(t, v)
@@ -135,7 +143,7 @@ func TestMigrateUpConcurrently(t *testing.T) {
 			for _, s := range stores {
 				v, err := s.SchemaVersion(t.Context())
 				require.NoError(t, err)
-				assert.EqualValues(t, 3, v)
+				assert.Equal(t, allVersions[len(allVersions)-1], v)
 			}
 			db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
 			require.NoError(t, err)

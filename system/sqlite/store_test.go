@@ -34,3 +34,7 @@ func openAt(t testing.TB, path string, migrate bool) *sqlite.Store {
 func TestContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) mimo.Store { return openStore(t) })
 }
+
+func TestGraphContract(t *testing.T) {
+	storetest.RunGraph(t, func(t *testing.T) mimo.GraphStore { return openStore(t) })
+}

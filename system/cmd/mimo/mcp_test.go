@@ -167,7 +167,7 @@ func TestStdioServesMCPAndSharesTheStore(t *testing.T) {
 	first, second := connect(), connect()
 	tools, err := first.ListTools(context.Background(), nil)
 	require.NoError(t, err)
-	assert.Len(t, tools.Tools, 7)
+	assert.Len(t, tools.Tools, 16, "seven memory tools and nine graph tools")
 
 	var stored mcpMemory
 	callTool(t, first, "memory_store", map[string]any{"content": "The first window learned that the build cache lives on the fast disk"}, &stored)

@@ -1,0 +1,205 @@
+package mcpserver
+
+import (
+	"context"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"mimo/system"
+)
+
+// The knowledge-graph tools, named and shaped as the official MCP memory
+// server's, so that agents written for it work unchanged. Mimo adds an
+// optional namespace to each, and paging to read_graph and search_nodes.
+
+type entitiesArgs struct {
+	Namespace string        `json:"namespace,omitempty" jsonschema:"the graph's namespace; default \"default\""`
+	Entities  []mimo.Entity `json:"entities" jsonschema:"entities to create; names already in the graph are skipped"`
+}
+
+type entitiesOut struct {
+	Entities []mimo.Entity `json:"entities" jsonschema:"the entities created"`
+}
+
+type relationsArgs struct {
+	Namespace string          `json:"namespace,omitempty" jsonschema:"the graph's namespace; default \"default\""`
+	Relations []mimo.Relation `json:"relations" jsonschema:"directed relations, from and to naming existing entities, relationType in active voice"`
+}
+
+type relationsOut struct {
+	Relations []mimo.Relation `json:"relations" jsonschema:"the relations created; ones already there are skipped"`
+}
+
+type addObservationsArgs struct {
+	Namespace    string                `json:"namespace,omitempty" jsonschema:"the graph's namespace; default \"default\""`
+	Observations []mimo.ObservationAdd `json:"observations" jsonschema:"per entity, observations to add"`
+}
+
+type addedObservations struct {
+	EntityName        string   `json:"entityName"`
+	AddedObservations []string `json:"addedObservations" jsonschema:"what was new; observations the entity held already are not repeated"`
+}
+
+type addObservationsOut struct {
+	Results []addedObservations `json:"results"`
+}
+
+type deleteEntitiesArgs struct {
+	Namespace   string   `json:"namespace,omitempty" jsonschema:"the graph's namespace; default \"default\""`
+	EntityNames []string `json:"entityNames" jsonschema:"entities to delete, with every relation from or to them"`
+}
+
+type deleteObservationsArgs struct {
+	Namespace string                   `json:"namespace,omitempty" jsonschema:"the graph's namespace; default \"default\""`
+	Deletions []mimo.ObservationDelete `json:"deletions" jsonschema:"per entity, observations to remove"`
+}
+
+type successOut struct {
+	Success bool   `json:"success"`
+	Message string `json:"message"`
+}
+
+type readGraphArgs struct {
+	Namespace string `json:"namespace,omitempty" jsonschema:"the graph's namespace; default \"default\""`
+	Limit     int    `json:"limit,omitempty" jsonschema:"entities per page, 1 to 1000; default 100"`
+	Cursor    string `json:"cursor,omitempty" jsonschema:"next_cursor of the previous page"`
+}
+
+type searchNodesArgs struct {
+	Namespace string `json:"namespace,omitempty" jsonschema:"the graph's namespace; default \"default\""`
+	Query     string `json:"query" jsonschema:"text to find in entity names, types and observations, ignoring case"`
+	Limit     int    `json:"limit,omitempty" jsonschema:"entities at most, 1 to 1000; default 100"`
+}
+
+type openNodesArgs struct {
+	Namespace string   `json:"namespace,omitempty" jsonschema:"the graph's namespace; default \"default\""`
+	Names     []string `json:"names" jsonschema:"entity names to open; unknown names are skipped"`
+}
+
+// graphOut is a graph as the tools return it.
+type graphOut struct {
+	Entities   []mimo.Entity   `json:"entities"`
+	Relations  []mimo.Relation `json:"relations" jsonschema:"relations among the entities returned (read_graph: those from them)"`
+	NextCursor string          `json:"next_cursor,omitempty" jsonschema:"read_graph only: pass as cursor for the next page; absent on the last"`
+}
+
+var (
+	// Creating what exists already is skipped: calling twice changes
+	// nothing more.
+	graphAdditive = &mcp.ToolAnnotations{DestructiveHint: ptr(false), IdempotentHint: true, OpenWorldHint: ptr(false)}
+)
+
+func (s *Server) addGraphTools() {
+	mcp.AddTool(s.mcp, &mcp.Tool{Name: "create_entities", Title: "Create entities",
+		Description: "Create multiple new entities in the knowledge graph.", Annotations: graphAdditive}, s.createEntities)
+	mcp.AddTool(s.mcp, &mcp.Tool{Name: "create_relations", Title: "Create relations",
+		Description: "Create multiple new relations between entities in the knowledge graph. Relations should be in active voice.", Annotations: graphAdditive}, s.createRelations)
+	mcp.AddTool(s.mcp, &mcp.Tool{Name: "add_observations", Title: "Add observations",
+		Description: "Add new observations to existing entities in the knowledge graph.", Annotations: graphAdditive}, s.addObservations)
+	mcp.AddTool(s.mcp, &mcp.Tool{Name: "delete_entities", Title: "Delete entities",
+		Description: "Delete multiple entities and their associated relations from the knowledge graph.", Annotations: destructive}, s.deleteEntities)
+	mcp.AddTool(s.mcp, &mcp.Tool{Name: "delete_observations", Title: "Delete observations",
+		Description: "Delete specific observations from entities in the knowledge graph.", Annotations: destructive}, s.deleteObservations)
+	mcp.AddTool(s.mcp, &mcp.Tool{Name: "delete_relations", Title: "Delete relations",
+		Description: "Delete multiple relations from the knowledge graph.", Annotations: destructive}, s.deleteRelations)
+	mcp.AddTool(s.mcp, &mcp.Tool{Name: "read_graph", Title: "Read the graph",
+		Description: "Read the entire knowledge graph, a page of entities at a time.", Annotations: readOnly}, s.readGraph)
+	mcp.AddTool(s.mcp, &mcp.Tool{Name: "search_nodes", Title: "Search nodes",
+		Description: "Search for nodes in the knowledge graph based on a query: entity names, types and observation content.", Annotations: readOnly}, s.searchNodes)
+	mcp.AddTool(s.mcp, &mcp.Tool{Name: "open_nodes", Title: "Open nodes",
+		Description: "Open specific nodes in the knowledge graph by their names.", Annotations: readOnly}, s.openNodes)
+}
+
+func (s *Server) createEntities(ctx context.Context, _ *mcp.CallToolRequest, a entitiesArgs) (*mcp.CallToolResult, entitiesOut, error) {
+	es, err := s.graph.CreateEntities(ctx, a.Namespace, a.Entities)
+	if err != nil {
+		return nil, entitiesOut{}, s.fail("create_entities", err)
+	}
+	return nil, entitiesOut{Entities: es}, nil
+}
+
+func (s *Server) createRelations(ctx context.Context, _ *mcp.CallToolRequest, a relationsArgs) (*mcp.CallToolResult, relationsOut, error) {
+	rs, err := s.graph.CreateRelations(ctx, a.Namespace, a.Relations)
+	if err != nil {
+		return nil, relationsOut{}, s.fail("create_relations", err)
+	}
+	return nil, relationsOut{Relations: rs}, nil
+}
+
+func (s *Server) addObservations(ctx context.Context, _ *mcp.CallToolRequest, a addObservationsArgs) (*mcp.CallToolResult, addObservationsOut, error) {
+	added, err := s.graph.AddObservations(ctx, a.Namespace, a.Observations)
+	if err != nil {
+		return nil, addObservationsOut{}, s.fail("add_observations", err)
+	}
+	out := addObservationsOut{Results: make([]addedObservations, len(added))}
+	for i, x := range added {
+		out.Results[i] = addedObservations{EntityName: x.EntityName, AddedObservations: nonNil(x.Contents)}
+	}
+	return nil, out, nil
+}
+
+func (s *Server) deleteEntities(ctx context.Context, _ *mcp.CallToolRequest, a deleteEntitiesArgs) (*mcp.CallToolResult, successOut, error) {
+	if err := s.graph.DeleteEntities(ctx, a.Namespace, a.EntityNames); err != nil {
+		return nil, successOut{}, s.fail("delete_entities", err)
+	}
+	return nil, successOut{Success: true, Message: "Entities deleted successfully"}, nil
+}
+
+func (s *Server) deleteObservations(ctx context.Context, _ *mcp.CallToolRequest, a deleteObservationsArgs) (*mcp.CallToolResult, successOut, error) {
+	if err := s.graph.DeleteObservations(ctx, a.Namespace, a.Deletions); err != nil {
+		return nil, successOut{}, s.fail("delete_observations", err)
+	}
+	return nil, successOut{Success: true, Message: "Observations deleted successfully"}, nil
+}
+
+func (s *Server) deleteRelations(ctx context.Context, _ *mcp.CallToolRequest, a relationsArgs) (*mcp.CallToolResult, successOut, error) {
+	if err := s.graph.DeleteRelations(ctx, a.Namespace, a.Relations); err != nil {
+		return nil, successOut{}, s.fail("delete_relations", err)
+	}
+	return nil, successOut{Success: true, Message: "Relations deleted successfully"}, nil
+}
+
+func (s *Server) readGraph(ctx context.Context, _ *mcp.CallToolRequest, a readGraphArgs) (*mcp.CallToolResult, graphOut, error) {
+	g, err := s.graph.ReadGraph(ctx, a.Namespace, a.Cursor, a.Limit)
+	if err != nil {
+		return nil, graphOut{}, s.fail("read_graph", err)
+	}
+	return nil, toGraphOut(g), nil
+}
+
+func (s *Server) searchNodes(ctx context.Context, _ *mcp.CallToolRequest, a searchNodesArgs) (*mcp.CallToolResult, graphOut, error) {
+	g, err := s.graph.SearchNodes(ctx, a.Namespace, a.Query, a.Limit)
+	if err != nil {
+		return nil, graphOut{}, s.fail("search_nodes", err)
+	}
+	return nil, toGraphOut(g), nil
+}
+
+func (s *Server) openNodes(ctx context.Context, _ *mcp.CallToolRequest, a openNodesArgs) (*mcp.CallToolResult, graphOut, error) {
+	g, err := s.graph.OpenNodes(ctx, a.Namespace, a.Names)
+	if err != nil {
+		return nil, graphOut{}, s.fail("open_nodes", err)
+	}
+	return nil, toGraphOut(g), nil
+}
+
+func toGraphOut(g *mimo.Graph) graphOut {
+	out := graphOut{Entities: g.Entities, Relations: g.Relations, NextCursor: g.NextCursor}
+	if out.Entities == nil {
+		out.Entities = []mimo.Entity{}
+	}
+	for i := range out.Entities {
+		out.Entities[i].Observations = nonNil(out.Entities[i].Observations)
+	}
+	if out.Relations == nil {
+		out.Relations = []mimo.Relation{}
+	}
+	return out
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

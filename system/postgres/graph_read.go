@@ -1,0 +1,165 @@
+package postgres
+
+import (
+	"context"
+	"slices"
+
+	"github.com/jackc/pgx/v5"
+
+	mimo "mimo/system"
+	"mimo/system/internal/graphkit"
+)
+
+// The knowledge graph's reads. Each runs in one repeatable-read, read-only
+// transaction, so its entities and relations come from one snapshot.
+// Names compare with the "C" collation (see migration 00003), so ORDER BY
+// name and name > cursor follow byte order, as Go and SQLite do.
+
+// ReadGraph returns one page of namespace's graph: up to limit entities by
+// name after cursor, and the relations from them.
+func (s *Store) ReadGraph(ctx context.Context, namespace, cursor string, limit int) (*mimo.Graph, error) {
+	namespace = namespaceOf(namespace)
+	limit = graphkit.Limit(limit)
+	after, err := graphkit.DecodeCursor(cursor)
+	if err != nil {
+		return nil, err
+	}
+	var g *mimo.Graph
+	err = s.readGraphTx(ctx, "read graph", func(ctx context.Context, tx pgx.Tx) error {
+		g = graphkit.Empty()
+		// One more than the page tells whether another page follows. Names
+		// are never empty, so "" is before every name.
+		rows, err := tx.Query(ctx, `SELECT `+entityColumns+` FROM entities
+			WHERE namespace = $1 AND name > $2 ORDER BY name LIMIT $3`, namespace, after, limit+1)
+		if err != nil {
+			return err
+		}
+		es, err := collectEntities(rows)
+		if err != nil {
+			return err
+		}
+		if len(es) > limit {
+			es = es[:limit]
+			g.NextCursor = graphkit.EncodeCursor(es[limit-1].Name)
+		}
+		g.Entities = es
+		if len(es) == 0 {
+			return nil
+		}
+		rows, err = tx.Query(ctx, `SELECT from_name, to_name, relation_type FROM relations
+			WHERE namespace = $1 AND from_name = ANY($2)
+			ORDER BY from_name, to_name, relation_type`, namespace, graphkit.Names(es))
+		if err != nil {
+			return err
+		}
+		g.Relations, err = collectRelations(rows)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// SearchNodes returns up to limit entities of namespace, by name, whose
+// name, type or an observation contains query ignoring case, and the
+// relations among them. A query that is empty or only spaces matches
+// nothing. strpos takes the query as plain text: no pattern characters.
+func (s *Store) SearchNodes(ctx context.Context, namespace, query string, limit int) (*mimo.Graph, error) {
+	namespace = namespaceOf(namespace)
+	limit = graphkit.Limit(limit)
+	q, exact, ok := graphkit.Query(query)
+	if !ok {
+		return graphkit.Empty(), nil
+	}
+	if err := checkText("query", q); err != nil {
+		return nil, err
+	}
+	var sqlLimit any = limit
+	if !exact {
+		sqlLimit = nil // LIMIT NULL: no limit; candidates are checked below
+	}
+	var g *mimo.Graph
+	err := s.readGraphTx(ctx, "search nodes", func(ctx context.Context, tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT `+entityColumns+` FROM entities
+			WHERE namespace = $1 AND strpos(search, $2) > 0 ORDER BY name LIMIT $3`, namespace, q, sqlLimit)
+		if err != nil {
+			return err
+		}
+		es, err := collectEntities(rows)
+		if err != nil {
+			return err
+		}
+		if !exact {
+			es = slices.DeleteFunc(es, func(e mimo.Entity) bool { return !graphkit.Contains(e, q) })
+			es = es[:min(limit, len(es))]
+		}
+		g, err = withRelationsAmong(ctx, tx, namespace, es)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// OpenNodes returns the named entities of namespace, by name (missing
+// names are skipped), and the relations among them.
+func (s *Store) OpenNodes(ctx context.Context, namespace string, names []string) (*mimo.Graph, error) {
+	namespace = namespaceOf(namespace)
+	if len(names) == 0 {
+		return graphkit.Empty(), nil
+	}
+	var g *mimo.Graph
+	err := s.readGraphTx(ctx, "open nodes", func(ctx context.Context, tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT `+entityColumns+` FROM entities
+			WHERE namespace = $1 AND name = ANY($2) ORDER BY name`, namespace, graphkit.Unique(names))
+		if err != nil {
+			return err
+		}
+		es, err := collectEntities(rows)
+		if err != nil {
+			return err
+		}
+		g, err = withRelationsAmong(ctx, tx, namespace, es)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// readGraphTx runs fn in one repeatable-read, read-only transaction,
+// bounded by the query timeout.
+func (s *Store) readGraphTx(ctx context.Context, op string, fn func(ctx context.Context, tx pgx.Tx) error) error {
+	return s.read(ctx, op, func(ctx context.Context) error {
+		tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+		if err != nil {
+			return err
+		}
+		// Read only: ending it with a rollback loses nothing.
+		defer func() { _ = tx.Rollback(ctx) }()
+		return fn(ctx, tx)
+	})
+}
+
+// withRelationsAmong returns a graph of es and the relations of namespace
+// whose both ends are among es.
+func withRelationsAmong(ctx context.Context, tx pgx.Tx, namespace string, es []mimo.Entity) (*mimo.Graph, error) {
+	g := graphkit.Empty()
+	g.Entities = es
+	if len(es) == 0 {
+		return g, nil
+	}
+	rows, err := tx.Query(ctx, `SELECT from_name, to_name, relation_type FROM relations
+		WHERE namespace = $1 AND from_name = ANY($2) AND to_name = ANY($2)
+		ORDER BY from_name, to_name, relation_type`, namespace, graphkit.Names(es))
+	if err != nil {
+		return nil, err
+	}
+	if g.Relations, err = collectRelations(rows); err != nil {
+		return nil, err
+	}
+	return g, nil
+}

@@ -1,0 +1,210 @@
+package sqlite
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"slices"
+	"strings"
+
+	"mimo/system"
+	"mimo/system/internal/graphkit"
+)
+
+// The knowledge graph's reads. Each runs in one read transaction on the
+// read pool, so its entities and relations come from one snapshot.
+
+// ReadGraph returns one page of ns's graph: up to limit entities by name
+// after cursor, and the relations from them.
+func (s *Store) ReadGraph(ctx context.Context, ns, cursor string, limit int) (*mimo.Graph, error) {
+	ns = namespace(ns)
+	limit = graphkit.Limit(limit)
+	after, err := graphkit.DecodeCursor(cursor)
+	if err != nil {
+		return nil, err
+	}
+	g := graphkit.Empty()
+	err = s.readTx(ctx, "sqlite: read graph", func(tx *sql.Tx) error {
+		// One more than the page tells whether another page follows. Names
+		// are never empty, so "" is before every name.
+		rows, err := tx.QueryContext(ctx, `SELECT `+entityCols+` FROM entities
+			WHERE namespace = ? AND name > ? ORDER BY name LIMIT ?`, ns, after, limit+1)
+		if err != nil {
+			return err
+		}
+		es, err := scanEntities(rows)
+		if err != nil {
+			return err
+		}
+		if len(es) > limit {
+			es = es[:limit]
+			g.NextCursor = graphkit.EncodeCursor(es[limit-1].Name)
+		}
+		g.Entities = es
+		list, err := encodeStrings(graphkit.Names(es))
+		if err != nil {
+			return err
+		}
+		g.Relations, err = queryRelations(ctx, tx, `SELECT `+relationCols+` FROM relations
+			WHERE namespace = ? AND from_name IN (SELECT value FROM json_each(?))
+			ORDER BY from_name, to_name, relation_type`, ns, list)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// SearchNodes returns up to limit entities of ns, by name, whose name, type
+// or an observation contains query ignoring case, and the relations among
+// them. A query that is empty or only spaces matches nothing.
+func (s *Store) SearchNodes(ctx context.Context, ns, query string, limit int) (*mimo.Graph, error) {
+	ns = namespace(ns)
+	limit = graphkit.Limit(limit)
+	q, exact, ok := graphkit.Query(query)
+	if !ok {
+		return graphkit.Empty(), nil
+	}
+	sqlLimit := limit
+	if !exact {
+		sqlLimit = -1 // no limit: candidates are checked below
+	}
+	var g *mimo.Graph
+	err := s.readTx(ctx, "sqlite: search nodes", func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT `+entityCols+` FROM entities
+			WHERE namespace = ? AND instr(search, ?) > 0 ORDER BY name LIMIT ?`, ns, q, sqlLimit)
+		if err != nil {
+			return err
+		}
+		es, err := scanEntities(rows)
+		if err != nil {
+			return err
+		}
+		if !exact {
+			es = slices.DeleteFunc(es, func(e mimo.Entity) bool { return !graphkit.Contains(e, q) })
+			es = es[:min(limit, len(es))]
+		}
+		g, err = withRelationsAmong(ctx, tx, ns, es)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// OpenNodes returns the named entities of ns, by name (missing names are
+// skipped), and the relations among them.
+func (s *Store) OpenNodes(ctx context.Context, ns string, names []string) (*mimo.Graph, error) {
+	ns = namespace(ns)
+	if len(names) == 0 {
+		return graphkit.Empty(), nil
+	}
+	list, err := encodeStrings(graphkit.Unique(names))
+	if err != nil {
+		return nil, err
+	}
+	var g *mimo.Graph
+	err = s.readTx(ctx, "sqlite: open nodes", func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT `+entityCols+` FROM entities
+			WHERE namespace = ? AND name IN (SELECT value FROM json_each(?)) ORDER BY name`, ns, list)
+		if err != nil {
+			return err
+		}
+		es, err := scanEntities(rows)
+		if err != nil {
+			return err
+		}
+		g, err = withRelationsAmong(ctx, tx, ns, es)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// readTx runs fn in one read transaction on the read pool. A deferred
+// BEGIN takes its WAL snapshot at the first read, and every later read of
+// fn sees that same snapshot.
+func (s *Store) readTx(ctx context.Context, what string, fn func(tx *sql.Tx) error) error {
+	tx, err := s.reader.BeginTx(ctx, nil)
+	if err != nil {
+		return dbErr(ctx, err, what)
+	}
+	defer func() { _ = tx.Rollback() }() // read only: nothing to commit
+	if err := fn(tx); err != nil {
+		return dbErr(ctx, err, what)
+	}
+	return nil
+}
+
+// withRelationsAmong returns a graph of es and the relations of ns whose
+// both ends are among es.
+func withRelationsAmong(ctx context.Context, tx *sql.Tx, ns string, es []mimo.Entity) (*mimo.Graph, error) {
+	g := graphkit.Empty()
+	g.Entities = es
+	if len(es) == 0 {
+		return g, nil
+	}
+	list, err := encodeStrings(graphkit.Names(es))
+	if err != nil {
+		return nil, err
+	}
+	g.Relations, err = queryRelations(ctx, tx, `SELECT `+relationCols+` FROM relations
+		WHERE namespace = ?1 AND from_name IN (SELECT value FROM json_each(?2))
+			AND to_name IN (SELECT value FROM json_each(?2))
+		ORDER BY from_name, to_name, relation_type`, ns, list)
+	if err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+const relationCols = `from_name, to_name, relation_type`
+
+func queryRelations(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]mimo.Relation, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []mimo.Relation{}
+	for rows.Next() {
+		var r mimo.Relation
+		if err := rows.Scan(&r.From, &r.To, &r.RelationType); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// encodeStrings is ss as a JSON array: how observations are stored, and
+// how a list of names is bound for json_each (one parameter, whatever the
+// list's length).
+func encodeStrings(ss []string) (string, error) {
+	if ss == nil {
+		ss = []string{}
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(ss); err != nil {
+		return "", mimo.Wrap(mimo.EINTERNAL, err, "sqlite: encode strings")
+	}
+	return strings.TrimSuffix(b.String(), "\n"), nil
+}
+
+func decodeStrings(s string) ([]string, error) {
+	out := []string{}
+	if err := json.Unmarshal([]byte(s), &out); err != nil {
+		return nil, mimo.Wrap(mimo.EINTERNAL, err, "sqlite: stored observations are not a JSON array of strings")
+	}
+	if out == nil {
+		out = []string{}
+	}
+	return out, nil
+}
