@@ -26,6 +26,8 @@ type Service interface {
 	Search(ctx context.Context, q SearchQuery) (*SearchPage, error)
 	// Health reports the state of each dependency.
 	Health(ctx context.Context) Health
+	// Ask answers a question from memory (see Answer).
+	Ask(ctx context.Context, r AskRequest) (*Answer, error)
 	// Stats reports one namespace: how many memories it holds, and the
 	// service's health. It counts no other namespace's memories.
 	Stats(ctx context.Context, namespace string) (*Stats, error)
@@ -100,18 +102,20 @@ const (
 
 // Health is the state of the service and its dependencies.
 type Health struct {
-	Status     string               `json:"status"`
-	Components map[string]Component `json:"components"`
-	Memories   int64                `json:"memories"`
+	Status          string               `json:"status"`
+	Components      map[string]Component `json:"components"`
+	Memories        int64                `json:"memories"`
+	ClassifierCache CacheStats           `json:"classifier_cache"`
 }
 
 // Stats is one namespace's view of the service (the MCP tool memory_stats).
 // Memories counts that namespace only, superseded memories included.
 type Stats struct {
-	Namespace  string               `json:"namespace"`
-	Memories   int64                `json:"memories"`
-	Status     string               `json:"status"`
-	Components map[string]Component `json:"components"`
+	Namespace       string               `json:"namespace"`
+	Memories        int64                `json:"memories"`
+	Status          string               `json:"status"`
+	Components      map[string]Component `json:"components"`
+	ClassifierCache CacheStats           `json:"classifier_cache"`
 }
 
 // Component is the state of one dependency (db, embedder, llm). Circuit is

@@ -161,6 +161,15 @@ func (f *fakeService) Health(context.Context) mimo.Health {
 	}
 }
 
+func (f *fakeService) Ask(_ context.Context, r mimo.AskRequest) (*mimo.Answer, error) {
+	f.record(call{Method: "Ask", Namespace: r.Namespace, Arg: r})
+	return &mimo.Answer{
+		Answer:  "The staging database is Postgres 15 [1].",
+		Sources: []mimo.Source{{Kind: "memory", ID: "m1", Score: 0.9}},
+		Route:   mimo.Route{Stores: []string{mimo.RouteMemories}, Confidence: 0.5},
+	}, nil
+}
+
 func (f *fakeService) Stats(_ context.Context, ns string) (*mimo.Stats, error) {
 	f.record(call{Method: "Stats", Namespace: ns})
 	return &mimo.Stats{Namespace: ns, Memories: 3, Status: mimo.StatusOK}, nil

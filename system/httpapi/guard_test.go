@@ -50,7 +50,7 @@ func TestAuth(t *testing.T) {
 		for _, r := range [][2]string{
 			{"POST", "/api/memories"}, {"POST", "/api/memories/batch"}, {"GET", "/api/memories"},
 			{"GET", "/api/memories/x"}, {"PATCH", "/api/memories/x"}, {"DELETE", "/api/memories/x"},
-			{"POST", "/api/search"},
+			{"POST", "/api/search"}, {"POST", "/api/ask"},
 		} {
 			assert.Equal(t, http.StatusUnauthorized, e.do(r[0], r[1], `{}`).Code, "%s %s", r[0], r[1])
 		}

@@ -57,6 +57,9 @@ func TestBadInputIsA4xxAndNeverReachesTheService(t *testing.T) {
 		{"search bad until", "POST", "/api/search", `{"query":"x","until":"2026-13-01T00:00:00Z"}`, 400, `"until"`},
 		{"search bool as string", "POST", "/api/search", `{"query":"x","include_superseded":"yes"}`, 400, "include_superseded"},
 		{"search unknown field", "POST", "/api/search", `{"q":"x"}`, 400, `"q"`},
+		{"ask unknown field", "POST", "/api/ask", `{"question":"x"}`, 400, `"question"`},
+		{"ask wrong type", "POST", "/api/ask", `{"query":"x","limit":"five"}`, 400, `"limit"`},
+		{"ask malformed", "POST", "/api/ask", `{"query":`, 400, ""},
 
 		{"patch unknown field", "PATCH", "/api/memories/a", `{"id":"b"}`, 400, `"id"`},
 		{"patch wrong type", "PATCH", "/api/memories/a", `{"importance":true}`, 400, `"importance"`},

@@ -321,7 +321,8 @@ func TestHealth(t *testing.T) {
 						"db":  {Status: tc.status, Circuit: "open", Error: "refused"},
 						"llm": {Status: "ok", Circuit: "closed"},
 					},
-					Memories: 42,
+					Memories:        42,
+					ClassifierCache: mimo.CacheStats{Entries: 2, Hits: 3, Misses: 1, HitRate: 0.75, TTLSeconds: 600, MaxEntries: 10000},
 				}
 			}}
 			e := newEnv(t, httpapi.Options{Service: svc, Version: "v9"})
@@ -330,7 +331,8 @@ func TestHealth(t *testing.T) {
 			require.Equal(t, tc.code, resp.Code)
 			assert.JSONEq(t, `{"status":"`+tc.status+`","version":"v9","uptime_seconds":90.25,
 				"components":{"db":{"status":"`+tc.status+`","circuit":"open","error":"refused"},
-				"llm":{"status":"ok","circuit":"closed"}},"memories":42}`, string(resp.Body))
+				"llm":{"status":"ok","circuit":"closed"}},"memories":42,
+				"classifier_cache":{"entries":2,"hits":3,"misses":1,"hit_rate":0.75,"ttl_seconds":600,"max_entries":10000}}`, string(resp.Body))
 		})
 	}
 }
@@ -411,4 +413,13 @@ func TestMCPBodyIsLimited(t *testing.T) {
 	e := newEnv(t, httpapi.Options{MCP: mcp, MaxBodyBytes: 64})
 	assert.Equal(t, http.StatusOK, e.do("POST", "/mcp", strings.Repeat("a", 64)).Code)
 	assert.Equal(t, http.StatusRequestEntityTooLarge, e.do("POST", "/mcp", strings.Repeat("a", 65)).Code)
+}
+
+func TestAskPassesTheQuestionAndAnswersTheServiceAnswer(t *testing.T) {
+	e := newEnv(t, httpapi.Options{})
+	resp := e.do("POST", "/api/ask", `{"query":"which postgres does staging run?","namespace":"team","limit":3}`)
+	require.Equal(t, http.StatusOK, resp.Code, "%s", resp.Body)
+	assert.JSONEq(t, `{"answer":"The staging database is Postgres 15 [1].","sources":[{"kind":"memory","id":"m1","score":0.9}],
+		"route":{"stores":["memories"],"confidence":0.5,"cached":false},"degraded":false,"latency_ms":0}`, string(resp.Body))
+	assert.Equal(t, mimo.AskRequest{Namespace: "team", Query: "which postgres does staging run?", Limit: 3}, e.svc.only(t).Arg)
 }

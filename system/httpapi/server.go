@@ -151,6 +151,7 @@ func (s *Server) routes(mcpHandler http.Handler) {
 	api("PATCH /api/memories/{id}", s.handleUpdate)
 	api("DELETE /api/memories/{id}", s.handleDelete)
 	api("POST /api/search", s.handleSearch)
+	api("POST /api/ask", s.handleAsk)
 	if mcpHandler != nil {
 		mux.Handle("/mcp", s.guard(s.limitBody(mcpHandler)))
 	}

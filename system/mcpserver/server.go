@@ -72,7 +72,7 @@ func New(opts Options) *Server {
 	s.mcp = mcp.NewServer(&mcp.Implementation{Name: Name, Title: "Mimo memory server", Version: version}, &mcp.ServerOptions{
 		Instructions: "Mimo stores what you learn as memories and finds them again by meaning, words and time. " +
 			"Use memory_store to remember, memory_search to recall, memory_get, memory_list, memory_update and " +
-			"memory_delete to manage memories, and memory_stats for the namespace's state. The knowledge-graph " +
+			"memory_delete to manage memories, memory_ask to have a question answered from memory, and memory_stats for the namespace's state. The knowledge-graph " +
 			"tools (create_entities, create_relations, add_observations, delete_*, read_graph, search_nodes, " +
 			"open_nodes) keep entities and relations. Every tool takes an " +
 			"optional namespace (default \"default\"); namespaces never see each other's memories.",

@@ -120,7 +120,7 @@ func TestToolsAreListedWithSchemasAndAnnotations(t *testing.T) {
 	}
 	want := map[string]string{ // tool → kind of annotation
 		"memory_store": "additive", "memory_search": "read", "memory_get": "read", "memory_list": "read",
-		"memory_update": "destructive", "memory_delete": "destructive", "memory_stats": "read",
+		"memory_update": "destructive", "memory_delete": "destructive", "memory_stats": "read", "memory_ask": "read",
 		"create_entities": "additive", "create_relations": "additive", "add_observations": "additive",
 		"delete_entities": "destructive", "delete_observations": "destructive", "delete_relations": "destructive",
 		"read_graph": "read", "search_nodes": "read", "open_nodes": "read",

@@ -58,6 +58,13 @@ func (s *Server) addTools() {
 		Annotations: destructive,
 	}, s.delete)
 	mcp.AddTool(s.mcp, &mcp.Tool{
+		Name:  "memory_ask",
+		Title: "Ask a question",
+		Description: "Answer a question from memory: Mimo routes it (memories, knowledge graph, recent), retrieves, and answers " +
+			"citing its sources as [n]. Without a language model, or when it fails, the answer quotes the best memories and says it is degraded.",
+		Annotations: readOnly,
+	}, s.ask)
+	mcp.AddTool(s.mcp, &mcp.Tool{
 		Name:        "memory_stats",
 		Title:       "Memory statistics",
 		Description: "How many memories the namespace holds, and the state of Mimo and each of its dependencies.",
@@ -154,6 +161,20 @@ func (s *Server) delete(ctx context.Context, _ *mcp.CallToolRequest, a idArgs) (
 		return nil, deleteOut{}, s.fail("memory_delete", err)
 	}
 	return nil, deleteOut{ID: a.ID, Deleted: true}, nil
+}
+
+func (s *Server) ask(ctx context.Context, _ *mcp.CallToolRequest, a askArgs) (*mcp.CallToolResult, mimo.Answer, error) {
+	ans, err := s.svc.Ask(ctx, mimo.AskRequest{Namespace: a.Namespace, Query: a.Query, Limit: a.Limit})
+	if err != nil {
+		return nil, mimo.Answer{}, s.fail("memory_ask", err)
+	}
+	if ans.Sources == nil {
+		ans.Sources = []mimo.Source{}
+	}
+	if ans.Route.Stores == nil {
+		ans.Route.Stores = []string{}
+	}
+	return nil, *ans, nil
 }
 
 func (s *Server) stats(ctx context.Context, _ *mcp.CallToolRequest, a statsArgs) (*mcp.CallToolResult, mimo.Stats, error) {

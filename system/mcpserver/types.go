@@ -111,6 +111,12 @@ type deleteOut struct {
 	Deleted bool   `json:"deleted" jsonschema:"true: the memory is gone from the database and both indexes"`
 }
 
+type askArgs struct {
+	Query     string `json:"query" jsonschema:"the question, in plain words"`
+	Namespace string `json:"namespace,omitempty" jsonschema:"the namespace to answer from; default \"default\""`
+	Limit     int    `json:"limit,omitempty" jsonschema:"sources to use, 1 to 20; default 5"`
+}
+
 type statsArgs struct {
 	Namespace string `json:"namespace,omitempty" jsonschema:"the namespace to report; default \"default\""`
 }

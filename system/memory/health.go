@@ -7,6 +7,9 @@ import (
 	"mimo/system"
 )
 
+// StatusDisabled is a component's status when it is not configured.
+const StatusDisabled = "disabled"
+
 // healthTimeout bounds each dependency check so /health answers even when a
 // dependency hangs.
 const healthTimeout = 2 * time.Second
@@ -15,7 +18,7 @@ const healthTimeout = 2 * time.Second
 // service "down" (it can neither read nor write durably yet); the vector
 // index still loading makes it "degraded" (search falls back to words).
 func (s *Service) Health(ctx context.Context) mimo.Health {
-	h := mimo.Health{Status: mimo.StatusOK, Components: map[string]mimo.Component{}}
+	h := mimo.Health{Status: mimo.StatusOK, Components: map[string]mimo.Component{}, ClassifierCache: s.router.stats()}
 
 	ctx, cancel := context.WithTimeout(ctx, healthTimeout)
 	defer cancel()
@@ -42,6 +45,15 @@ func (s *Service) Health(ctx context.Context) mimo.Health {
 		}
 	}
 	h.Components["index"] = idx
+
+	// Without a language model answers are extractive by design: the
+	// component says so without making the service degraded.
+	llm := mimo.Component{Status: mimo.StatusOK, Circuit: "closed"}
+	if s.llm == nil {
+		llm.Status = StatusDisabled
+		llm.Error = "no language model configured (MIMO_LLM=none); answers quote the memories found"
+	}
+	h.Components["llm"] = llm
 	return h
 }
 
@@ -56,5 +68,5 @@ func (s *Service) Stats(ctx context.Context, namespace string) (*mimo.Stats, err
 		return nil, err
 	}
 	h := s.Health(ctx)
-	return &mimo.Stats{Namespace: ns, Memories: n, Status: h.Status, Components: h.Components}, nil
+	return &mimo.Stats{Namespace: ns, Memories: n, Status: h.Status, Components: h.Components, ClassifierCache: h.ClassifierCache}, nil
 }

@@ -1,5 +1,5 @@
-// Package memory is Mimo's service: the store, search and (later) ask
-// pipeline and the business rules of the memory model. REST (httpapi) and MCP
+// Package memory is Mimo's service: the store, search and ask pipeline,
+// the knowledge graph's rules, and the business rules of the memory model. REST (httpapi) and MCP
 // (mcpserver) both call it, so they cannot disagree.
 package memory
 
@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/hashicorp/golang-lru/v2/expirable"
 
 	"mimo/system"
 	"mimo/system/index"
@@ -31,6 +32,16 @@ type Options struct {
 	// mimo.GraphStore (both of Mimo's stores do); otherwise the graph
 	// methods answer EUNAVAILABLE.
 	Graph mimo.GraphStore
+	// LLM synthesises answers to Ask; nil means none (extractive answers,
+	// marked degraded).
+	LLM mimo.LLM
+	// LLMTimeout bounds one synthesis; zero means DefaultLLMTimeout.
+	LLMTimeout time.Duration
+	// ClassifierEntries and ClassifierTTL bound the router's cache (and
+	// the cache of the LLM's answers); zero means
+	// DefaultClassifierEntries and DefaultClassifierTTL.
+	ClassifierEntries int
+	ClassifierTTL     time.Duration
 	// Provider names the embedder's kind ("builtin", "ollama", "openai")
 	// in metrics; "" means "builtin".
 	Provider string
@@ -63,15 +74,19 @@ type Service struct {
 	index    *index.Index
 	follower *index.Follower
 	graph    mimo.GraphStore
+	llm      mimo.LLM
+	router   *router
+	answers  *expirable.LRU[string, mimo.Answer]
 	provider string
 	metrics  *metrics.Metrics
 	log      *slog.Logger
 	now      func() time.Time
 
-	weights   Weights
-	halfLife  time.Duration
-	dupCosine float64
-	minVector float64
+	llmTimeout time.Duration
+	weights    Weights
+	halfLife   time.Duration
+	dupCosine  float64
+	minVector  float64
 
 	access *accessRecorder
 	done   chan struct{}
@@ -88,20 +103,22 @@ func New(o Options) (*Service, error) {
 		return nil, errors.New("memory: Store, Embedder, Index and Follower are required")
 	}
 	s := &Service{
-		store:     o.Store,
-		embedder:  o.Embedder,
-		index:     o.Index,
-		follower:  o.Follower,
-		graph:     o.Graph,
-		provider:  o.Provider,
-		metrics:   o.Metrics,
-		log:       o.Logger,
-		now:       o.Now,
-		weights:   o.Weights,
-		halfLife:  o.RecencyHalfLife,
-		dupCosine: o.DuplicateThreshold,
-		minVector: o.MinVectorScore,
-		done:      make(chan struct{}),
+		store:      o.Store,
+		embedder:   o.Embedder,
+		index:      o.Index,
+		follower:   o.Follower,
+		graph:      o.Graph,
+		llm:        o.LLM,
+		llmTimeout: o.LLMTimeout,
+		provider:   o.Provider,
+		metrics:    o.Metrics,
+		log:        o.Logger,
+		now:        o.Now,
+		weights:    o.Weights,
+		halfLife:   o.RecencyHalfLife,
+		dupCosine:  o.DuplicateThreshold,
+		minVector:  o.MinVectorScore,
+		done:       make(chan struct{}),
 	}
 	if s.graph == nil {
 		s.graph, _ = o.Store.(mimo.GraphStore)
@@ -111,6 +128,11 @@ func New(o Options) (*Service, error) {
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.router = newRouter(o.ClassifierEntries, o.ClassifierTTL, s.metrics)
+	s.answers = expirable.NewLRU[string, mimo.Answer](s.router.maxEntries, nil, s.router.ttl)
+	if s.llmTimeout <= 0 {
+		s.llmTimeout = DefaultLLMTimeout
 	}
 	if s.provider == "" {
 		s.provider = "builtin"

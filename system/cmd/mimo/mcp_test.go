@@ -167,7 +167,7 @@ func TestStdioServesMCPAndSharesTheStore(t *testing.T) {
 	first, second := connect(), connect()
 	tools, err := first.ListTools(context.Background(), nil)
 	require.NoError(t, err)
-	assert.Len(t, tools.Tools, 16, "seven memory tools and nine graph tools")
+	assert.Len(t, tools.Tools, 17, "eight memory tools and nine graph tools")
 
 	var stored mcpMemory
 	callTool(t, first, "memory_store", map[string]any{"content": "The first window learned that the build cache lives on the fast disk"}, &stored)
@@ -179,4 +179,41 @@ func TestStdioServesMCPAndSharesTheStore(t *testing.T) {
 	var found mcpResults
 	callTool(t, second, "memory_search", map[string]any{"query": "where does the build cache live"}, &found)
 	assert.Contains(t, found.ids(), stored.Memory.ID, "the other process's search finds it")
+}
+
+// POST /api/ask and memory_ask answer the same question the same way, on
+// each store: without a language model, by quoting the best memory.
+func TestAskOverRESTAndMCP(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			s := startServer(t, b.env(t))
+			s.waitIndexed(t)
+			id := store(t, s.URL, "ask", "The staging database is Postgres 15 on db-2.", nil)
+			store(t, s.URL, "ask", "Lunch is at noon on Fridays.", nil)
+
+			code, rest := call(t, "POST", s.URL+"/api/ask", map[string]any{"namespace": "ask", "query": "which postgres version is the staging database?"})
+			require.Equal(t, 200, code, "%v", rest)
+			assert.Equal(t, "The staging database is Postgres 15 on db-2 [1].", rest["answer"])
+			assert.Equal(t, true, rest["degraded"])
+			assert.Equal(t, id, rest["sources"].([]any)[0].(map[string]any)["id"])
+
+			cs, err := connectMCP(t, s.URL, "", nil)
+			require.NoError(t, err)
+			var viaMCP struct {
+				Answer string `json:"answer"`
+				Route  struct {
+					Cached bool `json:"cached"`
+				} `json:"route"`
+			}
+			callTool(t, cs, "memory_ask", map[string]any{"namespace": "ask", "query": "Which Postgres version is the staging database?"}, &viaMCP)
+			assert.Equal(t, rest["answer"], viaMCP.Answer, "both doors answer alike")
+			assert.True(t, viaMCP.Route.Cached, "the second asking of the question is routed from the cache")
+
+			code, health := call(t, "GET", s.URL+"/health", nil)
+			require.Equal(t, 200, code)
+			cache := health["classifier_cache"].(map[string]any)
+			assert.Equal(t, 1.0, cache["hits"])
+			assert.Equal(t, 1.0, cache["misses"])
+		})
+	}
 }

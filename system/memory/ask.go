@@ -1,0 +1,262 @@
+package memory
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"mimo/system"
+)
+
+// DefaultLLMTimeout bounds one answer synthesis.
+const DefaultLLMTimeout = 30 * time.Second
+
+// maxAnswerBytes bounds an extractive answer: a few sentences.
+const maxAnswerBytes = 1200
+
+// Reasons a degraded answer gives, also the reason label of
+// mimo_fallback_triggered_total{service="llm"}.
+const (
+	reasonNoLLM     = "no_llm"
+	reasonLLMFailed = "llm_failed"
+)
+
+// Ask implements mimo.Service: route the question, retrieve from the
+// routed stores, then have the LLM answer from what was found, citing it.
+// With no LLM, or when it fails: the LLM's earlier answer to the same
+// question in the namespace if one is cached, else an extractive answer
+// quoting the best sentences of the top memories; both are Degraded.
+func (s *Service) Ask(ctx context.Context, r mimo.AskRequest) (*mimo.Answer, error) {
+	start := s.now()
+	ns, err := normalizeNamespace(r.Namespace)
+	if err != nil {
+		return nil, err
+	}
+	if err := validateQuery(r.Query); err != nil {
+		return nil, err
+	}
+	limit, err := validateLimit(r.Limit, mimo.DefaultAskSources, mimo.MaxAskSources)
+	if err != nil {
+		return nil, err
+	}
+	route := s.router.route(r.Query)
+	ctxs, err := s.retrieve(ctx, ns, r.Query, route, limit)
+	if err != nil {
+		return nil, err
+	}
+	ans := &mimo.Answer{Route: route, Sources: make([]mimo.Source, len(ctxs))}
+	for i, c := range ctxs {
+		ans.Sources[i] = c.source
+	}
+
+	cacheKey := ns + "\x00" + normalizeQuestion(r.Query)
+	reason := reasonNoLLM
+	if s.llm != nil {
+		text, err := s.synthesize(ctx, r.Query, ctxs)
+		if err == nil {
+			ans.Answer = text
+			s.answers.Add(cacheKey, *ans)
+			ans.LatencyMS = ms(s.now().Sub(start))
+			return ans, nil
+		}
+		reason = reasonLLMFailed
+		s.log.Warn("answer synthesis failed; answering without the language model", "err", err)
+		if cached, ok := s.answers.Get(cacheKey); ok {
+			cached.Route, cached.Degraded = route, true
+			cached.Reason = "the language model failed; this is its earlier answer to the same question"
+			cached.LatencyMS = ms(s.now().Sub(start))
+			s.metrics.Fallbacks.WithLabelValues("llm", "cached_answer").Inc()
+			return &cached, nil
+		}
+	}
+	s.metrics.Fallbacks.WithLabelValues("llm", reason).Inc()
+	ans.Answer = extract(r.Query, ctxs)
+	ans.Degraded = true
+	ans.Reason = "no language model is configured; the answer quotes the memories found"
+	if reason == reasonLLMFailed {
+		ans.Reason = "the language model failed; the answer quotes the memories found"
+	}
+	ans.LatencyMS = ms(s.now().Sub(start))
+	return ans, nil
+}
+
+// askContext is one thing retrieved for a question: its source entry and
+// the text an answer may quote.
+type askContext struct {
+	source mimo.Source
+	text   string
+}
+
+// retrieve gathers up to limit memories (hybrid search, then the newest
+// when routed to recent) and, when routed to the graph, up to limit
+// entities whose text holds a word of the question. Best first, no repeats.
+func (s *Service) retrieve(ctx context.Context, ns, query string, route mimo.Route, limit int) ([]askContext, error) {
+	var out []askContext
+	seen := map[string]bool{}
+	page, err := s.Search(ctx, mimo.SearchQuery{Filter: mimo.Filter{Namespace: ns}, Query: query, Limit: limit})
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range page.Results {
+		seen[r.Memory.ID] = true
+		out = append(out, askContext{source: mimo.Source{Kind: "memory", ID: r.Memory.ID, Score: r.Score.Total}, text: r.Memory.Content})
+	}
+	for _, st := range route.Stores {
+		switch st {
+		case mimo.RouteRecent:
+			recent, err := s.List(ctx, mimo.ListQuery{Filter: mimo.Filter{Namespace: ns}, Limit: limit})
+			if err != nil {
+				return nil, err
+			}
+			for _, m := range recent.Memories {
+				if !seen[m.ID] && len(out) < 2*limit {
+					seen[m.ID] = true
+					sc := s.score(m, mimo.Scores{})
+					out = append(out, askContext{source: mimo.Source{Kind: "memory", ID: m.ID, Score: sc.Total}, text: m.Content})
+				}
+			}
+		case mimo.RouteGraph:
+			out = append(out, s.graphContext(ctx, ns, query, limit)...)
+		}
+	}
+	return out, nil
+}
+
+// graphContext finds entities holding the question's most distinctive
+// words (the longest three); a graph that is missing or failing adds
+// nothing rather than failing the question.
+func (s *Service) graphContext(ctx context.Context, ns, query string, limit int) []askContext {
+	if s.graph == nil {
+		return nil
+	}
+	words := mimo.SearchWords(query)
+	sort.SliceStable(words, func(i, j int) bool { return len(words[i]) > len(words[j]) })
+	words = words[:min(3, len(words))]
+	hits := map[string]int{}
+	entities := map[string]mimo.Entity{}
+	for _, w := range words {
+		g, err := s.graph.SearchNodes(ctx, ns, w, limit)
+		if err != nil {
+			s.log.Warn("graph search for a question failed", "err", err)
+			s.metrics.Fallbacks.WithLabelValues("graph", "error").Inc()
+			return nil
+		}
+		for _, e := range g.Entities {
+			hits[e.Name]++
+			entities[e.Name] = e
+		}
+	}
+	names := make([]string, 0, len(hits))
+	for n := range hits {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		if hits[names[i]] != hits[names[j]] {
+			return hits[names[i]] > hits[names[j]]
+		}
+		return names[i] < names[j]
+	})
+	var out []askContext
+	for _, n := range names[:min(limit, len(names))] {
+		e := entities[n]
+		text := e.Name + " (" + e.EntityType + ")"
+		if len(e.Observations) > 0 {
+			text += ": " + strings.Join(e.Observations, "; ")
+		}
+		out = append(out, askContext{
+			source: mimo.Source{Kind: "entity", ID: e.Name, Score: float64(hits[n]) / float64(len(words))},
+			text:   text,
+		})
+	}
+	return out
+}
+
+// synthesize asks the LLM to answer from the numbered context only.
+func (s *Service) synthesize(ctx context.Context, query string, ctxs []askContext) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.llmTimeout)
+	defer cancel()
+	var b strings.Builder
+	for i, c := range ctxs {
+		fmt.Fprintf(&b, "[%d] %s\n", i+1, c.text)
+	}
+	fmt.Fprintf(&b, "\nQuestion: %s", query)
+	const system = "Answer the question using only the numbered memories given. Cite the ones you use as [n]. " +
+		"If they do not hold the answer, say that you do not know."
+	t := time.Now()
+	text, err := s.llm.Complete(ctx, system, b.String())
+	s.metrics.LLMDuration.WithLabelValues(s.llm.Model()).Observe(time.Since(t).Seconds())
+	if err == nil && strings.TrimSpace(text) == "" {
+		err = fmt.Errorf("the language model answered nothing")
+	}
+	return strings.TrimSpace(text), err
+}
+
+// extract answers by quoting: from each of the top three sources, the
+// sentence sharing the most words with the question (the first sentence
+// when none does), cited as [n]. With nothing retrieved it says so.
+func extract(query string, ctxs []askContext) string {
+	if len(ctxs) == 0 {
+		return "I have no memories about that."
+	}
+	want := map[string]bool{}
+	for _, w := range mimo.SearchWords(query) {
+		want[w] = true
+	}
+	var b strings.Builder
+	for i, c := range ctxs[:min(3, len(ctxs))] {
+		best, bestScore := "", -1
+		for _, sentence := range sentences(c.text) {
+			score := 0
+			for _, w := range mimo.SearchWords(sentence) {
+				if want[w] {
+					score++
+				}
+			}
+			if score > bestScore {
+				best, bestScore = sentence, score
+			}
+		}
+		if i > 0 && bestScore == 0 {
+			continue // a lower source with no word of the question adds noise
+		}
+		piece := fmt.Sprintf("%s [%d]", strings.TrimRight(best, ".!? "), i+1)
+		if b.Len()+len(piece)+2 > maxAnswerBytes {
+			break
+		}
+		if b.Len() > 0 {
+			b.WriteString(". ")
+		}
+		b.WriteString(piece)
+	}
+	b.WriteString(".")
+	return b.String()
+}
+
+// sentences splits text at sentence ends and line breaks.
+func sentences(text string) []string {
+	var out []string
+	start := 0
+	for i, r := range text {
+		end := r == '\n'
+		if (r == '.' || r == '!' || r == '?') && (i+1 == len(text) || text[i+1] == ' ' || text[i+1] == '\n') {
+			end = true
+		}
+		if end {
+			if s := strings.TrimSpace(text[start : i+1]); s != "" {
+				out = append(out, s)
+			}
+			start = i + 1
+		}
+	}
+	if s := strings.TrimSpace(text[start:]); s != "" {
+		out = append(out, s)
+	}
+	if len(out) == 0 {
+		out = []string{strings.TrimSpace(text)}
+	}
+	return out
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
