@@ -71,9 +71,9 @@ func freshBench(b *testing.B) (*postgres.Store, string) {
 }
 
 // BenchmarkTextSearch searches 10,000 memories for the default 10 hits.
-// The cost follows how many memories match, since every match is ranked:
-// "rare" words are each in a handful of memories, "common" ones in
-// thousands.
+// "rare" words are each in a handful of memories, "medium" ones in a few
+// hundred (all ranked), "common" ones in thousands (only the newest
+// maxRanked matches are ranked).
 func BenchmarkTextSearch(b *testing.B) {
 	s, url := freshBench(b)
 	vocab := benchVocabulary(5000)
