@@ -18,6 +18,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 
@@ -94,7 +95,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func bench(ctx context.Context, bin string, n, searches int, log io.Writer) (*Report, error) {
+func bench(ctx context.Context, bin string, n, searches int, w io.Writer) (*Report, error) {
+	// mimo's stderr is copied in by exec's own goroutine while the
+	// benchmark writes its progress: both go through one lock.
+	log := &lockedWriter{w: w}
 	dir, err := os.MkdirTemp("", "graphbench-")
 	if err != nil {
 		return nil, err
@@ -202,4 +206,16 @@ func observations(rng *rand.Rand) []string {
 		out[i] = fmt.Sprintf("mentions %s and %s in the %s notes", words[rng.IntN(len(words))], words[rng.IntN(len(words))], words[rng.IntN(len(words))])
 	}
 	return out
+}
+
+// lockedWriter serialises writes from several goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
