@@ -105,6 +105,15 @@ func (c *Client) Delete(ctx context.Context, namespace, id string) error {
 	return c.do(ctx, http.MethodDelete, memoryPath(namespace, id), nil, nil)
 }
 
+// Ask asks a question (POST /api/ask).
+func (c *Client) Ask(ctx context.Context, r mimo.AskRequest) (*mimo.Answer, error) {
+	var a mimo.Answer
+	if err := c.do(ctx, http.MethodPost, "/api/ask", r, &a); err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
 // Ready reports whether Mimo answers GET /health/ready with 200; the error
 // says why not.
 func (c *Client) Ready(ctx context.Context) error {

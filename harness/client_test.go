@@ -135,3 +135,27 @@ func TestOptionsDefaultsAndProxyAddrs(t *testing.T) {
 	}
 	assert.Empty(t, ProxyAddr("nope"))
 }
+
+func TestClientAsk(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.URL.Path != "/api/ask" {
+			http.NotFound(w, r)
+			return
+		}
+		var req mimo.AskRequest
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.Query != "why?" || req.Namespace != "ns" {
+			http.Error(w, `{"error":{"code":"invalid","message":"bad ask"}}`, http.StatusBadRequest)
+			return
+		}
+		_, _ = w.Write([]byte(`{"answer":"because [1].","sources":[{"kind":"memory","id":"m1","score":0.5}],"route":{"stores":["memories"],"confidence":0.5,"cached":true},"degraded":true,"reason":"r","latency_ms":1.5}`))
+	}))
+	defer srv.Close()
+	c := &Client{BaseURL: srv.URL}
+	a, err := c.Ask(context.Background(), mimo.AskRequest{Namespace: "ns", Query: "why?"})
+	require.NoError(t, err)
+	assert.Equal(t, "because [1].", a.Answer)
+	assert.True(t, a.Route.Cached)
+	assert.Equal(t, []mimo.Source{{Kind: "memory", ID: "m1", Score: 0.5}}, a.Sources)
+	_, err = c.Ask(context.Background(), mimo.AskRequest{Query: "other"})
+	assert.Equal(t, mimo.EINVALID, mimo.ErrorCode(err))
+}

@@ -27,7 +27,7 @@ import (
 const readyWithin = 60 * time.Second
 
 func TestPipelineThroughProxiesOnPostgres(t *testing.T) {
-	rec := record.New(t, "Store, search, get and delete work end to end on Postgres, over REST and MCP, with every database call crossing Toxiproxy, and survive the proxy going down, a latency toxic, Postgres being killed and Mimo restarting")
+	rec := record.New(t, "Store, search, ask, get and delete work end to end on Postgres, over REST and MCP, with every database call crossing Toxiproxy, and survive the proxy going down, a latency toxic, Postgres being killed and Mimo restarting")
 	began := time.Now()
 	env := harness.Start(t, harness.Options{Record: rec})
 	rec.Measure("harness_start", float64(time.Since(began).Milliseconds()), "ms")
@@ -81,6 +81,19 @@ func TestPipelineThroughProxiesOnPostgres(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEmpty(t, page.Results, "the stored memory is found")
 	assert.Equal(t, id, page.Results[0].Memory.ID)
+
+	// Ask: without a language model (MIMO_LLM=none) the answer quotes the
+	// memory found, cites it, and says it is degraded.
+	var ans *mimo.Answer
+	timed("ask", func() {
+		ans, err = c.Ask(ctx, mimo.AskRequest{Namespace: ns, Query: "When does the billing deploy pipeline run?"})
+	})
+	require.NoError(t, err)
+	require.NotEmpty(t, ans.Sources)
+	assert.Equal(t, id, ans.Sources[0].ID, "the answer's first source is the stored memory")
+	assert.Equal(t, "The deploy pipeline for the billing service runs every night at two [1].", ans.Answer)
+	assert.True(t, ans.Degraded, "no language model: an extractive answer")
+	rec.Evidence("response", "POST /api/ask → "+ans.Answer+" ("+ans.Reason+")")
 
 	// MCP reaches the same service: a memory stored with memory_store is
 	// read over REST, and memory_search finds the one stored over REST.
