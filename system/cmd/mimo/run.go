@@ -40,6 +40,8 @@ func init() {
 		{"migrate", "up | down [N] | status", "apply, roll back or list schema migrations (up backs up first)", runMigrate},
 		{"backup", "FILE", "write a consistent snapshot of all data while serving", runBackup},
 		{"restore", "[--force] FILE", "restore a snapshot (refuses to overwrite data without --force)", runRestore},
+		{"import", "[--namespace NS] FILE", "read memories and graph from JSONL (Mimo's export, or the official memory server's memory.jsonl)", runImport},
+		{"export", "[--namespace NS] [FILE]", "write a namespace's memories and graph as JSONL (to stdout without FILE)", runExport},
 		{"version", "", "print version, schema version and build info", runVersion},
 	}
 }
@@ -83,6 +85,10 @@ func Run(ctx context.Context, args []string, env Env) int {
 	if cmd.name == "restore" {
 		fs.BoolVar(&force, "force", false, "replace existing data")
 	}
+	namespace := ""
+	if cmd.name == "import" || cmd.name == "export" {
+		fs.StringVar(&namespace, "namespace", "", "the namespace to "+cmd.name+" (import: default each memory's own, graph into \"default\"; export: default \"default\")")
+	}
 	flags := bindFlags(fs)
 	fs.Usage = func() {
 		out := fs.Output()
@@ -103,6 +109,9 @@ func Run(ctx context.Context, args []string, env Env) int {
 	rest := fs.Args()
 	if force {
 		rest = append([]string{"--force"}, rest...)
+	}
+	if namespace != "" {
+		rest = append([]string{"--namespace=" + namespace}, rest...)
 	}
 	if err := cmd.run(ctx, env, cfg, rest); err != nil {
 		fmt.Fprintf(env.Stderr, "mimo %s: %s\n", cmd.name, errorLine(err))
