@@ -20,7 +20,7 @@ func TestSmallRunReportsLatencies(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	code := run(context.Background(), []string{"--entities", "1200", "--searches", "20", "--json", out}, &stdout, &stderr)
 	require.Equal(t, 0, code, "stderr:\n%s", stderr.String())
-	assert.Contains(t, stdout.String(), "1200 entities, 1199 relations, 20 searches")
+	assert.Contains(t, stdout.String(), "1200 entities, 1199 relations, 20 searches of mixed")
 	b, err := os.ReadFile(out)
 	require.NoError(t, err)
 	var rep Report
@@ -35,4 +35,5 @@ func TestBadFlags(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	assert.Equal(t, 2, run(context.Background(), []string{"--entities", "1"}, &stdout, &stderr))
 	assert.Equal(t, 2, run(context.Background(), []string{"--nope"}, &stdout, &stderr))
+	assert.Equal(t, 2, run(context.Background(), []string{"--queries", "all"}, &stdout, &stderr))
 }
