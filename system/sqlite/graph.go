@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"math/rand/v2"
 	"time"
 
 	"mimo/system"
@@ -19,7 +20,7 @@ import (
 var _ mimo.GraphStore = (*Store)(nil)
 
 // CreateEntities creates each entity whose name ns does not hold yet, as
-// mimo.GraphStore documents, and returns those it created ordered by name,
+// mimo.GraphStore documents, and returns those it created in input order,
 // each with its observations once each in input order.
 func (s *Store) CreateEntities(ctx context.Context, ns string, es []mimo.Entity) ([]mimo.Entity, error) {
 	ns = namespace(ns)
@@ -44,7 +45,10 @@ func (s *Store) CreateEntities(ctx context.Context, ns string, es []mimo.Entity)
 				out = append(out, e)
 			}
 		}
-		return nil
+		if len(out) == 0 {
+			return nil
+		}
+		return w.bumpGraph(ns)
 	})
 	if err != nil {
 		return nil, err
@@ -139,8 +143,10 @@ func (s *Store) DeleteEntities(ctx context.Context, ns string, names []string) e
 		return err
 	}
 	return s.write(ctx, "sqlite: delete entities", func(w *wtx) error {
-		_, err := w.exec(`DELETE FROM entities WHERE namespace = ? AND name IN (SELECT value FROM json_each(?))`, ns, list)
-		return err
+		if _, err := w.exec(`DELETE FROM entities WHERE namespace = ? AND name IN (SELECT value FROM json_each(?))`, ns, list); err != nil {
+			return err
+		}
+		return w.bumpGraph(ns)
 	})
 }
 
@@ -186,6 +192,14 @@ func (s *Store) DeleteRelations(ctx context.Context, ns string, rs []mimo.Relati
 		}
 		return nil
 	})
+}
+
+// bumpGraph gives ns's entities a new version (migration 00005), so that
+// every cached copy of their search text is stale.
+func (w *wtx) bumpGraph(ns string) error {
+	_, err := w.exec(`INSERT INTO graph_versions (namespace, version) VALUES (?, ?)
+		ON CONFLICT (namespace) DO UPDATE SET version = excluded.version`, ns, rand.Int64())
+	return err
 }
 
 // names returns which of names are entities of ns.
@@ -238,10 +252,12 @@ func (w *wtx) entityStates(ns string, names []string) (map[string]*graphkit.Stat
 // saveStates writes back the entities whose observations changed, with a
 // new search text and updated_at.
 func (w *wtx) saveStates(ns string, states map[string]*graphkit.State, now int64) error {
+	changed := false
 	for _, st := range states {
 		if !st.Changed {
 			continue
 		}
+		changed = true
 		enc, err := encodeStrings(st.Entity.Observations)
 		if err != nil {
 			return err
@@ -251,7 +267,10 @@ func (w *wtx) saveStates(ns string, states map[string]*graphkit.State, now int64
 			return err
 		}
 	}
-	return nil
+	if !changed {
+		return nil
+	}
+	return w.bumpGraph(ns)
 }
 
 // scanEntities reads rows of entityCols and closes them.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 
@@ -73,6 +74,20 @@ func (s *Store) SearchNodes(ctx context.Context, ns, query string, limit int) (*
 	}
 	var g *mimo.Graph
 	err := s.readTx(ctx, "sqlite: search nodes", func(tx *sql.Tx) error {
+		if exact {
+			names, ok, err := s.cachedSearch(ctx, tx, ns, q, limit)
+			if err != nil {
+				return err
+			}
+			if ok {
+				es, err := entitiesNamed(ctx, tx, ns, names)
+				if err != nil {
+					return err
+				}
+				g, err = withRelationsAmong(ctx, tx, ns, es)
+				return err
+			}
+		}
 		rows, err := tx.QueryContext(ctx, `SELECT `+entityCols+` FROM entities
 			WHERE namespace = ? AND instr(search, ?) > 0 ORDER BY name LIMIT ?`, ns, q, sqlLimit)
 		if err != nil {
@@ -93,6 +108,60 @@ func (s *Store) SearchNodes(ctx context.Context, ns, query string, limit int) (*
 		return nil, err
 	}
 	return g, nil
+}
+
+// cachedSearch finds up to limit names of ns whose search text contains q
+// (exact) in the process's search cache, loading ns into it when the cache
+// does not hold the namespace's current version (read in tx, the same
+// snapshot the entities are then read in). It reports false when ns is
+// too large to cache; the caller then searches in SQL.
+func (s *Store) cachedSearch(ctx context.Context, tx *sql.Tx, ns, q string, limit int) ([]string, bool, error) {
+	var version int64
+	err := tx.QueryRowContext(ctx, `SELECT version FROM graph_versions WHERE namespace = ?`, ns).Scan(&version)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, false, err
+	}
+	if names, ok := s.search.Find(ns, version, q, limit); ok {
+		return names, true, nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT name, search FROM entities WHERE namespace = ? ORDER BY name`, ns)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	var names, texts []string
+	for rows.Next() {
+		var n, t string
+		if err := rows.Scan(&n, &t); err != nil {
+			return nil, false, err
+		}
+		names, texts = append(names, n), append(texts, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, err
+	}
+	if !s.search.Put(ns, version, names, texts) {
+		return nil, false, nil
+	}
+	names, _ = s.search.Find(ns, version, q, limit)
+	return names, true, nil
+}
+
+// entitiesNamed reads the named entities of ns, by name.
+func entitiesNamed(ctx context.Context, tx *sql.Tx, ns string, names []string) ([]mimo.Entity, error) {
+	if len(names) == 0 {
+		return []mimo.Entity{}, nil
+	}
+	list, err := encodeStrings(names)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT `+entityCols+` FROM entities
+		WHERE namespace = ? AND name IN (SELECT value FROM json_each(?)) ORDER BY name`, ns, list)
+	if err != nil {
+		return nil, err
+	}
+	return scanEntities(rows)
 }
 
 // OpenNodes returns the named entities of ns, by name (missing names are

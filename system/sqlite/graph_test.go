@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"database/sql"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"mimo/system"
+	"mimo/system/sqlite"
 )
 
 // updated_at moves whenever an entity's observations change, and only
@@ -61,4 +63,48 @@ func TestGraphTimestamps(t *testing.T) {
 		_, err := s.CreateEntities(ctx, "ns", []mimo.Entity{{Name: "A", EntityType: "other", Observations: []string{"x"}}})
 		return err
 	})
+}
+
+// SearchNodes answers from each process's cache of search text, and every
+// change to an entity, made by that process or by another on the same
+// file, is seen by the next search of either.
+func TestSearchNodesSeesEveryWriteOfEveryProcess(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "shared.db")
+	a := openAt(t, path, true)
+	b := openAt(t, path, false)
+	names := func(s *sqlite.Store, q string) []string {
+		t.Helper()
+		g, err := s.SearchNodes(ctx, "ns", q, 0)
+		require.NoError(t, err)
+		var out []string
+		for _, e := range g.Entities {
+			out = append(out, e.Name)
+		}
+		return out
+	}
+	_, err := a.CreateEntities(ctx, "ns", []mimo.Entity{{Name: "Ana", EntityType: "person", Observations: []string{"leads billing"}}})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"Ana"}, names(a, "billing"))
+	assert.Equal(t, []string{"Ana"}, names(b, "billing"), "both processes have it cached now")
+
+	_, err = b.CreateEntities(ctx, "ns", []mimo.Entity{{Name: "Bo", EntityType: "person", Observations: []string{"audits billing"}}})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"Ana", "Bo"}, names(a, "billing"), "a creation by the other process")
+
+	_, err = b.AddObservations(ctx, "ns", []mimo.ObservationAdd{{EntityName: "Ana", Contents: []string{"speaks Portuguese"}}})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"Ana"}, names(a, "portuguese"), "an added observation")
+
+	require.NoError(t, b.DeleteObservations(ctx, "ns", []mimo.ObservationDelete{{EntityName: "Ana", Observations: []string{"leads billing"}}}))
+	assert.Equal(t, []string{"Bo"}, names(a, "billing"), "a deleted observation")
+
+	require.NoError(t, a.DeleteEntities(ctx, "ns", []string{"Bo"}))
+	assert.Empty(t, names(b, "billing"), "a deleted entity")
+	assert.Empty(t, names(a, "billing"))
+
+	// Another namespace's writes leave this one's cache valid and apart.
+	_, err = b.CreateEntities(ctx, "other", []mimo.Entity{{Name: "Cy", EntityType: "person", Observations: []string{"billing"}}})
+	require.NoError(t, err)
+	assert.Empty(t, names(a, "billing"))
 }

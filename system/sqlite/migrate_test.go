@@ -15,7 +15,7 @@ import (
 	"mimo/system/storetest"
 )
 
-var allVersions = []int64{1, 2, 3, 4}
+var allVersions = []int64{1, 2, 3, 4, 5}
 
 func TestMigrateUpDownUp(t *testing.T) {
 	ctx := t.Context()
@@ -59,16 +59,16 @@ func TestMigrateUpDownUp(t *testing.T) {
 	require.NoError(t, err)
 	_, err = s.CreateEntities(ctx, "mig", []mimo.Entity{{Name: "walrus", EntityType: "animal"}})
 	require.NoError(t, err)
-	down, err := s.MigrateDown(ctx, 3)
+	down, err := s.MigrateDown(ctx, 4)
 	require.NoError(t, err)
-	assert.Equal(t, []int64{4, 3, 2}, down)
+	assert.Equal(t, []int64{5, 4, 3, 2}, down)
 	_, err = s.TextSearch(ctx, "walrus", mimo.Filter{Namespace: "mig"}, 10)
 	require.Error(t, err, "the index is gone")
 	_, err = s.ReadGraph(ctx, "mig", "", 0)
 	requireCode(t, err, mimo.EUNAVAILABLE, "the graph is gone")
 	applied, err = s.MigrateUp(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, []int64{2, 3, 4}, applied)
+	assert.Equal(t, []int64{2, 3, 4, 5}, applied)
 	g, err := s.ReadGraph(ctx, "mig", "", 0)
 	require.NoError(t, err)
 	assert.Empty(t, g.Entities, "up after down starts with an empty graph")
@@ -79,7 +79,7 @@ func TestMigrateUpDownUp(t *testing.T) {
 	// Every down step works, down to nothing, and up again.
 	down, err = s.MigrateDown(ctx, 10)
 	require.NoError(t, err)
-	assert.Equal(t, []int64{4, 3, 2, 1}, down)
+	assert.Equal(t, []int64{5, 4, 3, 2, 1}, down)
 	v, err = s.SchemaVersion(ctx)
 	require.NoError(t, err)
 	assert.Zero(t, v)

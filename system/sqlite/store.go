@@ -26,6 +26,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"mimo/system"
+	"mimo/system/internal/graphkit"
 )
 
 var (
@@ -64,6 +65,9 @@ type Store struct {
 	busy   time.Duration
 	writer *sql.DB // one connection; every mutation goes through it
 	reader *sql.DB // query_only connections
+	// search caches each namespace's entity search text for SearchNodes,
+	// checked against graph_versions on every use.
+	search graphkit.SearchCache
 }
 
 // Open opens (creating if needed) the database at opts.Path and checks that
