@@ -104,6 +104,11 @@ func Start(t testing.TB, opts Options) *Env {
 		"MIMO_ADDR":         "0.0.0.0:" + strconv.Itoa(mimoPort),
 		"MIMO_DATABASE_URL": e.DatabaseURL(),
 		"MIMO_RATE_LIMIT":   "off",
+		// Answers are synthesised by the stand-in's OpenAI-compatible
+		// API, through the llm proxy.
+		"MIMO_LLM":       "openai",
+		"MIMO_LLM_URL":   "http://" + ProxyAddr(ProxyLLM) + "/v1",
+		"MIMO_LLM_MODEL": StandinLLMModel,
 	}
 	maps.Copy(env, opts.MimoEnv)
 	e.run(ctx, Mimo, opts.MimoImage,

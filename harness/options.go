@@ -61,6 +61,9 @@ const (
 	prometheusPort    = 9090
 )
 
+// StandinLLMModel is the model name Mimo asks the stand-in's LLM for.
+const StandinLLMModel = "standin-chat"
+
 // Database credentials. The Postgres image trusts every host on the
 // private network, so the password is never checked.
 const (
@@ -88,8 +91,10 @@ type Options struct {
 	Prometheus bool
 
 	// MimoEnv is added to Mimo's environment after the harness's own
-	// settings (MIMO_ADDR, MIMO_DATABASE_URL, MIMO_RATE_LIMIT=off), so it
-	// may override them. Nil adds nothing.
+	// settings (MIMO_ADDR, MIMO_DATABASE_URL, MIMO_RATE_LIMIT=off, and
+	// MIMO_LLM=openai with MIMO_LLM_URL through the llm proxy), so it may
+	// override them (MIMO_LLM=none answers without a model). Nil adds
+	// nothing.
 	MimoEnv map[string]string
 
 	// StandinEnv is added to the stand-in's environment (STANDIN_*

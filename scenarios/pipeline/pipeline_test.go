@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 
 	"mimo/harness"
 	"mimo/harness/record"
+	"mimo/harness/standin"
 	"mimo/harness/toxics"
 	mimo "mimo/system"
 )
@@ -82,8 +84,8 @@ func TestPipelineThroughProxiesOnPostgres(t *testing.T) {
 	require.NotEmpty(t, page.Results, "the stored memory is found")
 	assert.Equal(t, id, page.Results[0].Memory.ID)
 
-	// Ask: without a language model (MIMO_LLM=none) the answer quotes the
-	// memory found, cites it, and says it is degraded.
+	// Ask: the stand-in's LLM, reached through the llm proxy, answers from
+	// the memory found (it quotes the first memory it is given).
 	var ans *mimo.Answer
 	timed("ask", func() {
 		ans, err = c.Ask(ctx, mimo.AskRequest{Namespace: ns, Query: "When does the billing deploy pipeline run?"})
@@ -91,9 +93,13 @@ func TestPipelineThroughProxiesOnPostgres(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEmpty(t, ans.Sources)
 	assert.Equal(t, id, ans.Sources[0].ID, "the answer's first source is the stored memory")
-	assert.Equal(t, "The deploy pipeline for the billing service runs every night at two [1].", ans.Answer)
-	assert.True(t, ans.Degraded, "no language model: an extractive answer")
-	rec.Evidence("response", "POST /api/ask → "+ans.Answer+" ("+ans.Reason+")")
+	assert.False(t, ans.Degraded, "the model answered: %s", ans.Reason)
+	assert.True(t, strings.HasPrefix(ans.Answer, standin.AnswerPrefix), "the stand-in's answer: %q", ans.Answer)
+	assert.Contains(t, ans.Answer, "The deploy pipeline for the billing service runs every night at two", "made from the memory found")
+	counters, err := env.Standin().Counters(ctx)
+	require.NoError(t, err)
+	assert.Positive(t, counters.Models[harness.StandinLLMModel], "the stand-in was asked, by Mimo's model name")
+	rec.Evidence("response", "POST /api/ask → "+ans.Answer)
 
 	// MCP reaches the same service: a memory stored with memory_store is
 	// read over REST, and memory_search finds the one stored over REST.

@@ -55,6 +55,11 @@ func (s *Service) Ask(ctx context.Context, r mimo.AskRequest) (*mimo.Answer, err
 	reason := reasonNoLLM
 	if s.llm != nil {
 		text, err := s.synthesize(ctx, r.Query, ctxs)
+		failure := ""
+		if err != nil {
+			failure = mimo.ErrorMessage(err)
+		}
+		s.llmFailure.Store(&failure)
 		if err == nil {
 			ans.Answer = text
 			s.answers.Add(cacheKey, *ans)
@@ -178,6 +183,7 @@ func (s *Service) synthesize(ctx context.Context, query string, ctxs []askContex
 	ctx, cancel := context.WithTimeout(ctx, s.llmTimeout)
 	defer cancel()
 	var b strings.Builder
+	b.WriteString("Memories:\n")
 	for i, c := range ctxs {
 		fmt.Fprintf(&b, "[%d] %s\n", i+1, c.text)
 	}

@@ -154,10 +154,22 @@ func TestAskWithAnLLMAnswersAndFallsBackToItsCachedAnswer(t *testing.T) {
 	assert.Equal(t, ids[0], other.Sources[0].ID)
 	assert.Equal(t, 1.0, testutil.ToFloat64(met.Fallbacks.WithLabelValues("llm", "llm_failed")))
 
+	h := svc.Health(ctx)
+	assert.Equal(t, mimo.StatusDegraded, h.Components["llm"].Status, "health shows the failing model")
+	assert.Equal(t, mimo.StatusDegraded, h.Status)
+
 	llm.err, llm.reply = nil, "   "
 	empty, err := svc.Ask(ctx, mimo.AskRequest{Namespace: "team", Query: "What version?"})
 	require.NoError(t, err)
 	assert.True(t, empty.Degraded, "an empty reply is a failure")
+
+	llm.reply = "Postgres 15 [1]."
+	fine, err := svc.Ask(ctx, mimo.AskRequest{Namespace: "team", Query: "What version?"})
+	require.NoError(t, err)
+	assert.False(t, fine.Degraded)
+	h = svc.Health(ctx)
+	assert.Equal(t, mimo.StatusOK, h.Components["llm"].Status, "a success clears it")
+	assert.Equal(t, mimo.StatusOK, h.Status)
 }
 
 func TestAskNeverLeaksAcrossNamespacesAndRefusesBadInput(t *testing.T) {

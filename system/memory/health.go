@@ -49,9 +49,18 @@ func (s *Service) Health(ctx context.Context) mimo.Health {
 	// Without a language model answers are extractive by design: the
 	// component says so without making the service degraded.
 	llm := mimo.Component{Status: mimo.StatusOK, Circuit: "closed"}
-	if s.llm == nil {
+	switch failure := s.llmFailure.Load(); {
+	case s.llm == nil:
 		llm.Status = StatusDisabled
 		llm.Error = "no language model configured (MIMO_LLM=none); answers quote the memories found"
+	case failure != nil && *failure != "":
+		// The last answer could not be synthesised: answers are degraded
+		// until one can.
+		llm.Status = mimo.StatusDegraded
+		llm.Error = *failure
+		if h.Status == mimo.StatusOK {
+			h.Status = mimo.StatusDegraded
+		}
 	}
 	h.Components["llm"] = llm
 	return h

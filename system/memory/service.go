@@ -11,6 +11,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -75,12 +76,15 @@ type Service struct {
 	follower *index.Follower
 	graph    mimo.GraphStore
 	llm      mimo.LLM
-	router   *router
-	answers  *expirable.LRU[string, mimo.Answer]
-	provider string
-	metrics  *metrics.Metrics
-	log      *slog.Logger
-	now      func() time.Time
+	// llmFailure is the message of the last synthesis's failure, "" after
+	// a success; /health reports it.
+	llmFailure atomic.Pointer[string]
+	router     *router
+	answers    *expirable.LRU[string, mimo.Answer]
+	provider   string
+	metrics    *metrics.Metrics
+	log        *slog.Logger
+	now        func() time.Time
 
 	llmTimeout time.Duration
 	weights    Weights

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"mimo/system/llm"
 )
 
 // Config is every setting of Mimo. Each has an environment variable (the
@@ -90,14 +92,22 @@ var settings = []setting{
 		c.EmbedDim = n
 		return nil
 	}},
-	{"MIMO_LLM", "llm", "none", "answer-synthesis provider: none", func(c *Config, v string) error {
-		if v != "none" {
-			return fmt.Errorf("this version of Mimo has no answer synthesis; set it to none")
+	{"MIMO_LLM", "llm", "none", "answer-synthesis provider: none, ollama or openai (any OpenAI-compatible /v1/chat/completions)", func(c *Config, v string) error {
+		switch v {
+		case "none", llm.ProviderOllama, llm.ProviderOpenAI:
+		default:
+			return fmt.Errorf("not a provider; set it to none, ollama or openai")
 		}
 		c.LLM = v
 		return nil
 	}},
-	{"MIMO_LLM_URL", "llm-url", "", "answer-synthesis endpoint", func(c *Config, v string) error {
+	{"MIMO_LLM_URL", "llm-url", "", "answer-synthesis endpoint: the server root for ollama (default " + llm.DefaultOllamaURL + "), the API root with /v1 for openai (default " + llm.DefaultOpenAIURL + ")", func(c *Config, v string) error {
+		if v != "" {
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return fmt.Errorf("not an http(s) URL; set it like http://127.0.0.1:11434 or https://api.openai.com/v1")
+			}
+		}
 		c.LLMURL = v
 		return nil
 	}},

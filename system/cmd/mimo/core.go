@@ -8,8 +8,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"mimo/system"
 	"mimo/system/embed"
 	"mimo/system/index"
+	"mimo/system/llm"
 	"mimo/system/memory"
 	"mimo/system/metrics"
 )
@@ -46,8 +48,18 @@ func openCore(ctx context.Context, cfg *Config, log *slog.Logger) (*core, error)
 	emb := embed.NewBuiltin(embed.BuiltinOptions{Dim: cfg.EmbedDim})
 	idx := index.New(index.Options{Dim: emb.Dim()})
 	follower := index.NewFollower(index.FollowerOptions{Store: st, Index: idx, Logger: log, Model: emb.Model()})
+	var model mimo.LLM
+	if cfg.LLM != "none" && cfg.LLM != "" {
+		m, err := llm.New(llm.Options{Provider: cfg.LLM, URL: cfg.LLMURL, Model: cfg.LLMModel, APIKey: cfg.LLMAPIKey})
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		model = m
+		log.Info("answers are synthesised", "llm", m.Model())
+	}
 	svc, err := memory.New(memory.Options{
-		Store: st, Embedder: emb, Index: idx, Follower: follower,
+		Store: st, Embedder: emb, Index: idx, Follower: follower, LLM: model,
 		Provider: cfg.Embedder, Metrics: met, Logger: log,
 	})
 	if err != nil {

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -216,4 +218,59 @@ func TestAskOverRESTAndMCP(t *testing.T) {
 			assert.Equal(t, 1.0, cache["misses"])
 		})
 	}
+}
+
+// With MIMO_LLM=openai the model answers from the memories found; when it
+// fails, the answer to the same question comes from the cache of its
+// answers, and others are extractive, all marked degraded, and /health
+// shows the model failing until it answers again.
+func TestAskWithAnOpenAICompatibleModel(t *testing.T) {
+	var failing atomic.Bool
+	var prompts atomic.Int64
+	model := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/v1/chat/completions" {
+			http.NotFound(w, r)
+			return
+		}
+		prompts.Add(1)
+		if failing.Load() {
+			http.Error(w, `{"error":{"message":"overloaded"}}`, http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte(`{"choices":[{"message":{"role":"assistant","content":"Postgres 15, on db-2 [1]."}}]}`))
+	}))
+	defer model.Close()
+	s := startServer(t, map[string]string{"MIMO_LLM": "openai", "MIMO_LLM_URL": model.URL + "/v1", "MIMO_LLM_MODEL": "tiny"})
+	s.waitIndexed(t)
+	store(t, s.URL, "", "The staging database is Postgres 15 on db-2.", nil)
+
+	q := map[string]any{"query": "which postgres does staging run?"}
+	code, ans := call(t, "POST", s.URL+"/api/ask", q)
+	require.Equal(t, 200, code, "%v", ans)
+	assert.Equal(t, "Postgres 15, on db-2 [1].", ans["answer"])
+	assert.Equal(t, false, ans["degraded"])
+
+	failing.Store(true)
+	code, ans = call(t, "POST", s.URL+"/api/ask", q)
+	require.Equal(t, 200, code)
+	assert.Equal(t, "Postgres 15, on db-2 [1].", ans["answer"], "the cached answer")
+	assert.Equal(t, true, ans["degraded"])
+	code, ans = call(t, "POST", s.URL+"/api/ask", map[string]any{"query": "what is the staging database?"})
+	require.Equal(t, 200, code)
+	assert.Equal(t, "The staging database is Postgres 15 on db-2 [1].", ans["answer"], "extractive")
+	code, health := call(t, "GET", s.URL+"/health", nil)
+	require.Equal(t, 200, code)
+	assert.Equal(t, "degraded", health["components"].(map[string]any)["llm"].(map[string]any)["status"])
+	code, metrics := callRaw(t, "GET", s.URL+"/metrics", nil, nil)
+	require.Equal(t, 200, code)
+	assert.Contains(t, string(metrics), `mimo_fallback_triggered_total{reason="cached_answer",service="llm"} 1`)
+	assert.Contains(t, string(metrics), `mimo_fallback_triggered_total{reason="llm_failed",service="llm"} 1`)
+
+	failing.Store(false)
+	code, ans = call(t, "POST", s.URL+"/api/ask", q)
+	require.Equal(t, 200, code)
+	assert.Equal(t, false, ans["degraded"])
+	_, health = call(t, "GET", s.URL+"/health", nil)
+	assert.Equal(t, "ok", health["status"])
+	assert.Equal(t, int64(4), prompts.Load(), "every question reached the model")
 }
