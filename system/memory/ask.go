@@ -192,7 +192,10 @@ func (s *Service) synthesize(ctx context.Context, query string, ctxs []askContex
 		"If they do not hold the answer, say that you do not know."
 	t := time.Now()
 	text, err := s.llm.Complete(ctx, system, b.String())
-	s.metrics.LLMDuration.WithLabelValues(s.llm.Model()).Observe(time.Since(t).Seconds())
+	// The histogram is labelled by provider ("openai" of "openai/gpt-4o-mini"):
+	// a model name per series would grow without bound.
+	provider, _, _ := strings.Cut(s.llm.Model(), "/")
+	s.metrics.LLMDuration.WithLabelValues(provider).Observe(time.Since(t).Seconds())
 	if err == nil && strings.TrimSpace(text) == "" {
 		err = fmt.Errorf("the language model answered nothing")
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"mimo/system"
 
@@ -79,7 +80,9 @@ func runRestore(ctx context.Context, env Env, cfg *Config, args []string) error 
 // restoreErr names the flag that overrides a refusal to replace data.
 func restoreErr(err error) error {
 	if mimo.ErrorCode(err) == mimo.ECONFLICT {
-		return fmt.Errorf("%s (run 'mimo restore --force FILE' to replace them)", mimo.ErrorMessage(err))
+		// The store says "use force"; the command's spelling of it is the flag.
+		msg := strings.Replace(mimo.ErrorMessage(err), "use force to replace", "run 'mimo restore --force FILE' to replace", 1)
+		return errors.New(msg)
 	}
 	return err
 }

@@ -65,7 +65,7 @@ var settings = []setting{
 		c.DatabaseURL = v
 		return nil
 	}},
-	{"MIMO_API_KEY", "api-key", "", "when set, required as 'Authorization: Bearer …' on /api/*", func(c *Config, v string) error {
+	{"MIMO_API_KEY", "api-key", "", "when set, required as 'Authorization: Bearer …' on /api/* and /mcp", func(c *Config, v string) error {
 		c.APIKey = v
 		return nil
 	}},
@@ -119,7 +119,7 @@ var settings = []setting{
 		c.LLMAPIKey = v
 		return nil
 	}},
-	{"MIMO_BREAKER_FAILURES", "breaker-failures", "5", "consecutive failures that open a circuit", func(c *Config, v string) error {
+	{"MIMO_BREAKER_FAILURES", "breaker-failures", "5", "consecutive failures that open a circuit (checked now; circuit breakers come with the resilience work)", func(c *Config, v string) error {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
 			return fmt.Errorf("not a count; set it to a whole number of at least 1, such as 5")
@@ -127,7 +127,7 @@ var settings = []setting{
 		c.BreakerFailures = n
 		return nil
 	}},
-	{"MIMO_BREAKER_RESET", "breaker-reset", "60s", "time an open circuit waits before half-open", func(c *Config, v string) error {
+	{"MIMO_BREAKER_RESET", "breaker-reset", "60s", "time an open circuit waits before half-open (checked now; circuit breakers come with the resilience work)", func(c *Config, v string) error {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {
 			return fmt.Errorf("not a duration; set it like 60s or 2m")
@@ -143,7 +143,7 @@ var settings = []setting{
 		c.LogLevel = strings.ToLower(v)
 		return nil
 	}},
-	{"MIMO_RATE_LIMIT", "rate-limit", "1000", "requests per second per client on /api/*; off disables", func(c *Config, v string) error {
+	{"MIMO_RATE_LIMIT", "rate-limit", "1000", "requests per second per client on /api/* and /mcp; off disables", func(c *Config, v string) error {
 		if v == "off" {
 			c.RateLimit = -1
 			return nil

@@ -273,4 +273,6 @@ func TestAskWithAnOpenAICompatibleModel(t *testing.T) {
 	_, health = call(t, "GET", s.URL+"/health", nil)
 	assert.Equal(t, "ok", health["status"])
 	assert.Equal(t, int64(4), prompts.Load(), "every question reached the model")
+	_, metrics = callRaw(t, "GET", s.URL+"/metrics", nil, nil)
+	assert.Contains(t, string(metrics), `mimo_llm_duration_seconds_count{provider="openai"} 4`, "each call timed, by provider")
 }

@@ -40,8 +40,8 @@ func init() {
 		{"migrate", "up | down [N] | status", "apply, roll back or list schema migrations (up backs up first)", runMigrate},
 		{"backup", "FILE", "write a consistent snapshot of all data while serving", runBackup},
 		{"restore", "[--force] FILE", "restore a snapshot (refuses to overwrite data without --force)", runRestore},
-		{"import", "[--namespace NS] FILE", "read memories and graph from JSONL (Mimo's export, or the official memory server's memory.jsonl)", runImport},
-		{"export", "[--namespace NS] [FILE]", "write a namespace's memories and graph as JSONL (to stdout without FILE)", runExport},
+		{"import", "FILE", "read memories and graph from JSONL (Mimo's export, or the official memory server's memory.jsonl)", runImport},
+		{"export", "[FILE]", "write a namespace's memories and graph as JSONL (to stdout without FILE)", runExport},
 		{"version", "", "print version, schema version and build info", runVersion},
 	}
 }
@@ -86,8 +86,11 @@ func Run(ctx context.Context, args []string, env Env) int {
 		fs.BoolVar(&force, "force", false, "replace existing data")
 	}
 	namespace := ""
-	if cmd.name == "import" || cmd.name == "export" {
-		fs.StringVar(&namespace, "namespace", "", "the namespace to "+cmd.name+" (import: default each memory's own, graph into \"default\"; export: default \"default\")")
+	switch cmd.name {
+	case "import":
+		fs.StringVar(&namespace, "namespace", "", "the namespace to import into (default: each memory's own; the graph into \"default\")")
+	case "export":
+		fs.StringVar(&namespace, "namespace", "", "the namespace to export (default \"default\")")
 	}
 	flags := bindFlags(fs)
 	fs.Usage = func() {
