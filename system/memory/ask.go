@@ -2,12 +2,14 @@ package memory
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 	"time"
 
 	"mimo/system"
+	"mimo/system/breaker"
 )
 
 // DefaultLLMTimeout bounds one answer synthesis.
@@ -19,8 +21,9 @@ const maxAnswerBytes = 1200
 // Reasons a degraded answer gives, also the reason label of
 // mimo_fallback_triggered_total{service="llm"}.
 const (
-	reasonNoLLM     = "no_llm"
-	reasonLLMFailed = "llm_failed"
+	reasonNoLLM       = "no_llm"
+	reasonLLMFailed   = "llm_failed"
+	reasonCircuitOpen = "circuit_open"
 )
 
 // Ask implements mimo.Service: route the question, retrieve from the
@@ -67,7 +70,11 @@ func (s *Service) Ask(ctx context.Context, r mimo.AskRequest) (*mimo.Answer, err
 			return ans, nil
 		}
 		reason = reasonLLMFailed
-		s.log.Warn("answer synthesis failed; answering without the language model", "err", err)
+		if errors.Is(err, breaker.ErrOpen) {
+			reason = reasonCircuitOpen
+		} else {
+			s.log.Warn("answer synthesis failed; answering without the language model", "err", err)
+		}
 		if cached, ok := s.answers.Get(cacheKey); ok {
 			cached.Route, cached.Degraded = route, true
 			cached.Reason = "the language model failed; this is its earlier answer to the same question"
@@ -79,8 +86,12 @@ func (s *Service) Ask(ctx context.Context, r mimo.AskRequest) (*mimo.Answer, err
 	s.metrics.Fallbacks.WithLabelValues("llm", reason).Inc()
 	ans.Answer = extract(r.Query, ctxs)
 	ans.Degraded = true
-	ans.Reason = "no language model is configured; the answer quotes the memories found"
-	if reason == reasonLLMFailed {
+	switch reason {
+	case reasonNoLLM:
+		ans.Reason = "no language model is configured; the answer quotes the memories found"
+	case reasonCircuitOpen:
+		ans.Reason = "the language model's circuit is open after repeated failures; the answer quotes the memories found"
+	default:
 		ans.Reason = "the language model failed; the answer quotes the memories found"
 	}
 	ans.LatencyMS = ms(s.now().Sub(start))
@@ -190,15 +201,21 @@ func (s *Service) synthesize(ctx context.Context, query string, ctxs []askContex
 	fmt.Fprintf(&b, "\nQuestion: %s", query)
 	const system = "Answer the question using only the numbered memories given. Cite the ones you use as [n]. " +
 		"If they do not hold the answer, say that you do not know."
-	t := time.Now()
-	text, err := s.llm.Complete(ctx, system, b.String())
-	// The histogram is labelled by provider ("openai" of "openai/gpt-4o-mini"):
-	// a model name per series would grow without bound.
-	provider, _, _ := strings.Cut(s.llm.Model(), "/")
-	s.metrics.LLMDuration.WithLabelValues(provider).Observe(time.Since(t).Seconds())
-	if err == nil && strings.TrimSpace(text) == "" {
-		err = fmt.Errorf("the language model answered nothing")
-	}
+	var text string
+	err := s.llmBreaker.Do(func() error {
+		t := time.Now()
+		var err error
+		text, err = s.llm.Complete(ctx, system, b.String())
+		// The histogram is labelled by provider ("openai" of
+		// "openai/gpt-4o-mini"): a model name per series would grow
+		// without bound.
+		provider, _, _ := strings.Cut(s.llm.Model(), "/")
+		s.metrics.LLMDuration.WithLabelValues(provider).Observe(time.Since(t).Seconds())
+		if err == nil && strings.TrimSpace(text) == "" {
+			err = mimo.Errorf(mimo.EUNAVAILABLE, "the language model answered nothing")
+		}
+		return err
+	})
 	return strings.TrimSpace(text), err
 }
 

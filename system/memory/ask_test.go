@@ -3,10 +3,12 @@ package memory_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -38,7 +40,7 @@ func (f *fakeLLM) Complete(_ context.Context, _, prompt string) (string, error) 
 
 func (f *fakeLLM) Model() string { return "fake" }
 
-func newAskService(t *testing.T, llm mimo.LLM) (*memory.Service, *metrics.Metrics) {
+func newAskService(t *testing.T, llm mimo.LLM, opts ...func(*memory.Options)) (*memory.Service, *metrics.Metrics) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, sqlite.Options{Path: filepath.Join(t.TempDir(), "mimo.db")})
@@ -51,7 +53,11 @@ func newAskService(t *testing.T, llm mimo.LLM) (*memory.Service, *metrics.Metric
 	f := index.NewFollower(index.FollowerOptions{Store: st, Index: idx, Model: emb.Model()})
 	require.NoError(t, f.Load(ctx))
 	met := metrics.New(metrics.Options{Registerer: prometheus.NewRegistry()})
-	svc, err := memory.New(memory.Options{Store: st, Embedder: emb, Index: idx, Follower: f, Metrics: met, LLM: llm})
+	o := memory.Options{Store: st, Embedder: emb, Index: idx, Follower: f, Metrics: met, LLM: llm}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	svc, err := memory.New(o)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = svc.Close() })
 	return svc, met
@@ -188,4 +194,52 @@ func TestAskNeverLeaksAcrossNamespacesAndRefusesBadInput(t *testing.T) {
 		_, err := svc.Ask(ctx, r)
 		assert.Equal(t, mimo.EINVALID, mimo.ErrorCode(err), "%+v", r)
 	}
+}
+
+// The LLM's circuit opens after BreakerFailures failed answers; while open
+// the model is not called and answers say why; after BreakerReset one
+// probe goes through and a success closes it.
+func TestAskTheLLMsCircuitOpensAndCloses(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	llm := &fakeLLM{err: errors.New("connection refused")}
+	svc, met := newAskService(t, llm, func(o *memory.Options) {
+		o.Now, o.BreakerFailures, o.BreakerReset = clock, 3, 30*time.Second
+	})
+	ctx := context.Background()
+	storeAll(t, svc, "", "The backup job runs at midnight.")
+	ask := func(q string) *mimo.Answer {
+		t.Helper()
+		a, err := svc.Ask(ctx, mimo.AskRequest{Query: q})
+		require.NoError(t, err)
+		return a
+	}
+	for i := range 3 {
+		a := ask(fmt.Sprintf("when does the backup job run %d?", i))
+		assert.Contains(t, a.Reason, "failed")
+	}
+	assert.Len(t, llm.prompts, 3)
+	assert.Equal(t, "open", svc.Health(ctx).Components["llm"].Circuit)
+
+	open := ask("when is the backup?")
+	assert.True(t, open.Degraded)
+	assert.Contains(t, open.Reason, "circuit is open")
+	assert.Contains(t, open.Answer, "midnight")
+	assert.Len(t, llm.prompts, 3, "the model is not called while the circuit is open")
+	assert.Equal(t, 1.0, testutil.ToFloat64(met.Fallbacks.WithLabelValues("llm", "circuit_open")))
+
+	mu.Lock()
+	now = now.Add(30 * time.Second)
+	mu.Unlock()
+	assert.Equal(t, "half-open", svc.Health(ctx).Components["llm"].Circuit)
+	llm.mu.Lock()
+	llm.err, llm.reply = nil, "At midnight [1]."
+	llm.mu.Unlock()
+	probe := ask("what time is the backup?")
+	assert.False(t, probe.Degraded, "the probe succeeds")
+	assert.Equal(t, "closed", svc.Health(ctx).Components["llm"].Circuit)
+	assert.Equal(t, 1.0, testutil.ToFloat64(met.BreakerTransitions.WithLabelValues("llm", "open")))
+	assert.Equal(t, 1.0, testutil.ToFloat64(met.BreakerTransitions.WithLabelValues("llm", "half-open")))
+	assert.Equal(t, 1.0, testutil.ToFloat64(met.BreakerTransitions.WithLabelValues("llm", "closed")))
 }

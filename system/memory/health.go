@@ -53,13 +53,16 @@ func (s *Service) Health(ctx context.Context) mimo.Health {
 	case s.llm == nil:
 		llm.Status = StatusDisabled
 		llm.Error = "no language model configured (MIMO_LLM=none); answers quote the memories found"
-	case failure != nil && *failure != "":
-		// The last answer could not be synthesised: answers are degraded
-		// until one can.
-		llm.Status = mimo.StatusDegraded
-		llm.Error = *failure
-		if h.Status == mimo.StatusOK {
-			h.Status = mimo.StatusDegraded
+	default:
+		llm.Circuit = s.llmBreaker.State().String()
+		if failure != nil && *failure != "" {
+			// The last answer could not be synthesised: answers are
+			// degraded until one can.
+			llm.Status = mimo.StatusDegraded
+			llm.Error = *failure
+			if h.Status == mimo.StatusOK {
+				h.Status = mimo.StatusDegraded
+			}
 		}
 	}
 	h.Components["llm"] = llm

@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/golang-lru/v2/expirable"
 
 	"mimo/system"
+	"mimo/system/breaker"
 	"mimo/system/index"
 	"mimo/system/metrics"
 )
@@ -38,6 +39,10 @@ type Options struct {
 	LLM mimo.LLM
 	// LLMTimeout bounds one synthesis; zero means DefaultLLMTimeout.
 	LLMTimeout time.Duration
+	// BreakerFailures and BreakerReset configure the circuit breaker of
+	// the LLM (see package breaker); zero means its defaults.
+	BreakerFailures int
+	BreakerReset    time.Duration
 	// ClassifierEntries and ClassifierTTL bound the router's cache (and
 	// the cache of the LLM's answers); zero means
 	// DefaultClassifierEntries and DefaultClassifierTTL.
@@ -79,6 +84,7 @@ type Service struct {
 	// llmFailure is the message of the last synthesis's failure, "" after
 	// a success; /health reports it.
 	llmFailure atomic.Pointer[string]
+	llmBreaker *breaker.Breaker // nil without an LLM
 	router     *router
 	answers    *expirable.LRU[string, mimo.Answer]
 	provider   string
@@ -134,6 +140,9 @@ func New(o Options) (*Service, error) {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	s.router = newRouter(o.ClassifierEntries, o.ClassifierTTL, s.metrics)
+	if s.llm != nil {
+		s.llmBreaker = breaker.New(breaker.Options{Name: "llm", Failures: o.BreakerFailures, Reset: o.BreakerReset, Metrics: s.metrics, Now: s.now})
+	}
 	s.answers = expirable.NewLRU[string, mimo.Answer](s.router.maxEntries, nil, s.router.ttl)
 	if s.llmTimeout <= 0 {
 		s.llmTimeout = DefaultLLMTimeout

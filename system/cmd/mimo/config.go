@@ -119,7 +119,7 @@ var settings = []setting{
 		c.LLMAPIKey = v
 		return nil
 	}},
-	{"MIMO_BREAKER_FAILURES", "breaker-failures", "5", "consecutive failures that open a circuit (checked now; circuit breakers come with the resilience work)", func(c *Config, v string) error {
+	{"MIMO_BREAKER_FAILURES", "breaker-failures", "5", "consecutive failures that open a circuit (today the llm circuit)", func(c *Config, v string) error {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
 			return fmt.Errorf("not a count; set it to a whole number of at least 1, such as 5")
@@ -127,7 +127,7 @@ var settings = []setting{
 		c.BreakerFailures = n
 		return nil
 	}},
-	{"MIMO_BREAKER_RESET", "breaker-reset", "60s", "time an open circuit waits before half-open (checked now; circuit breakers come with the resilience work)", func(c *Config, v string) error {
+	{"MIMO_BREAKER_RESET", "breaker-reset", "60s", "time an open circuit waits before half-open", func(c *Config, v string) error {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {
 			return fmt.Errorf("not a duration; set it like 60s or 2m")

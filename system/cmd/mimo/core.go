@@ -60,6 +60,7 @@ func openCore(ctx context.Context, cfg *Config, log *slog.Logger) (*core, error)
 	}
 	svc, err := memory.New(memory.Options{
 		Store: st, Embedder: emb, Index: idx, Follower: follower, LLM: model,
+		BreakerFailures: cfg.BreakerFailures, BreakerReset: cfg.BreakerReset,
 		Provider: cfg.Embedder, Metrics: met, Logger: log,
 	})
 	if err != nil {
