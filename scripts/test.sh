@@ -6,7 +6,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# port_free reports whether nothing listens on 127.0.0.1:$1.
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
 if [[ -z "${MIMO_TEST_POSTGRES_URL:-}" ]]; then
+	# Without PGPORT, the first free port from 55432 on: another checkout's
+	# test run may be using 55432, and its cluster must not be reused (and
+	# stopped under it).
+	if [[ -z "${PGPORT:-}" ]]; then
+		for p in $(seq 55432 55531); do
+			if port_free "$p"; then
+				export PGPORT="$p"
+				break
+			fi
+		done
+	fi
 	if url="$(./scripts/test-postgres.sh start)"; then
 		export MIMO_TEST_POSTGRES_URL="$url"
 		trap './scripts/test-postgres.sh stop >/dev/null 2>&1 || true' EXIT
