@@ -276,3 +276,32 @@ func TestAskWithAnOpenAICompatibleModel(t *testing.T) {
 	_, metrics = callRaw(t, "GET", s.URL+"/metrics", nil, nil)
 	assert.Contains(t, string(metrics), `mimo_llm_duration_seconds_count{provider="openai"} 4`, "each call timed, by provider")
 }
+
+// Piped input: every request read before the end of input is answered
+// before mimo stdio exits.
+func TestStdioAnswersEveryRequestBeforeExitingAtEndOfInput(t *testing.T) {
+	cmd := exec.Command(mimoBinary(t), "stdio")
+	cmd.Env = append(os.Environ(), "MIMO_DATA_DIR="+t.TempDir(), "MIMO_LOG_LEVEL=error")
+	cmd.Stdin = strings.NewReader(strings.Join([]string{
+		`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"pipe","version":"1"}}}`,
+		`{"jsonrpc":"2.0","method":"notifications/initialized"}`,
+		`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"memory_store","arguments":{"content":"Piped in and stored"}}}`,
+		`{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"memory_search","arguments":{"query":"piped"}}}`,
+		``,
+	}, "\n"))
+	out, err := cmd.Output()
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	require.Len(t, lines, 3, "three answers for three requests:\n%s", out)
+	ids := map[float64]map[string]any{}
+	for _, l := range lines {
+		var m map[string]any
+		require.NoError(t, json.Unmarshal([]byte(l), &m), "stdout carries only protocol: %s", l)
+		ids[m["id"].(float64)] = m
+	}
+	for _, id := range []float64{1, 2, 3} {
+		require.Contains(t, ids, id)
+		assert.NotContains(t, ids[id], "error", "request %v", id)
+	}
+	assert.Contains(t, lines[len(lines)-1]+lines[0]+lines[1], "Piped in and stored")
+}

@@ -24,7 +24,8 @@ func runStdio(ctx context.Context, env Env, cfg *Config, args []string) error {
 	defer c.close()
 	srv := mcpserver.New(mcpserver.Options{Service: c.svc, Logger: log, Metrics: c.metrics, Version: Version})
 	log.Info("serving MCP on stdio", "store", cfg.kind(), "version", Version)
-	err = srv.Serve(ctx, &mcp.IOTransport{Reader: io.NopCloser(env.Stdin), Writer: nopWriteCloser{env.Stdout}})
+	d := newDrain()
+	err = srv.Serve(ctx, &mcp.IOTransport{Reader: d.reader(env.Stdin), Writer: d.writer(env.Stdout)})
 	if ctx.Err() != nil {
 		return nil
 	}
