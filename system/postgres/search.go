@@ -28,7 +28,7 @@ const (
 // memory holding the word, most of the table for a common one. Older
 // matches of very common words are left to the vector index, which ranks
 // every memory.
-const maxRanked = 1000
+const maxRanked = 300
 
 // estimateFrom is the table size from which the planner's estimate of the
 // number of memories (pg_class.reltuples, kept by autovacuum) stands in for

@@ -12,7 +12,7 @@ import (
 	"mimo/system/storetest"
 )
 
-// Past maxRanked (1000) matches only the newest are ranked, as in the SQLite
+// Past maxRanked (300) matches only the newest are ranked, as in the SQLite
 // store; among them a rare word still outweighs a common one, filters still
 // hold, and the order is best first with ties by ID descending.
 func TestTextSearchRanksTheNewestMatches(t *testing.T) {
@@ -51,7 +51,7 @@ func TestTextSearchRanksTheNewestMatches(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, hits, mimo.MaxSearchLimit)
 		assert.Equal(t, rare.ID, hits[0].ID, "the rare word outweighs the common one")
-		assert.NotContains(t, ids(hits), old.ID, "the oldest match is past the newest 1000")
+		assert.NotContains(t, ids(hits), old.ID, "the oldest match is past the newest maxRanked")
 		for i := 1; i < len(hits); i++ {
 			a, b := hits[i-1], hits[i]
 			assert.True(t, a.Rank > b.Rank || a.Rank == b.Rank && a.ID > b.ID,
