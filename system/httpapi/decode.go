@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	mimo "mimo/system"
@@ -100,18 +99,4 @@ func kindName(t reflect.Type) string {
 		return "an object"
 	}
 	return "a different type"
-}
-
-// parseTime parses an RFC 3339 timestamp given for field; "" is the zero
-// time (no bound).
-func parseTime(field, v string) (time.Time, error) {
-	if v == "" {
-		return time.Time{}, nil
-	}
-	t, err := time.Parse(time.RFC3339Nano, v)
-	if err != nil {
-		return time.Time{}, mimo.Wrap(mimo.EINVALID, err,
-			fmt.Sprintf("%s must be an RFC 3339 time such as 2026-01-02T15:04:05Z, not %q", field, v))
-	}
-	return t, nil
 }

@@ -104,7 +104,7 @@ func (q query) time(name string) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
-	return parseTime("query parameter "+strconv.Quote(name), s)
+	return mimo.ParseTime("query parameter "+strconv.Quote(name), s)
 }
 
 // namespace returns the namespace parameter, DefaultNamespace when absent.

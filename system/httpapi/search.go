@@ -38,10 +38,10 @@ func (req searchRequest) searchQuery() (mimo.SearchQuery, error) {
 		q.Categories = append(q.Categories, req.Category)
 	}
 	var err error
-	if q.Since, err = parseTime(`field "since"`, req.Since); err != nil {
+	if q.Since, err = mimo.ParseTime(`field "since"`, req.Since); err != nil {
 		return q, err
 	}
-	if q.Until, err = parseTime(`field "until"`, req.Until); err != nil {
+	if q.Until, err = mimo.ParseTime(`field "until"`, req.Until); err != nil {
 		return q, err
 	}
 	return q, nil

@@ -28,22 +28,11 @@ func (a filterArgs) filter() (mimo.Filter, error) {
 		f.Categories = append(f.Categories, mimo.Category(c))
 	}
 	var err error
-	if f.Since, err = parseTime("since", a.Since); err != nil {
+	if f.Since, err = mimo.ParseTime("since", a.Since); err != nil {
 		return f, err
 	}
-	f.Until, err = parseTime("until", a.Until)
+	f.Until, err = mimo.ParseTime("until", a.Until)
 	return f, err
-}
-
-func parseTime(field, s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return time.Time{}, mimo.Errorf(mimo.EINVALID, "%s: %q is not an RFC 3339 time such as 2026-01-02T15:04:05Z", field, s)
-	}
-	return t, nil
 }
 
 type storeArgs struct {
