@@ -52,7 +52,8 @@ func (e *Env) Stop(name string) {
 // it is ready by the same condition as at first start. Its host port
 // changes: MimoURL, Client and Standin follow. A restarted Toxiproxy has
 // lost its proxies and toxics; they are made again, without toxics, and
-// Proxy returns the new ones.
+// Proxy returns the new ones. A restarted Prometheus has lost what it
+// scraped; Prometheus and Query follow its new port.
 func (e *Env) StartContainer(name string) {
 	e.t.Helper()
 	ctx := context.Background()
@@ -64,6 +65,8 @@ func (e *Env) StartContainer(name string) {
 		e.connectToxiproxy(ctx)
 	case Mimo, Standin:
 		e.refreshEndpoints(ctx)
+	case Prometheus:
+		e.connectPrometheus(ctx)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	toxiproxy "github.com/Shopify/toxiproxy/v2/client"
+	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/testcontainers/testcontainers-go"
 	tclog "github.com/testcontainers/testcontainers-go/log"
 	"github.com/testcontainers/testcontainers-go/network"
@@ -41,6 +42,8 @@ type Env struct {
 	proxies    map[string]*toxiproxy.Proxy
 	mimoURL    string
 	standinURL string
+	promURL    string     // with Options.Prometheus
+	prom       promv1.API // with Options.Prometheus
 }
 
 // Start runs the system for t and waits until Mimo answers GET

@@ -57,28 +57,45 @@ func (e *Env) startPrometheus(ctx context.Context) {
 		testcontainers.WithWaitStrategy(wait.ForHTTP("/-/ready").
 			WithPort(port(prometheusPort)).WithStartupTimeout(e.opts.StartupTimeout)),
 	)
+	e.connectPrometheus(ctx)
+}
+
+// connectPrometheus reads Prometheus's host port, which Docker picks anew
+// each time the container starts, and makes the query client once, so
+// that polling a query does not ask Docker for the address each time.
+func (e *Env) connectPrometheus(ctx context.Context) {
+	e.t.Helper()
+	u, err := e.container(Prometheus).PortEndpoint(ctx, port(prometheusPort), "http")
+	if err != nil {
+		e.t.Fatalf("harness: Prometheus's address: %v", err)
+	}
+	c, err := promapi.NewClient(promapi.Config{Address: u})
+	if err != nil {
+		e.t.Fatalf("harness: Prometheus client: %v", err)
+	}
+	e.mu.Lock()
+	e.promURL, e.prom = u, promv1.NewAPI(c)
+	e.mu.Unlock()
 }
 
 // PrometheusURL is Prometheus's root URL from the host. Without
 // Options.Prometheus it fails the test.
 func (e *Env) PrometheusURL() string {
 	e.t.Helper()
-	u, err := e.container(Prometheus).PortEndpoint(context.Background(), port(prometheusPort), "http")
-	if err != nil {
-		e.t.Fatalf("harness: Prometheus's address: %v", err)
-	}
-	return u
+	e.container(Prometheus) // fails the test without Options.Prometheus
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.promURL
 }
 
-// Prometheus returns a client of Prometheus's query API (Options.Prometheus
+// Prometheus returns the client of Prometheus's query API (Options.Prometheus
 // must be set).
 func (e *Env) Prometheus() promv1.API {
 	e.t.Helper()
-	c, err := promapi.NewClient(promapi.Config{Address: e.PrometheusURL()})
-	if err != nil {
-		e.t.Fatalf("harness: Prometheus client: %v", err)
-	}
-	return promv1.NewAPI(c)
+	e.container(Prometheus)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.prom
 }
 
 // Query evaluates the PromQL expression q now and returns its instant
