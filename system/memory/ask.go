@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sort"
 	"strings"
 	"time"
@@ -72,18 +73,16 @@ func (s *Service) Ask(ctx context.Context, r mimo.AskRequest) (*mimo.Answer, err
 		reason = reasonLLMFailed
 		if errors.Is(err, breaker.ErrOpen) {
 			reason = reasonCircuitOpen
-		} else {
-			s.log.Warn("answer synthesis failed; answering without the language model", "err", err)
 		}
 		if cached, ok := s.answers.Get(cacheKey); ok {
 			cached.Route, cached.Degraded = route, true
 			cached.Reason = "the language model failed; this is its earlier answer to the same question"
 			cached.LatencyMS = ms(s.now().Sub(start))
-			s.metrics.Fallbacks.WithLabelValues("llm", "cached_answer").Inc()
+			s.fallback(ctx, levelOf(reason), "llm", "cached_answer", "answer synthesis failed; answering with the model's earlier answer", "err", err)
 			return &cached, nil
 		}
 	}
-	s.metrics.Fallbacks.WithLabelValues("llm", reason).Inc()
+	s.fallback(ctx, levelOf(reason), "llm", reason, "answering without the language model: quoting the memories found")
 	ans.Answer = extract(r.Query, ctxs)
 	ans.Degraded = true
 	switch reason {
@@ -96,6 +95,16 @@ func (s *Service) Ask(ctx context.Context, r mimo.AskRequest) (*mimo.Answer, err
 	}
 	ans.LatencyMS = ms(s.now().Sub(start))
 	return ans, nil
+}
+
+// levelOf is how loudly a reason to answer without the LLM is logged: a
+// failure is a warning; no LLM configured, or its circuit open after
+// failures already warned of, would log on every question.
+func levelOf(reason string) slog.Level {
+	if reason == reasonLLMFailed {
+		return slog.LevelWarn
+	}
+	return slog.LevelDebug
 }
 
 // askContext is one thing retrieved for a question: its source entry and
@@ -155,8 +164,7 @@ func (s *Service) graphContext(ctx context.Context, ns, query string, limit int)
 	for _, w := range words {
 		g, err := s.graph.SearchNodes(ctx, ns, w, limit)
 		if err != nil {
-			s.log.Warn("graph search for a question failed", "err", err)
-			s.metrics.Fallbacks.WithLabelValues("graph", "error").Inc()
+			s.fallback(ctx, slog.LevelWarn, "graph", "error", "graph search for a question failed; answering from memories", "err", err)
 			return nil
 		}
 		for _, e := range g.Entities {

@@ -243,3 +243,31 @@ func TestAskTheLLMsCircuitOpensAndCloses(t *testing.T) {
 	assert.Equal(t, 1.0, testutil.ToFloat64(met.BreakerTransitions.WithLabelValues("llm", "half-open")))
 	assert.Equal(t, 1.0, testutil.ToFloat64(met.BreakerTransitions.WithLabelValues("llm", "closed")))
 }
+
+// Search's fallbacks are counted: words only while the vector index loads,
+// and the most recent memories when no word matches either.
+func TestSearchFallbacksAreCounted(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, sqlite.Options{Path: filepath.Join(t.TempDir(), "mimo.db")})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	_, err = st.MigrateUp(ctx)
+	require.NoError(t, err)
+	emb := embed.NewBuiltin(embed.BuiltinOptions{})
+	idx := index.New(index.Options{Dim: emb.Dim()})
+	f := index.NewFollower(index.FollowerOptions{Store: st, Index: idx, Model: emb.Model()}) // never loaded
+	met := metrics.New(metrics.Options{Registerer: prometheus.NewRegistry()})
+	svc, err := memory.New(memory.Options{Store: st, Embedder: emb, Index: idx, Follower: f, Metrics: met})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = svc.Close() })
+	storeAll(t, svc, "", "The backup job runs at midnight.")
+
+	page, err := svc.Search(ctx, mimo.SearchQuery{Query: "backup"})
+	require.NoError(t, err)
+	assert.Equal(t, memory.ModeLexical, page.Mode)
+	page, err = svc.Search(ctx, mimo.SearchQuery{Query: "zebra"})
+	require.NoError(t, err)
+	assert.Equal(t, memory.ModeRecent, page.Mode)
+	assert.Equal(t, 2.0, testutil.ToFloat64(met.Fallbacks.WithLabelValues("index", "loading")))
+	assert.Equal(t, 1.0, testutil.ToFloat64(met.Fallbacks.WithLabelValues("search", "no_match")))
+}

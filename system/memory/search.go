@@ -3,6 +3,7 @@ package memory
 import (
 	"context"
 	"encoding/base64"
+	"log/slog"
 	"math"
 	"sort"
 	"strconv"
@@ -87,9 +88,10 @@ func (s *Service) Search(ctx context.Context, q mimo.SearchQuery) (*mimo.SearchP
 	mode := ModeHybrid
 	var qvec []float32
 	if !s.follower.Loaded() {
+		s.fallback(ctx, slog.LevelDebug, "index", "loading", "vector index still loading; searching by words only")
 		mode = ModeLexical
 	} else if vecs, err := s.embedder.Embed(ctx, []string{q.Query}); err != nil || len(vecs) != 1 {
-		s.log.Warn("query embedding failed; searching by words only", "err", err)
+		s.fallback(ctx, slog.LevelWarn, "embedder", "error", "query embedding failed; searching by words only", "err", err)
 		mode = ModeLexical
 	} else {
 		qvec = vecs[0]
@@ -150,6 +152,7 @@ func (s *Service) Search(ctx context.Context, q mimo.SearchQuery) (*mimo.SearchP
 	var results []mimo.SearchResult
 	pruned := 0 // candidates left out by shortlist: more pages may follow
 	if len(cands) == 0 && mode == ModeLexical {
+		s.fallback(ctx, slog.LevelDebug, "search", "no_match", "no word of the query matched; answering with the most recent memories")
 		mode = ModeRecent
 		recent, err := s.store.RecentMemories(ctx, q.Filter, want+1)
 		if err != nil {
