@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -43,73 +41,28 @@ func TestSIGKILLDuringWritesLosesNoAcknowledgedWrite(t *testing.T) {
 	ctx := context.Background()
 	const ns = "durability"
 
-	// acked maps content to the id Mimo acknowledged it under (201
-	// created, or 202 queued, which the spec counts as acknowledged too).
-	var (
-		mu      sync.Mutex
-		acked   = map[string]string{}
-		count   atomic.Int64
-		failed  atomic.Int64
-		stop    = make(chan struct{})
-		writing sync.WaitGroup
-	)
-	for w := range writers {
-		writing.Go(func() {
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				content := fmt.Sprintf("writer %d wrote entry %d about the nightly ledger reconciliation", w, i)
-				res, err := c.Store(ctx, mimo.StoreRequest{Namespace: ns, Content: content})
-				if err != nil {
-					// Once Mimo is killed every write fails; that one was
-					// never acknowledged and may or may not be stored.
-					// The writer stops rather than hammer a dead port.
-					failed.Add(1)
-					return
-				}
-				if !res.Created && !res.Queued {
-					t.Errorf("new content %q answered as existing %s", content, res.Memory.ID)
-					continue
-				}
-				mu.Lock()
-				acked[content] = res.Memory.ID
-				mu.Unlock()
-				count.Add(1)
-			}
-		})
-	}
+	st := startStream(t, c, ns, "the nightly ledger reconciliation", true)
 
 	began := time.Now()
 	// A writer failing before the kill ends the wait too, and fails the
 	// test below: nothing should fail while Mimo is up.
 	harness.WaitFor(t, ackedWithin, fmt.Sprintf("%d acknowledged writes", minAcked), func() (bool, string) {
-		return count.Load() >= minAcked || failed.Load() > 0,
-			fmt.Sprintf("%d acknowledged, %d failed", count.Load(), failed.Load())
+		return st.ok.Load() >= minAcked || st.failed.Load() > 0,
+			fmt.Sprintf("%d acknowledged, %d failed", st.ok.Load(), st.failed.Load())
 	})
-	if failed.Load() > 0 {
-		close(stop)
-		writing.Wait()
+	if st.failed.Load() > 0 {
+		st.Stop()
 		require.FailNow(t, "writes failed before the kill",
-			"%d acknowledged, %d failed", count.Load(), failed.Load())
+			"%d acknowledged, %d failed", st.ok.Load(), st.failed.Load())
 	}
-	rec.Measure("ack_rate_before_kill", float64(count.Load())/time.Since(began).Seconds(), "per_s")
+	rec.Measure("ack_rate_before_kill", float64(st.ok.Load())/time.Since(began).Seconds(), "per_s")
 
 	// The writers are still going: the kill lands mid-write.
 	env.Kill(harness.Mimo)
-	close(stop)
-	writing.Wait()
-	mu.Lock()
-	want := make(map[string]string, len(acked))
-	for k, v := range acked {
-		want[k] = v
-	}
-	mu.Unlock()
-	t.Logf("%d writes acknowledged before SIGKILL, %d failed after it", len(want), failed.Load())
+	want := st.Stop()
+	t.Logf("%d writes acknowledged before SIGKILL, %d failed after it", len(want), st.failed.Load())
 	rec.Measure("acknowledged_before_kill", float64(len(want)), "count")
-	rec.Measure("writes_cut_by_kill", float64(failed.Load()), "count")
+	rec.Measure("writes_cut_by_kill", float64(st.failed.Load()), "count")
 
 	restarted := time.Now()
 	env.StartContainer(harness.Mimo)
@@ -127,21 +80,8 @@ func TestSIGKILLDuringWritesLosesNoAcknowledgedWrite(t *testing.T) {
 		assert.Equal(t, content, got.Content, "memory %s keeps its content", id)
 	}
 
-	seen := map[string]int{}
-	pages := 0
-	for cursor := ""; ; {
-		page := list(t, env.MimoURL(), ns, cursor)
-		pages++
-		for _, m := range page.Memories {
-			seen[m.Content]++
-		}
-		if page.NextCursor == "" {
-			break
-		}
-		require.NotEqual(t, cursor, page.NextCursor, "paging advances")
-		cursor = page.NextCursor
-	}
-	t.Logf("the namespace lists %d memories over %d pages", len(seen), pages)
+	seen := listContents(t, env.MimoURL(), ns)
+	t.Logf("the namespace lists %d memories", len(seen))
 	doubled := 0
 	for content, id := range want {
 		assert.Equal(t, 1, seen[content], "acknowledged memory %s is listed exactly once", id)
