@@ -18,6 +18,12 @@ const healthTimeout = 2 * time.Second
 // service "down" (it can neither read nor write durably yet); the vector
 // index still loading makes it "degraded" (search falls back to words).
 func (s *Service) Health(ctx context.Context) mimo.Health {
+	return s.health(ctx, true)
+}
+
+// health is Health; countAll false leaves Memories 0 and skips counting
+// every namespace's memories, which Stats does not report.
+func (s *Service) health(ctx context.Context, countAll bool) mimo.Health {
 	h := mimo.Health{Status: mimo.StatusOK, Components: map[string]mimo.Component{}, ClassifierCache: s.router.stats()}
 
 	ctx, cancel := context.WithTimeout(ctx, healthTimeout)
@@ -27,9 +33,11 @@ func (s *Service) Health(ctx context.Context) mimo.Health {
 		db.Status = mimo.StatusDown
 		db.Error = mimo.ErrorMessage(err)
 		h.Status = mimo.StatusDown
-	} else if n, err := s.store.CountMemories(ctx, "*"); err == nil {
-		h.Memories = n
-		s.metrics.Memories.Set(float64(n))
+	} else if countAll {
+		if n, err := s.store.CountMemories(ctx, "*"); err == nil {
+			h.Memories = n
+			s.metrics.Memories.Set(float64(n))
+		}
 	}
 	h.Components["db"] = db
 
@@ -79,6 +87,6 @@ func (s *Service) Stats(ctx context.Context, namespace string) (*mimo.Stats, err
 	if err != nil {
 		return nil, err
 	}
-	h := s.Health(ctx)
+	h := s.health(ctx, false)
 	return &mimo.Stats{Namespace: ns, Memories: n, Status: h.Status, Components: h.Components, ClassifierCache: h.ClassifierCache}, nil
 }
