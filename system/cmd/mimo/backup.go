@@ -36,10 +36,7 @@ func runBackup(ctx context.Context, env Env, cfg *Config, args []string) error {
 }
 
 func runRestore(ctx context.Context, env Env, cfg *Config, args []string) error {
-	force := false
-	if len(args) > 0 && args[0] == "--force" {
-		force, args = true, args[1:]
-	}
+	force := cfg.Cmd.Force
 	if len(args) != 1 {
 		return usageErr("restore needs exactly one FILE")
 	}

@@ -33,6 +33,9 @@ type Config struct {
 	BreakerReset    time.Duration
 	LogLevel        string
 	RateLimit       float64
+
+	// Cmd holds the running command's own flags, which are not settings.
+	Cmd commandOptions
 }
 
 // setting is one row of the settings table: its variable, flag, default and

@@ -25,24 +25,41 @@ type Env struct {
 	OnListen func(addr string)
 }
 
-// command is one subcommand: its usage line, summary and body.
+// command is one subcommand: its usage line, summary and body, and the
+// flags of its own beyond the settings, which it reads from cfg.Cmd.
 type command struct {
 	name, args, summary string
 	run                 func(ctx context.Context, env Env, cfg *Config, args []string) error
+	flags               func(fs *flag.FlagSet, o *commandOptions)
+}
+
+// commandOptions are the flags only some commands take.
+type commandOptions struct {
+	Force     bool   // restore: replace existing data
+	Namespace string // import, export: the namespace ("" their default)
 }
 
 var commands []command
 
 func init() {
 	commands = []command{
-		{"serve", "", "run the HTTP server: REST API, MCP at /mcp, /health*, /metrics", runServe},
-		{"stdio", "", "serve MCP over stdin and stdout, for desktop clients (logs on stderr)", runStdio},
-		{"migrate", "up | down [N] | status", "apply, roll back or list schema migrations (up backs up first)", runMigrate},
-		{"backup", "FILE", "write a consistent snapshot of all data while serving", runBackup},
-		{"restore", "[--force] FILE", "restore a snapshot (refuses to overwrite data without --force)", runRestore},
-		{"import", "FILE", "read memories and graph from JSONL (Mimo's export, or the official memory server's memory.jsonl)", runImport},
-		{"export", "[FILE]", "write a namespace's memories and graph as JSONL (to stdout without FILE)", runExport},
-		{"version", "", "print version, schema version and build info", runVersion},
+		{"serve", "", "run the HTTP server: REST API, MCP at /mcp, /health*, /metrics", runServe, nil},
+		{"stdio", "", "serve MCP over stdin and stdout, for desktop clients (logs on stderr)", runStdio, nil},
+		{"migrate", "up | down [N] | status", "apply, roll back or list schema migrations (up backs up first)", runMigrate, nil},
+		{"backup", "FILE", "write a consistent snapshot of all data while serving", runBackup, nil},
+		{"restore", "[--force] FILE", "restore a snapshot (refuses to overwrite data without --force)", runRestore,
+			func(fs *flag.FlagSet, o *commandOptions) {
+				fs.BoolVar(&o.Force, "force", false, "replace existing data")
+			}},
+		{"import", "FILE", "read memories and graph from JSONL (Mimo's export, or the official memory server's memory.jsonl)", runImport,
+			func(fs *flag.FlagSet, o *commandOptions) {
+				fs.StringVar(&o.Namespace, "namespace", "", "the namespace to import into (default: each memory's own; the graph into \"default\")")
+			}},
+		{"export", "[FILE]", "write a namespace's memories and graph as JSONL (to stdout without FILE)", runExport,
+			func(fs *flag.FlagSet, o *commandOptions) {
+				fs.StringVar(&o.Namespace, "namespace", "", "the namespace to export (default \"default\")")
+			}},
+		{"version", "", "print version, schema version and build info", runVersion, nil},
 	}
 }
 
@@ -81,16 +98,9 @@ func Run(ctx context.Context, args []string, env Env) int {
 			fs.SetOutput(env.Stdout)
 		}
 	}
-	force := false
-	if cmd.name == "restore" {
-		fs.BoolVar(&force, "force", false, "replace existing data")
-	}
-	namespace := ""
-	switch cmd.name {
-	case "import":
-		fs.StringVar(&namespace, "namespace", "", "the namespace to import into (default: each memory's own; the graph into \"default\")")
-	case "export":
-		fs.StringVar(&namespace, "namespace", "", "the namespace to export (default \"default\")")
+	var opts commandOptions
+	if cmd.flags != nil {
+		cmd.flags(fs, &opts)
 	}
 	flags := bindFlags(fs)
 	fs.Usage = func() {
@@ -109,14 +119,8 @@ func Run(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "mimo: %v\n", err)
 		return 2
 	}
-	rest := fs.Args()
-	if force {
-		rest = append([]string{"--force"}, rest...)
-	}
-	if namespace != "" {
-		rest = append([]string{"--namespace=" + namespace}, rest...)
-	}
-	if err := cmd.run(ctx, env, cfg, rest); err != nil {
+	cfg.Cmd = opts
+	if err := cmd.run(ctx, env, cfg, fs.Args()); err != nil {
 		fmt.Fprintf(env.Stderr, "mimo %s: %s\n", cmd.name, errorLine(err))
 		if errors.Is(err, errUsage) {
 			return 2

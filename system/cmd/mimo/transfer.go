@@ -41,15 +41,6 @@ const maxLineBytes = 64 << 20
 // progressEvery is how many items pass between two progress lines.
 const progressEvery = 500
 
-// flagValue takes "--name=value" off the front of args, as Run passes
-// the import and export flags.
-func flagValue(args []string, name string) (string, []string) {
-	if len(args) > 0 && strings.HasPrefix(args[0], "--"+name+"=") {
-		return strings.TrimPrefix(args[0], "--"+name+"="), args[1:]
-	}
-	return "", args
-}
-
 // progress reports on w only when it is a terminal (stderr of an
 // interactive shell), at most every progressEvery items.
 type progress struct {
@@ -87,7 +78,7 @@ func (p *progress) done() {
 // runExport writes one namespace's memories (superseded ones too) and
 // knowledge graph as JSONL to FILE, or to stdout without one.
 func runExport(ctx context.Context, env Env, cfg *Config, args []string) error {
-	ns, args := flagValue(args, "namespace")
+	ns := cfg.Cmd.Namespace
 	if len(args) > 1 {
 		return usageErr("export takes at most one FILE, got %q", args)
 	}
@@ -165,7 +156,7 @@ func runExport(ctx context.Context, env Env, cfg *Config, args []string) error {
 // content already stored is found, not doubled), entities are created or
 // given their new observations, relations created once.
 func runImport(ctx context.Context, env Env, cfg *Config, args []string) error {
-	ns, args := flagValue(args, "namespace")
+	ns := cfg.Cmd.Namespace
 	if len(args) != 1 {
 		return usageErr("import needs exactly one FILE")
 	}
