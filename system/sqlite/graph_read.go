@@ -124,6 +124,9 @@ func (s *Store) cachedSearch(ctx context.Context, tx *sql.Tx, ns, q string, limi
 	if names, ok := s.search.Find(ns, version, q, limit); ok {
 		return names, true, nil
 	}
+	if s.search.Oversize(ns, version) {
+		return nil, false, nil
+	}
 	rows, err := tx.QueryContext(ctx, `SELECT name, search FROM entities WHERE namespace = ? ORDER BY name`, ns)
 	if err != nil {
 		return nil, false, err

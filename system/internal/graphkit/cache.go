@@ -27,9 +27,10 @@ type SearchCache struct {
 }
 
 type cachedSpace struct {
-	version int64
-	names   []string
-	texts   []string
+	version  int64
+	oversize bool // over MaxEntities at version: search it in the database
+	names    []string
+	texts    []string
 }
 
 // Find returns, in name order, up to limit names of ns whose search text
@@ -39,7 +40,7 @@ func (c *SearchCache) Find(ns string, version int64, q string, limit int) ([]str
 	c.mu.Lock()
 	sp := c.spaces[ns]
 	c.mu.Unlock()
-	if sp == nil || sp.version != version {
+	if sp == nil || sp.version != version || sp.oversize {
 		return nil, false
 	}
 	out := []string{}
@@ -54,8 +55,18 @@ func (c *SearchCache) Find(ns string, version int64, q string, limit int) ([]str
 	return out, true
 }
 
+// Oversize reports whether ns was found over MaxEntities at version, so a
+// store searches it in the database without reading it for the cache again.
+func (c *SearchCache) Oversize(ns string, version int64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	sp := c.spaces[ns]
+	return sp != nil && sp.version == version && sp.oversize
+}
+
 // Put caches ns at version: names in name order and their search texts.
-// It reports false, caching nothing, when ns is over MaxEntities.
+// It reports false, keeping only the note that ns is oversize at version
+// (see Oversize), when ns is over MaxEntities.
 func (c *SearchCache) Put(ns string, version int64, names, texts []string) bool {
 	max := c.MaxEntities
 	if max <= 0 {
@@ -63,12 +74,12 @@ func (c *SearchCache) Put(ns string, version int64, names, texts []string) bool 
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(names) > max || len(names) != len(texts) {
-		delete(c.spaces, ns)
-		return false
-	}
 	if c.spaces == nil {
 		c.spaces = map[string]*cachedSpace{}
+	}
+	if len(names) > max || len(names) != len(texts) {
+		c.spaces[ns] = &cachedSpace{version: version, oversize: true}
+		return false
 	}
 	c.spaces[ns] = &cachedSpace{version: version, names: names, texts: texts}
 	return true

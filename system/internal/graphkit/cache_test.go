@@ -33,7 +33,12 @@ func TestSearchCacheAnswersOnlyAtItsVersion(t *testing.T) {
 func TestSearchCacheRefusesANamespaceOverItsBound(t *testing.T) {
 	c := SearchCache{MaxEntities: 2}
 	assert.True(t, c.Put("ns", 1, []string{"a", "b"}, []string{"a", "b"}))
+	assert.False(t, c.Oversize("ns", 1))
 	assert.False(t, c.Put("ns", 2, []string{"a", "b", "c"}, []string{"a", "b", "c"}))
 	_, ok := c.Find("ns", 1, "a", 10)
 	assert.False(t, ok, "the old version is dropped too")
+	_, ok = c.Find("ns", 2, "a", 10)
+	assert.False(t, ok)
+	assert.True(t, c.Oversize("ns", 2), "remembered, so the namespace is not read again at this version")
+	assert.False(t, c.Oversize("ns", 3), "a new version may fit")
 }
