@@ -19,11 +19,11 @@ import (
 
 // The images Start runs when Options names none. make images builds them.
 const (
-	DefaultMimoImage      = "mimo-harness/mimo:latest"
-	DefaultPostgresImage  = "mimo-harness/postgres:latest"
-	DefaultStandinImage   = "mimo-harness/standin:latest"
-	DefaultToxiproxyImage = "mimo-harness/toxiproxy:latest"
-	DefaultPromImage      = "mimo-harness/prometheus:latest"
+	DefaultMimoImage       = "mimo-harness/mimo:latest"
+	DefaultPostgresImage   = "mimo-harness/postgres:latest"
+	DefaultStandinImage    = "mimo-harness/standin:latest"
+	DefaultToxiproxyImage  = "mimo-harness/toxiproxy:latest"
+	DefaultPrometheusImage = "mimo-harness/prometheus:latest"
 )
 
 // DefaultStartupTimeout bounds how long Start waits for one container to
@@ -82,7 +82,7 @@ type Options struct {
 	StandinImage   string
 	ToxiproxyImage string
 	// PrometheusImage is the Prometheus image run with Prometheus; ""
-	// means DefaultPromImage.
+	// means DefaultPrometheusImage.
 	PrometheusImage string
 
 	// Prometheus, when true, also runs Prometheus on the private network,
@@ -126,7 +126,7 @@ func (o Options) withDefaults() Options {
 		o.ToxiproxyImage = DefaultToxiproxyImage
 	}
 	if o.PrometheusImage == "" {
-		o.PrometheusImage = DefaultPromImage
+		o.PrometheusImage = DefaultPrometheusImage
 	}
 	if o.StartupTimeout <= 0 {
 		o.StartupTimeout = DefaultStartupTimeout
