@@ -10,6 +10,7 @@ import (
 	"time"
 
 	mimo "mimo/system"
+	"mimo/system/internal/memorykit"
 )
 
 // reference is a naive model of the index: a map per namespace, cosine in
@@ -17,7 +18,7 @@ import (
 type reference map[string]map[string]Entry
 
 func (r reference) upsert(e Entry) {
-	ns := namespaceOf(e.Namespace)
+	ns := memorykit.Namespace(e.Namespace)
 	if r[ns] == nil {
 		r[ns] = map[string]Entry{}
 	}
@@ -25,7 +26,7 @@ func (r reference) upsert(e Entry) {
 	r[ns][e.ID] = e
 }
 
-func (r reference) delete(ns, id string) { delete(r[namespaceOf(ns)], id) }
+func (r reference) delete(ns, id string) { delete(r[memorykit.Namespace(ns)], id) }
 
 func (r reference) matches(e Entry, f mimo.Filter) bool {
 	if e.Superseded && !f.IncludeSuperseded {
@@ -51,7 +52,7 @@ func (r reference) matches(e Entry, f mimo.Filter) bool {
 // search returns every matching entry with its float64 cosine, best first.
 func (r reference) search(q []float32, f mimo.Filter) []mimo.VectorHit {
 	var out []mimo.VectorHit
-	for _, e := range r[namespaceOf(f.Namespace)] {
+	for _, e := range r[memorykit.Namespace(f.Namespace)] {
 		if r.matches(e, f) {
 			out = append(out, mimo.VectorHit{ID: e.ID, Score: cosine64(q, e.Vector)})
 		}
@@ -233,10 +234,10 @@ func TestSearchMatchesReference(t *testing.T) {
 					}
 					total := 0
 					for _, ns := range namespaces {
-						if got, want := x.NamespaceLen(ns), len(ref[namespaceOf(ns)]); got != want {
+						if got, want := x.NamespaceLen(ns), len(ref[memorykit.Namespace(ns)]); got != want {
 							t.Fatalf("NamespaceLen(%q) = %d, want %d", ns, got, want)
 						}
-						total += len(ref[namespaceOf(ns)])
+						total += len(ref[memorykit.Namespace(ns)])
 					}
 					if x.Len() != total {
 						t.Fatalf("Len = %d, want %d", x.Len(), total)
@@ -248,7 +249,7 @@ func TestSearchMatchesReference(t *testing.T) {
 						q := d.vector()
 						if qi%5 == 0 {
 							// A stored vector: its own entry must come first or tie.
-							for _, e := range ref[namespaceOf(ns)] {
+							for _, e := range ref[memorykit.Namespace(ns)] {
 								q = e.Vector
 								break
 							}

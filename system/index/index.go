@@ -18,6 +18,7 @@ import (
 	"sync"
 
 	mimo "mimo/system"
+	"mimo/system/internal/memorykit"
 )
 
 // DefaultDim is the vector length of an Index when Options.Dim is zero.
@@ -94,7 +95,7 @@ func (x *Index) Upsert(e Entry) error {
 	fl := flagsOf(&e)
 	codes := make([]uint64, x.words)
 	qt := quantize(vec, codes)
-	ns := namespaceOf(e.Namespace)
+	ns := memorykit.Namespace(e.Namespace)
 
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -125,7 +126,7 @@ func (x *Index) Upsert(e Entry) error {
 // Delete removes the entry id of namespace ("" means the default one); a
 // missing entry is not an error.
 func (x *Index) Delete(namespace, id string) {
-	ns := namespaceOf(namespace)
+	ns := memorykit.Namespace(namespace)
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	s := x.spaces[ns]
@@ -173,7 +174,7 @@ func (x *Index) Similarity(namespace, id string, q []float32) (float64, bool) {
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	s := x.spaces[namespaceOf(namespace)]
+	s := x.spaces[memorykit.Namespace(namespace)]
 	if s == nil {
 		return 0, false
 	}
@@ -196,17 +197,10 @@ func (x *Index) Len() int {
 func (x *Index) NamespaceLen(namespace string) int {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	if s := x.spaces[namespaceOf(namespace)]; s != nil {
+	if s := x.spaces[memorykit.Namespace(namespace)]; s != nil {
 		return len(s.ids)
 	}
 	return 0
-}
-
-func namespaceOf(ns string) string {
-	if ns == "" {
-		return mimo.DefaultNamespace
-	}
-	return ns
 }
 
 // normalized returns a unit-length copy of v (all zeros for a zero v), and

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	mimo "mimo/system"
+	"mimo/system/internal/memorykit"
 )
 
 // minChunk is the fewest rows one search goroutine scans: below it, starting
@@ -39,7 +40,7 @@ func (x *Index) Search(q []float32, f mimo.Filter, k int) []mimo.VectorHit {
 
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	s := x.spaces[namespaceOf(f.Namespace)]
+	s := x.spaces[memorykit.Namespace(f.Namespace)]
 	if s == nil {
 		return nil
 	}

@@ -5,8 +5,6 @@ package memory
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -20,6 +18,7 @@ import (
 	"mimo/system"
 	"mimo/system/breaker"
 	"mimo/system/index"
+	"mimo/system/internal/memorykit"
 	"mimo/system/metrics"
 )
 
@@ -337,15 +336,8 @@ func (s *Service) prepare(r mimo.StoreRequest) (*mimo.Memory, error) {
 		CreatedAt:   now,
 		UpdatedAt:   now,
 		Supersedes:  r.Supersedes,
-		ContentHash: ContentHash(r.Content),
+		ContentHash: memorykit.ContentHash(r.Content),
 	}, nil
-}
-
-// ContentHash is the hex SHA-256 of content: identical content in one
-// namespace is stored once.
-func ContentHash(content string) string {
-	sum := sha256.Sum256([]byte(content))
-	return hex.EncodeToString(sum[:])
 }
 
 func (s *Service) embed(ctx context.Context, ms []*mimo.Memory) error {

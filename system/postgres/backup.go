@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	mimo "mimo/system"
+	"mimo/system/internal/memorykit"
 )
 
 // The logical snapshot format: JSON lines, a header, one record per
@@ -135,7 +136,7 @@ func (s *Store) snapshot(ctx context.Context, enc *json.Encoder) error {
 	}
 	// Read-only: ending it with a rollback loses nothing.
 	defer func() { _ = s.step(context.WithoutCancel(ctx), tx.Rollback) }()
-	h := backupHeader{Format: backupFormat, FormatVersion: backupFormatVersion, CreatedAt: dbTime(time.Now())}
+	h := backupHeader{Format: backupFormat, FormatVersion: backupFormatVersion, CreatedAt: memorykit.Time(time.Now())}
 	err = s.step(ctx, func(ctx context.Context) error {
 		if err := tx.QueryRow(ctx, `SELECT coalesce(max(version_id), 0) FROM goose_db_version`).Scan(&h.SchemaVersion); err != nil {
 			return err

@@ -11,6 +11,7 @@ import (
 
 	mimo "mimo/system"
 	"mimo/system/internal/graphkit"
+	"mimo/system/internal/memorykit"
 )
 
 // The knowledge graph in a snapshot (format version 2): after the
@@ -161,7 +162,7 @@ func (g *graphRecords) add(line []byte, formatVersion int) (isGraph bool, err er
 		if r.Namespace == "" || r.From == "" || r.To == "" || r.RelationType == "" {
 			return true, errors.New("a relation needs a namespace, from, to and relation_type")
 		}
-		if err := checkText("relation", r.Namespace, r.From, r.To, r.RelationType); err != nil {
+		if err := memorykit.CheckText("relation", r.Namespace, r.From, r.To, r.RelationType); err != nil {
 			return true, errors.New(mimo.ErrorMessage(err))
 		}
 		g.relations = append(g.relations, r)
@@ -177,10 +178,10 @@ func checkEntityRecord(r *entityRecord) error {
 	if r.Namespace == "" || r.Name == "" || r.EntityType == "" {
 		return errors.New("an entity needs a namespace, a name and an entity_type")
 	}
-	if err := checkText("entity "+r.Name, r.Namespace, r.Name, r.EntityType); err != nil {
+	if err := memorykit.CheckText("entity "+r.Name, r.Namespace, r.Name, r.EntityType); err != nil {
 		return errors.New(mimo.ErrorMessage(err))
 	}
-	if err := checkText("observations of entity "+r.Name, r.Observations...); err != nil {
+	if err := memorykit.CheckText("observations of entity "+r.Name, r.Observations...); err != nil {
 		return errors.New(mimo.ErrorMessage(err))
 	}
 	if len(graphkit.Unique(r.Observations)) != len(r.Observations) {
@@ -192,7 +193,7 @@ func checkEntityRecord(r *entityRecord) error {
 	if r.CreatedAt.IsZero() || r.UpdatedAt.IsZero() {
 		return fmt.Errorf("entity %q: created_at and updated_at are required", r.Name)
 	}
-	r.CreatedAt, r.UpdatedAt = dbTime(r.CreatedAt), dbTime(r.UpdatedAt)
+	r.CreatedAt, r.UpdatedAt = memorykit.Time(r.CreatedAt), memorykit.Time(r.UpdatedAt)
 	return nil
 }
 

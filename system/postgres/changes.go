@@ -6,6 +6,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	mimo "mimo/system"
+	"mimo/system/internal/memorykit"
 )
 
 // changeLockKey is the advisory lock every writer holds from the moment it
@@ -67,7 +68,7 @@ func (c *changeLog) write(ctx context.Context, tx pgx.Tx) error {
 // state with its embedding, or nil if it has been deleted since; a delete
 // carries only ID and namespace.
 func (s *Store) Changes(ctx context.Context, after int64, limit int) ([]mimo.Change, error) {
-	limit = listLimit(limit, DefaultChangesLimit, MaxChangesLimit)
+	limit = memorykit.Limit(limit, DefaultChangesLimit, MaxChangesLimit)
 	var out []mimo.Change
 	err := s.read(ctx, "changes", func(ctx context.Context) error {
 		rows, err := s.pool.Query(ctx, `SELECT seq, op, memory_id, namespace FROM changes

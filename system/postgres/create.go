@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	mimo "mimo/system"
+	"mimo/system/internal/memorykit"
 )
 
 // createMemory inserts one memory unless its namespace already holds the
@@ -51,19 +52,12 @@ func (it newItem) args() []any {
 
 // CreateMemory stores m, or returns the memory of m's namespace that already
 // holds the same content (created false, nothing written, not even the
-// supersede). See prepare for the defaults applied. Errors: EINVALID (nil
+// supersede). See memorykit.Prepare for the defaults applied. Errors: EINVALID (nil
 // memory, empty ID, metadata not a JSON object, an embedding whose length
 // is not its Dim, NUL bytes or invalid UTF-8), ECONFLICT (ID in use),
 // ENOTFOUND (Supersedes names no memory of the namespace), EUNAVAILABLE.
 func (s *Store) CreateMemory(ctx context.Context, m *mimo.Memory) (*mimo.Memory, bool, error) {
-	res, err := s.CreateMemories(ctx, []*mimo.Memory{m})
-	if err != nil {
-		return nil, false, err
-	}
-	if res[0].Err != nil {
-		return nil, false, res[0].Err
-	}
-	return res[0].Memory, res[0].Created, nil
+	return memorykit.CreateOne(ctx, s.CreateMemories, m)
 }
 
 // CreateMemories stores ms in one transaction, each item as CreateMemory
@@ -191,7 +185,7 @@ func createPipelined(ctx context.Context, tx pgx.Tx, items []newItem, out []mimo
 			return err
 		}
 		if inBatch, earlier := before(i, c.ID); earlier || (taken && !inBatch) {
-			out[i] = mimo.CreateResult{Err: idTaken(c.ID)}
+			out[i] = mimo.CreateResult{Err: memorykit.IDTaken(c.ID)}
 			continue
 		}
 		if c.Supersedes != "" {
@@ -206,7 +200,7 @@ func createPipelined(ctx context.Context, tx pgx.Tx, items []newItem, out []mimo
 				found = false // inserted by a later item
 			}
 			if !found {
-				out[i] = mimo.CreateResult{Err: supersededNotFound(c.Supersedes)}
+				out[i] = mimo.CreateResult{Err: memorykit.SupersededNotFound(c.Supersedes)}
 				continue
 			}
 		}
@@ -269,7 +263,7 @@ func createEach(ctx context.Context, tx pgx.Tx, items []newItem, out []mimo.Crea
 		m, created, err := createOne(ctx, sp, it, &itemLog)
 		if err != nil {
 			_ = sp.Rollback(ctx)
-			if e := asMimo(err); itemFailure(e) {
+			if e := asMimo(err); memorykit.ItemError(e) {
 				out[i] = mimo.CreateResult{Err: e}
 				continue
 			}
@@ -308,30 +302,20 @@ func createOne(ctx context.Context, tx pgx.Tx, it newItem, log *changeLog) (*mim
 		}
 		if taken, err := idExists(ctx, tx, "", c.ID); err != nil || taken {
 			if err == nil {
-				err = idTaken(c.ID)
+				err = memorykit.IDTaken(c.ID)
 			}
 			return nil, false, err
 		}
 		if c.Supersedes != "" {
 			if found, err := idExists(ctx, tx, c.Namespace, c.Supersedes); err != nil || !found {
 				if err == nil {
-					err = supersededNotFound(c.Supersedes)
+					err = memorykit.SupersededNotFound(c.Supersedes)
 				}
 				return nil, false, err
 			}
 		}
 	}
 	return nil, false, mimo.Errorf(mimo.EUNAVAILABLE, "memory %s kept changing concurrently; try again", c.ID)
-}
-
-// itemFailure reports whether err is the fault of one batch item rather
-// than of the database.
-func itemFailure(err error) bool {
-	switch mimo.ErrorCode(err) {
-	case mimo.EINVALID, mimo.ENOTFOUND, mimo.ECONFLICT:
-		return true
-	}
-	return false
 }
 
 // asMimo returns err as a *mimo.Error, classifying a raw database error
@@ -342,14 +326,6 @@ func asMimo(err error) *mimo.Error {
 		return me
 	}
 	return mimo.Wrap(classify(err), err, "postgres: cannot store the memory")
-}
-
-func idTaken(id string) error {
-	return mimo.Errorf(mimo.ECONFLICT, "memory ID %s is already in use", id)
-}
-
-func supersededNotFound(id string) error {
-	return mimo.Errorf(mimo.ENOTFOUND, "memory %s to supersede not found", id)
 }
 
 // byContent returns the memory of namespace with the given content hash, or

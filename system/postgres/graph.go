@@ -8,6 +8,7 @@ import (
 
 	mimo "mimo/system"
 	"mimo/system/internal/graphkit"
+	"mimo/system/internal/memorykit"
 )
 
 // The knowledge graph's writes (mimo.GraphStore). Each call is one
@@ -24,9 +25,9 @@ var _ mimo.GraphStore = (*Store)(nil)
 // by name, each with its observations once each in input order. A name
 // another transaction creates at the same time is skipped, not an error.
 func (s *Store) CreateEntities(ctx context.Context, namespace string, es []mimo.Entity) ([]mimo.Entity, error) {
-	namespace = namespaceOf(namespace)
+	namespace = memorykit.Namespace(namespace)
 	todo := graphkit.UniqueEntities(es)
-	now := dbTime(time.Now())
+	now := memorykit.Time(time.Now())
 	var out []mimo.Entity
 	err := s.inTx(ctx, "create entities", func(ctx context.Context, tx pgx.Tx) error {
 		out = []mimo.Entity{}
@@ -65,7 +66,7 @@ func (s *Store) CreateEntities(ctx context.Context, namespace string, es []mimo.
 // nothing is created. The ends are locked (FOR KEY SHARE) until the
 // commit, so a concurrent DeleteEntities cannot remove one in between.
 func (s *Store) CreateRelations(ctx context.Context, namespace string, rs []mimo.Relation) ([]mimo.Relation, error) {
-	namespace = namespaceOf(namespace)
+	namespace = memorykit.Namespace(namespace)
 	todo := graphkit.UniqueRelations(rs)
 	ends := graphkit.Ends(rs)
 	from, to, typ := relationColumns(todo)
@@ -116,7 +117,7 @@ func (s *Store) CreateRelations(ctx context.Context, namespace string, rs []mimo
 // an earlier item, is added once). A missing entity is ENOTFOUND, naming
 // the first in input order, and nothing is added.
 func (s *Store) AddObservations(ctx context.Context, namespace string, adds []mimo.ObservationAdd) ([]mimo.ObservationAdd, error) {
-	namespace = namespaceOf(namespace)
+	namespace = memorykit.Namespace(namespace)
 	names := make([]string, len(adds))
 	for i, a := range adds {
 		names[i] = a.EntityName
@@ -153,7 +154,7 @@ func (s *Store) DeleteEntities(ctx context.Context, namespace string, names []st
 	if len(names) == 0 {
 		return nil
 	}
-	namespace = namespaceOf(namespace)
+	namespace = memorykit.Namespace(namespace)
 	return s.inTx(ctx, "delete entities", func(ctx context.Context, tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `DELETE FROM entities WHERE namespace = $1 AND name = ANY($2)`, namespace, names)
 		return err
@@ -166,7 +167,7 @@ func (s *Store) DeleteObservations(ctx context.Context, namespace string, dels [
 	if len(dels) == 0 {
 		return nil
 	}
-	namespace = namespaceOf(namespace)
+	namespace = memorykit.Namespace(namespace)
 	names := make([]string, len(dels))
 	for i, d := range dels {
 		names[i] = d.EntityName
@@ -191,7 +192,7 @@ func (s *Store) DeleteRelations(ctx context.Context, namespace string, rs []mimo
 	if len(rs) == 0 {
 		return nil
 	}
-	namespace = namespaceOf(namespace)
+	namespace = memorykit.Namespace(namespace)
 	from, to, typ := relationColumns(rs)
 	return s.inTx(ctx, "delete relations", func(ctx context.Context, tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `DELETE FROM relations r
@@ -228,7 +229,7 @@ func lockEntities(ctx context.Context, tx pgx.Tx, namespace string, names []stri
 // saveStates writes back the entities whose observations changed, with a
 // new search text and updated_at, in one round trip.
 func saveStates(ctx context.Context, tx pgx.Tx, namespace string, states map[string]*graphkit.State) error {
-	now := dbTime(time.Now())
+	now := memorykit.Time(time.Now())
 	b := &pgx.Batch{}
 	for _, st := range states {
 		if st.Changed {

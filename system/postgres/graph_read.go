@@ -8,6 +8,7 @@ import (
 
 	mimo "mimo/system"
 	"mimo/system/internal/graphkit"
+	"mimo/system/internal/memorykit"
 )
 
 // The knowledge graph's reads. Each runs in one repeatable-read, read-only
@@ -18,7 +19,7 @@ import (
 // ReadGraph returns one page of namespace's graph: up to limit entities by
 // name after cursor, and the relations from them.
 func (s *Store) ReadGraph(ctx context.Context, namespace, cursor string, limit int) (*mimo.Graph, error) {
-	namespace = namespaceOf(namespace)
+	namespace = memorykit.Namespace(namespace)
 	limit = graphkit.Limit(limit)
 	after, err := graphkit.DecodeCursor(cursor)
 	if err != nil {
@@ -66,13 +67,13 @@ func (s *Store) ReadGraph(ctx context.Context, namespace, cursor string, limit i
 // relations among them. A query that is empty or only spaces matches
 // nothing. strpos takes the query as plain text: no pattern characters.
 func (s *Store) SearchNodes(ctx context.Context, namespace, query string, limit int) (*mimo.Graph, error) {
-	namespace = namespaceOf(namespace)
+	namespace = memorykit.Namespace(namespace)
 	limit = graphkit.Limit(limit)
 	q, exact, ok := graphkit.Query(query)
 	if !ok {
 		return graphkit.Empty(), nil
 	}
-	if err := checkText("query", q); err != nil {
+	if err := memorykit.CheckText("query", q); err != nil {
 		return nil, err
 	}
 	var sqlLimit any = limit
@@ -106,7 +107,7 @@ func (s *Store) SearchNodes(ctx context.Context, namespace, query string, limit 
 // OpenNodes returns the named entities of namespace, by name (missing
 // names are skipped), and the relations among them.
 func (s *Store) OpenNodes(ctx context.Context, namespace string, names []string) (*mimo.Graph, error) {
-	namespace = namespaceOf(namespace)
+	namespace = memorykit.Namespace(namespace)
 	if len(names) == 0 {
 		return graphkit.Empty(), nil
 	}

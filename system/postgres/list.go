@@ -2,12 +2,11 @@ package postgres
 
 import (
 	"context"
-	"encoding/base64"
 	"strconv"
 	"strings"
-	"time"
 
 	mimo "mimo/system"
+	"mimo/system/internal/memorykit"
 )
 
 // where builds the SQL condition for f over the memories aliased m,
@@ -35,7 +34,7 @@ func (w *where) sql() string {
 
 // filter adds f's conditions.
 func (w *where) filter(f mimo.Filter) {
-	w.add("m.namespace = ?", namespaceOf(f.Namespace))
+	w.add("m.namespace = ?", memorykit.Namespace(f.Namespace))
 	if len(f.Categories) > 0 {
 		cats := make([]string, len(f.Categories))
 		for i, c := range f.Categories {
@@ -47,25 +46,14 @@ func (w *where) filter(f mimo.Filter) {
 		w.add("m.tags @> ?::text[]", f.Tags)
 	}
 	if !f.Since.IsZero() {
-		w.add("m.created_at >= ?", dbTime(f.Since))
+		w.add("m.created_at >= ?", memorykit.Time(f.Since))
 	}
 	if !f.Until.IsZero() {
-		w.add("m.created_at < ?", dbTime(f.Until))
+		w.add("m.created_at < ?", memorykit.Time(f.Until))
 	}
 	if !f.IncludeSuperseded {
 		w.add("m.superseded_by IS NULL")
 	}
-}
-
-// listLimit applies the paging rules: 0 means def, more than most is most.
-func listLimit(limit, def, most int) int {
-	if limit <= 0 {
-		return def
-	}
-	if limit > most {
-		return most
-	}
-	return limit
 }
 
 // ListMemories returns one page of memories matching q, newest first by
@@ -73,11 +61,11 @@ func listLimit(limit, def, most int) int {
 // 0 means DefaultListLimit; more than MaxListLimit is cut to it. A cursor
 // the store did not make is EINVALID.
 func (s *Store) ListMemories(ctx context.Context, q mimo.ListQuery) (*mimo.ListPage, error) {
-	limit := listLimit(q.Limit, mimo.DefaultListLimit, mimo.MaxListLimit)
+	limit := memorykit.ListLimit(q.Limit)
 	var w where
 	w.filter(q.Filter)
 	if q.Cursor != "" {
-		at, id, err := decodeCursor(q.Cursor)
+		at, id, err := memorykit.DecodeCursor(q.Cursor)
 		if err != nil {
 			return nil, err
 		}
@@ -103,7 +91,7 @@ func (s *Store) ListMemories(ctx context.Context, q mimo.ListQuery) (*mimo.ListP
 	if len(ms) > limit {
 		page.Memories = ms[:limit]
 		last := ms[limit-1]
-		page.NextCursor = encodeCursor(last.CreatedAt, last.ID)
+		page.NextCursor = memorykit.EncodeCursor(last.CreatedAt, last.ID)
 	}
 	return page, nil
 }
@@ -117,34 +105,4 @@ func (s *Store) RecentMemories(ctx context.Context, f mimo.Filter, limit int) ([
 		return nil, err
 	}
 	return page.Memories, nil
-}
-
-// A cursor is the position of the last memory of a page: its CreatedAt in
-// Unix microseconds and its ID, base64url-encoded. It is opaque to clients.
-const cursorPrefix = "c1:"
-
-func encodeCursor(at time.Time, id string) string {
-	raw := cursorPrefix + strconv.FormatInt(at.UnixMicro(), 10) + ":" + id
-	return base64.RawURLEncoding.EncodeToString([]byte(raw))
-}
-
-func decodeCursor(c string) (time.Time, string, error) {
-	bad := mimo.Errorf(mimo.EINVALID, "malformed cursor")
-	raw, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil {
-		return time.Time{}, "", bad
-	}
-	rest, ok := strings.CutPrefix(string(raw), cursorPrefix)
-	if !ok {
-		return time.Time{}, "", bad
-	}
-	micros, id, ok := strings.Cut(rest, ":")
-	if !ok || id == "" || checkText("cursor", id) != nil {
-		return time.Time{}, "", bad
-	}
-	us, err := strconv.ParseInt(micros, 10, 64)
-	if err != nil {
-		return time.Time{}, "", bad
-	}
-	return time.UnixMicro(us).UTC(), id, nil
 }

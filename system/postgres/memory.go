@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	mimo "mimo/system"
+	"mimo/system/internal/memorykit"
 )
 
 // GetMemory returns one memory of namespace with its embedding; ENOTFOUND
@@ -17,9 +18,9 @@ func (s *Store) GetMemory(ctx context.Context, namespace, id string) (*mimo.Memo
 	err := s.read(ctx, "get memory", func(ctx context.Context) error {
 		var err error
 		m, err = scanMemory(s.pool.QueryRow(ctx, `SELECT `+memoryColumns+` FROM memories m
-			WHERE m.namespace = $1 AND m.id = $2`, namespaceOf(namespace), id))
+			WHERE m.namespace = $1 AND m.id = $2`, memorykit.Namespace(namespace), id))
 		if errors.Is(err, pgx.ErrNoRows) {
-			return notFound(id)
+			return memorykit.NotFound(id)
 		}
 		return err
 	})
@@ -38,7 +39,7 @@ func (s *Store) GetMemories(ctx context.Context, namespace string, ids []string)
 	var out []*mimo.Memory
 	err := s.read(ctx, "get memories", func(ctx context.Context) error {
 		rows, err := s.pool.Query(ctx, `SELECT `+memoryColumns+` FROM memories m
-			WHERE m.namespace = $1 AND m.id = ANY($2)`, namespaceOf(namespace), ids)
+			WHERE m.namespace = $1 AND m.id = ANY($2)`, memorykit.Namespace(namespace), ids)
 		if err != nil {
 			return err
 		}
@@ -61,64 +62,44 @@ func (s *Store) TouchMemories(ctx context.Context, namespace string, ids []strin
 	}
 	return s.read(ctx, "touch memories", func(ctx context.Context) error {
 		_, err := s.pool.Exec(ctx, `UPDATE memories SET access_count = access_count + 1, last_accessed_at = $3
-			WHERE namespace = $1 AND id = ANY($2)`, namespaceOf(namespace), ids, dbTime(at))
+			WHERE namespace = $1 AND id = ANY($2)`, memorykit.Namespace(namespace), ids, memorykit.Time(at))
 		return err
 	})
 }
 
-// UpdateMemory applies u to one memory of namespace and returns the result.
-// Changing Content recomputes ContentHash; content another memory of the
-// namespace holds is ECONFLICT. A zero u.UpdatedAt means now. Metadata that
-// is not a JSON object is EINVALID; a missing memory is ENOTFOUND.
+// UpdateMemory applies u to one memory of namespace, as
+// memorykit.ApplyUpdate says, and returns the result. Changing Content
+// recomputes ContentHash; content another memory of the namespace holds is
+// ECONFLICT. A zero u.UpdatedAt means now. A bad update is EINVALID (see
+// memorykit.PrepareUpdate); a missing memory is ENOTFOUND.
 func (s *Store) UpdateMemory(ctx context.Context, namespace, id string, u mimo.MemoryUpdate) (*mimo.Memory, error) {
-	namespace = namespaceOf(namespace)
-	var meta *string
-	if u.Metadata != nil {
-		m, err := mimo.CompactMetadata(*u.Metadata)
-		if err != nil {
-			return nil, err
-		}
-		meta = &m
-	}
-	if err := validUpdate(u, meta); err != nil {
+	namespace = memorykit.Namespace(namespace)
+	u, err := memorykit.PrepareUpdate(u)
+	if err != nil {
 		return nil, err
 	}
-	if u.Embedding != nil {
-		e, err := checkEmbedding(*u.Embedding)
-		if err != nil {
-			return nil, err
-		}
-		u.Embedding = &e
-	}
-	updated := dbTime(u.UpdatedAt)
-	if u.UpdatedAt.IsZero() {
-		updated = dbTime(time.Now())
-	}
 	var out *mimo.Memory
-	err := s.inTx(ctx, "update memory", func(ctx context.Context, tx pgx.Tx) error {
+	err = s.inTx(ctx, "update memory", func(ctx context.Context, tx pgx.Tx) error {
 		cur, err := scanMemory(tx.QueryRow(ctx, `SELECT `+memoryColumns+` FROM memories m
 			WHERE m.namespace = $1 AND m.id = $2 FOR UPDATE`, namespace, id))
 		if errors.Is(err, pgx.ErrNoRows) {
-			return notFound(id)
+			return memorykit.NotFound(id)
 		}
 		if err != nil {
 			return err
 		}
-		apply(cur, u)
-		curMeta := string(cur.Metadata)
-		if meta != nil {
-			curMeta = *meta
-		}
+		// A content another memory holds is found by the unique index.
+		memorykit.ApplyUpdate(cur, u)
 		out, err = scanMemory(tx.QueryRow(ctx, `UPDATE memories AS m SET content = $3, content_hash = $4,
 				category = $5, importance = $6, tags = $7, metadata = $8::jsonb, updated_at = $9,
 				embedding = $10, embedding_model = $11, embedding_dim = $12
 			WHERE m.namespace = $1 AND m.id = $2
 			RETURNING `+memoryColumns,
 			namespace, id, cur.Content, cur.ContentHash, string(cur.Category), cur.Importance,
-			cur.Tags, curMeta, updated, vectorBytes(cur.Embedding), cur.Embedding.Model, cur.Embedding.Dim))
+			cur.Tags, string(cur.Metadata), cur.UpdatedAt, vectorBytes(cur.Embedding), cur.Embedding.Model, cur.Embedding.Dim))
 		if err != nil {
 			if classify(err) == mimo.ECONFLICT {
-				return mimo.Wrap(mimo.ECONFLICT, err, "another memory of the namespace already holds this content")
+				return memorykit.ContentTaken(err)
 			}
 			return err
 		}
@@ -132,62 +113,17 @@ func (s *Store) UpdateMemory(ctx context.Context, namespace, id string, u mimo.M
 	return out, nil
 }
 
-// validUpdate rejects what Postgres text could not hold.
-func validUpdate(u mimo.MemoryUpdate, meta *string) error {
-	var texts []string
-	if u.Content != nil {
-		texts = append(texts, *u.Content)
-	}
-	if u.Category != nil {
-		texts = append(texts, string(*u.Category))
-	}
-	if meta != nil {
-		texts = append(texts, *meta)
-	}
-	if u.Embedding != nil {
-		texts = append(texts, u.Embedding.Model)
-	}
-	if err := checkText("memory fields", texts...); err != nil {
-		return err
-	}
-	if u.Tags != nil {
-		return checkText("tags", *u.Tags...)
-	}
-	return nil
-}
-
-// apply sets the fields u names on m (metadata is handled by the caller).
-func apply(m *mimo.Memory, u mimo.MemoryUpdate) {
-	if u.Content != nil {
-		m.Content = *u.Content
-		m.ContentHash = hashContent(m.Content)
-	}
-	if u.Category != nil {
-		m.Category = *u.Category
-	}
-	if u.Importance != nil {
-		m.Importance = *u.Importance
-	}
-	if u.Tags != nil {
-		m.Tags = append([]string{}, *u.Tags...)
-	}
-	if u.Embedding != nil {
-		m.Embedding = *u.Embedding
-		m.EmbeddingModel, m.EmbeddingDim = m.Embedding.Model, m.Embedding.Dim
-	}
-}
-
 // DeleteMemory removes one memory of namespace, with its full-text entry.
 // A memory it superseded becomes current again. ENOTFOUND when missing.
 func (s *Store) DeleteMemory(ctx context.Context, namespace, id string) error {
-	namespace = namespaceOf(namespace)
+	namespace = memorykit.Namespace(namespace)
 	return s.inTx(ctx, "delete memory", func(ctx context.Context, tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `DELETE FROM memories WHERE namespace = $1 AND id = $2`, namespace, id)
 		if err != nil {
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			return notFound(id)
+			return memorykit.NotFound(id)
 		}
 		var log changeLog
 		log.delete(namespace, id)
@@ -216,11 +152,7 @@ func (s *Store) CountMemories(ctx context.Context, namespace string) (int64, err
 			return s.pool.QueryRow(ctx, `SELECT count(*) FROM memories`).Scan(&n)
 		}
 		return s.pool.QueryRow(ctx, `SELECT count(*) FROM memories WHERE namespace = $1`,
-			namespaceOf(namespace)).Scan(&n)
+			memorykit.Namespace(namespace)).Scan(&n)
 	})
 	return n, err
-}
-
-func notFound(id string) error {
-	return mimo.Errorf(mimo.ENOTFOUND, "memory %s not found", id)
 }

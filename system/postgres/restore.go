@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	mimo "mimo/system"
+	"mimo/system/internal/memorykit"
 )
 
 const (
@@ -252,7 +253,7 @@ func checkRecord(r *backupRecord) error {
 	if r.ID == "" || r.Namespace == "" {
 		return mimo.Errorf(mimo.EINVALID, "a memory needs an ID and a namespace")
 	}
-	if r.ContentHash != hashContent(r.Content) {
+	if r.ContentHash != memorykit.ContentHash(r.Content) {
 		return mimo.Errorf(mimo.EINVALID, "memory %s: content hash does not match its content", r.ID)
 	}
 	meta, err := mimo.CompactMetadata(r.Metadata)
@@ -260,14 +261,14 @@ func checkRecord(r *backupRecord) error {
 		return mimo.Errorf(mimo.EINVALID, "memory %s: %s", r.ID, mimo.ErrorMessage(err))
 	}
 	r.Metadata = json.RawMessage(meta)
-	if err := checkText("memory "+r.ID, r.ID, r.Namespace, r.Content, r.Category, r.Supersedes,
+	if err := memorykit.CheckText("memory "+r.ID, r.ID, r.Namespace, r.Content, r.Category, r.Supersedes,
 		r.SupersededBy, r.EmbeddingModel, meta); err != nil {
 		return err
 	}
 	if r.Tags == nil {
 		r.Tags = []string{}
 	}
-	if err := checkText("tags of memory "+r.ID, r.Tags...); err != nil {
+	if err := memorykit.CheckText("tags of memory "+r.ID, r.Tags...); err != nil {
 		return err
 	}
 	if _, err := mimo.DecodeVector(r.Embedding); err != nil {
@@ -276,9 +277,9 @@ func checkRecord(r *backupRecord) error {
 	if r.CreatedAt.IsZero() || r.UpdatedAt.IsZero() {
 		return mimo.Errorf(mimo.EINVALID, "memory %s: created_at and updated_at are required", r.ID)
 	}
-	r.CreatedAt, r.UpdatedAt = dbTime(r.CreatedAt), dbTime(r.UpdatedAt)
+	r.CreatedAt, r.UpdatedAt = memorykit.Time(r.CreatedAt), memorykit.Time(r.UpdatedAt)
 	if r.LastAccessedAt != nil {
-		l := dbTime(*r.LastAccessedAt)
+		l := memorykit.Time(*r.LastAccessedAt)
 		r.LastAccessedAt = &l
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	mimo "mimo/system"
+	"mimo/system/internal/memorykit"
 )
 
 // BM25's parameters. Every matched word counts once (a tsvector's
@@ -79,7 +80,7 @@ const estimateFrom = 10_000
 //     undercount common words by the share of their matches left unranked,
 //     lifting their weight towards that of rare ones.)
 func (s *Store) TextSearch(ctx context.Context, query string, f mimo.Filter, limit int) ([]mimo.TextHit, error) {
-	limit = listLimit(limit, mimo.DefaultSearchLimit, mimo.MaxSearchLimit)
+	limit = memorykit.Limit(limit, mimo.DefaultSearchLimit, mimo.MaxSearchLimit)
 	words := mimo.SearchWords(query)
 	if len(words) == 0 {
 		return []mimo.TextHit{}, nil

@@ -5,26 +5,19 @@ import (
 	"database/sql"
 	"errors"
 	"strings"
-	"time"
 
 	"mimo/system"
+	"mimo/system/internal/memorykit"
 )
 
-// CreateMemory stores m as mimo.Store documents. A namespace of "" is the
-// default namespace, an empty ContentHash is computed from Content, zero
-// timestamps are now. Errors: EINVALID (nil memory, empty ID, metadata not
-// a JSON object, an embedding whose length is not its Dim), ECONFLICT (ID
-// in use), ENOTFOUND (Supersedes names no memory of the namespace),
-// EUNAVAILABLE.
+// CreateMemory stores m as mimo.Store documents, normalised as
+// memorykit.Prepare says (namespace "" is the default one, an empty
+// ContentHash is computed, zero timestamps are now). Errors: EINVALID (nil
+// memory, empty ID, metadata not a JSON object, an embedding whose length
+// is not its Dim, NUL bytes or invalid UTF-8), ECONFLICT (ID in use),
+// ENOTFOUND (Supersedes names no memory of the namespace), EUNAVAILABLE.
 func (s *Store) CreateMemory(ctx context.Context, m *mimo.Memory) (*mimo.Memory, bool, error) {
-	res, err := s.CreateMemories(ctx, []*mimo.Memory{m})
-	if err != nil {
-		return nil, false, err
-	}
-	if res[0].Err != nil {
-		return nil, false, res[0].Err
-	}
-	return res[0].Memory, res[0].Created, nil
+	return memorykit.CreateOne(ctx, s.CreateMemories, m)
 }
 
 // CreateMemories stores ms in one transaction, each item as CreateMemory
@@ -43,7 +36,7 @@ func (s *Store) CreateMemories(ctx context.Context, ms []*mimo.Memory) ([]mimo.C
 		for i, m := range ms {
 			stored, created, err := b.add(m)
 			if err != nil {
-				if !itemError(err) {
+				if !memorykit.ItemError(err) {
 					return err
 				}
 				results[i] = mimo.CreateResult{Err: err}
@@ -57,16 +50,6 @@ func (s *Store) CreateMemories(ctx context.Context, ms []*mimo.Memory) ([]mimo.C
 		return nil, err
 	}
 	return results, nil
-}
-
-// itemError reports whether err belongs to one batch item rather than to
-// the whole transaction.
-func itemError(err error) bool {
-	switch mimo.ErrorCode(err) {
-	case mimo.EINVALID, mimo.ENOTFOUND, mimo.ECONFLICT:
-		return true
-	}
-	return false
 }
 
 // batch checks each new memory against the database and the items before
@@ -118,7 +101,7 @@ func (b *batch) add(m *mimo.Memory) (*mimo.Memory, bool, error) {
 		return nil, false, err
 	}
 	if _, queued := b.byID[c.ID]; taken || queued {
-		return nil, false, mimo.Errorf(mimo.ECONFLICT, "memory ID %q is already in use", clip(c.ID))
+		return nil, false, memorykit.IDTaken(c.ID)
 	}
 	if c.Supersedes != "" {
 		found := b.byID[c.Supersedes] == c.Namespace
@@ -128,7 +111,7 @@ func (b *batch) add(m *mimo.Memory) (*mimo.Memory, bool, error) {
 			}
 		}
 		if !found {
-			return nil, false, mimo.Errorf(mimo.ENOTFOUND, "memory %q to supersede not found", clip(c.Supersedes))
+			return nil, false, memorykit.SupersededNotFound(c.Supersedes)
 		}
 	}
 	b.rows = append(b.rows, r)
@@ -200,54 +183,16 @@ func repeatJoin(s string, n int) string {
 	return strings.TrimSuffix(strings.Repeat(s+", ", n), ", ")
 }
 
-// prepare checks m and returns the normalised copy that will be stored,
-// with its encoded columns.
+// prepare checks m and returns the normalised copy that will be stored
+// (see memorykit.Prepare), with its encoded columns.
 func prepare(m *mimo.Memory) (newRow, error) {
-	if m == nil {
-		return newRow{}, mimo.Errorf(mimo.EINVALID, "memory is missing")
+	c, err := memorykit.Prepare(m)
+	if err != nil {
+		return newRow{}, err
 	}
-	if strings.TrimSpace(m.ID) == "" {
-		return newRow{}, mimo.Errorf(mimo.EINVALID, "memory has no ID")
-	}
-	c := *m
-	c.Namespace = namespace(c.Namespace)
-	if c.ContentHash == "" {
-		c.ContentHash = contentHash(c.Content)
-	}
-	if c.Category == "" {
-		c.Category = mimo.CategoryFact
-	}
-	c.Tags = append([]string{}, c.Tags...)
 	tags, err := encodeTags(c.Tags)
 	if err != nil {
 		return newRow{}, err
 	}
-	meta, err := mimo.CompactMetadata(c.Metadata)
-	if err != nil {
-		return newRow{}, err
-	}
-	c.Metadata = []byte(meta)
-	if c.CreatedAt.IsZero() {
-		c.CreatedAt = time.Now()
-	}
-	if c.UpdatedAt.IsZero() {
-		c.UpdatedAt = c.CreatedAt
-	}
-	c.CreatedAt = c.CreatedAt.UTC().Truncate(time.Microsecond)
-	c.UpdatedAt = c.UpdatedAt.UTC().Truncate(time.Microsecond)
-	if c.LastAccessedAt != nil {
-		t := c.LastAccessedAt.UTC().Truncate(time.Microsecond)
-		c.LastAccessedAt = &t
-	}
-	blob, model, dim, err := encodeEmbedding(c.Embedding)
-	if err != nil {
-		return newRow{}, err
-	}
-	c.Embedding = mimo.Embedding{Vector: append([]float32(nil), c.Embedding.Vector...), Model: model, Dim: dim}
-	if len(c.Embedding.Vector) == 0 {
-		c.Embedding.Vector = nil
-	}
-	c.EmbeddingModel, c.EmbeddingDim = model, dim
-	c.SupersededBy = ""
-	return newRow{m: &c, tags: tags, meta: meta, blob: blob}, nil
+	return newRow{m: c, tags: tags, meta: string(c.Metadata), blob: vectorBlob(c.Embedding)}, nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"mimo/system"
 	"mimo/system/internal/graphkit"
+	"mimo/system/internal/memorykit"
 )
 
 // The knowledge graph's writes (mimo.GraphStore). Each call is one
@@ -23,7 +24,7 @@ var _ mimo.GraphStore = (*Store)(nil)
 // mimo.GraphStore documents, and returns those it created in input order,
 // each with its observations once each in input order.
 func (s *Store) CreateEntities(ctx context.Context, ns string, es []mimo.Entity) ([]mimo.Entity, error) {
-	ns = namespace(ns)
+	ns = memorykit.Namespace(ns)
 	var out []mimo.Entity
 	now := micros(time.Now())
 	err := s.write(ctx, "sqlite: create entities", func(w *wtx) error {
@@ -61,7 +62,7 @@ func (s *Store) CreateEntities(ctx context.Context, ns string, es []mimo.Entity)
 // ENOTFOUND, naming the first such end in input order, and nothing is
 // created.
 func (s *Store) CreateRelations(ctx context.Context, ns string, rs []mimo.Relation) ([]mimo.Relation, error) {
-	ns = namespace(ns)
+	ns = memorykit.Namespace(ns)
 	var out []mimo.Relation
 	err := s.write(ctx, "sqlite: create relations", func(w *wtx) error {
 		out = []mimo.Relation{}
@@ -102,7 +103,7 @@ func (s *Store) CreateRelations(ctx context.Context, ns string, rs []mimo.Relati
 // added by an earlier item, is added once). A missing entity is ENOTFOUND,
 // naming the first in input order, and nothing is added.
 func (s *Store) AddObservations(ctx context.Context, ns string, adds []mimo.ObservationAdd) ([]mimo.ObservationAdd, error) {
-	ns = namespace(ns)
+	ns = memorykit.Namespace(ns)
 	var out []mimo.ObservationAdd
 	now := micros(time.Now())
 	err := s.write(ctx, "sqlite: add observations", func(w *wtx) error {
@@ -137,7 +138,7 @@ func (s *Store) DeleteEntities(ctx context.Context, ns string, names []string) e
 	if len(names) == 0 {
 		return nil
 	}
-	ns = namespace(ns)
+	ns = memorykit.Namespace(ns)
 	list, err := encodeStrings(names)
 	if err != nil {
 		return err
@@ -156,7 +157,7 @@ func (s *Store) DeleteObservations(ctx context.Context, ns string, dels []mimo.O
 	if len(dels) == 0 {
 		return nil
 	}
-	ns = namespace(ns)
+	ns = memorykit.Namespace(ns)
 	now := micros(time.Now())
 	return s.write(ctx, "sqlite: delete observations", func(w *wtx) error {
 		names := make([]string, len(dels))
@@ -182,7 +183,7 @@ func (s *Store) DeleteRelations(ctx context.Context, ns string, rs []mimo.Relati
 	if len(rs) == 0 {
 		return nil
 	}
-	ns = namespace(ns)
+	ns = memorykit.Namespace(ns)
 	return s.write(ctx, "sqlite: delete relations", func(w *wtx) error {
 		for _, r := range rs {
 			if _, err := w.exec(`DELETE FROM relations WHERE namespace = ? AND from_name = ? AND to_name = ? AND relation_type = ?`,

@@ -11,6 +11,7 @@ import (
 
 	"mimo/system"
 	"mimo/system/internal/graphkit"
+	"mimo/system/internal/memorykit"
 )
 
 // The knowledge graph's reads. Each runs in one read transaction on the
@@ -19,7 +20,7 @@ import (
 // ReadGraph returns one page of ns's graph: up to limit entities by name
 // after cursor, and the relations from them.
 func (s *Store) ReadGraph(ctx context.Context, ns, cursor string, limit int) (*mimo.Graph, error) {
-	ns = namespace(ns)
+	ns = memorykit.Namespace(ns)
 	limit = graphkit.Limit(limit)
 	after, err := graphkit.DecodeCursor(cursor)
 	if err != nil {
@@ -62,7 +63,7 @@ func (s *Store) ReadGraph(ctx context.Context, ns, cursor string, limit int) (*m
 // or an observation contains query ignoring case, and the relations among
 // them. A query that is empty or only spaces matches nothing.
 func (s *Store) SearchNodes(ctx context.Context, ns, query string, limit int) (*mimo.Graph, error) {
-	ns = namespace(ns)
+	ns = memorykit.Namespace(ns)
 	limit = graphkit.Limit(limit)
 	q, exact, ok := graphkit.Query(query)
 	if !ok {
@@ -170,7 +171,7 @@ func entitiesNamed(ctx context.Context, tx *sql.Tx, ns string, names []string) (
 // OpenNodes returns the named entities of ns, by name (missing names are
 // skipped), and the relations among them.
 func (s *Store) OpenNodes(ctx context.Context, ns string, names []string) (*mimo.Graph, error) {
-	ns = namespace(ns)
+	ns = memorykit.Namespace(ns)
 	if len(names) == 0 {
 		return graphkit.Empty(), nil
 	}

@@ -2,32 +2,27 @@ package sqlite
 
 import (
 	"context"
-	"encoding/base64"
 	"iter"
-	"strconv"
 	"strings"
 
 	"mimo/system"
+	"mimo/system/internal/memorykit"
 )
 
 // ListMemories returns one page of ns's memories matching q, newest first
 // by CreatedAt (ties by ID), without vectors. Limit 0 means
 // DefaultListLimit; more than MaxListLimit is cut to it. A cursor this store
-// did not make is EINVALID.
+// did not make is EINVALID (see memorykit.DecodeCursor).
 func (s *Store) ListMemories(ctx context.Context, q mimo.ListQuery) (*mimo.ListPage, error) {
-	limit := q.Limit
-	if limit <= 0 {
-		limit = mimo.DefaultListLimit
-	}
-	limit = min(limit, mimo.MaxListLimit)
+	limit := memorykit.ListLimit(q.Limit)
 	where, args := filterSQL(q.Filter)
 	if q.Cursor != "" {
-		created, id, err := decodeCursor(q.Cursor)
+		created, id, err := memorykit.DecodeCursor(q.Cursor)
 		if err != nil {
 			return nil, err
 		}
 		where += ` AND (m.created_at < ? OR (m.created_at = ? AND m.id < ?))`
-		args = append(args, created, created, id)
+		args = append(args, micros(created), micros(created), id)
 	}
 	// One more than asked tells whether another page follows.
 	args = append(args, limit+1)
@@ -44,7 +39,7 @@ func (s *Store) ListMemories(ctx context.Context, q mimo.ListQuery) (*mimo.ListP
 	if len(ms) > limit {
 		page.Memories = ms[:limit]
 		last := ms[limit-1]
-		page.NextCursor = encodeCursor(micros(last.CreatedAt), last.ID)
+		page.NextCursor = memorykit.EncodeCursor(last.CreatedAt, last.ID)
 	}
 	return page, nil
 }
@@ -77,7 +72,7 @@ func (s *Store) CountMemories(ctx context.Context, ns string) (int64, error) {
 	if ns == "*" {
 		err = s.reader.QueryRowContext(ctx, `SELECT count(*) FROM memories`).Scan(&n)
 	} else {
-		err = s.reader.QueryRowContext(ctx, `SELECT count(*) FROM memories WHERE namespace = ?`, namespace(ns)).Scan(&n)
+		err = s.reader.QueryRowContext(ctx, `SELECT count(*) FROM memories WHERE namespace = ?`, memorykit.Namespace(ns)).Scan(&n)
 	}
 	if err != nil {
 		return 0, dbErr(ctx, err, "sqlite: count memories")
@@ -88,7 +83,7 @@ func (s *Store) CountMemories(ctx context.Context, ns string) (int64, error) {
 // filterSQL returns the WHERE clause (over alias m) and arguments for f.
 func filterSQL(f mimo.Filter) (string, []any) {
 	var b strings.Builder
-	args := []any{namespace(f.Namespace)}
+	args := []any{memorykit.Namespace(f.Namespace)}
 	b.WriteString(`m.namespace = ?`)
 	if !f.IncludeSuperseded {
 		b.WriteString(` AND m.superseded_by IS NULL`)
@@ -117,30 +112,6 @@ func filterSQL(f mimo.Filter) (string, []any) {
 		args = append(args, micros(f.Until))
 	}
 	return b.String(), args
-}
-
-// A cursor is the position of the last memory of a page: its creation time
-// in microseconds and its ID, base64url-encoded so clients treat it as
-// opaque.
-func encodeCursor(created int64, id string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(created, 10) + ":" + id))
-}
-
-func decodeCursor(c string) (int64, string, error) {
-	bad := mimo.Errorf(mimo.EINVALID, "cursor: not a cursor from a previous page")
-	raw, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil {
-		return 0, "", bad
-	}
-	ts, id, ok := strings.Cut(string(raw), ":")
-	if !ok || id == "" {
-		return 0, "", bad
-	}
-	created, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil {
-		return 0, "", bad
-	}
-	return created, id, nil
 }
 
 // placeholders returns "?, ?, ..." with n marks.

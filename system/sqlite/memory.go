@@ -7,15 +7,16 @@ import (
 	"time"
 
 	"mimo/system"
+	"mimo/system/internal/memorykit"
 )
 
 // GetMemory returns the memory with its embedding. ENOTFOUND if the
 // namespace holds no memory with that ID.
 func (s *Store) GetMemory(ctx context.Context, ns, id string) (*mimo.Memory, error) {
 	m, err := scanMemory(s.reader.QueryRowContext(ctx,
-		`SELECT `+memoryCols+` FROM memories m WHERE m.namespace = ? AND m.id = ?`, namespace(ns), id))
+		`SELECT `+memoryCols+` FROM memories m WHERE m.namespace = ? AND m.id = ?`, memorykit.Namespace(ns), id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, mimo.Errorf(mimo.ENOTFOUND, "memory %q not found", clip(id))
+		return nil, memorykit.NotFound(id)
 	}
 	if err != nil {
 		return nil, dbErr(ctx, err, "sqlite: get memory")
@@ -32,7 +33,7 @@ const maxVars = 500
 func (s *Store) GetMemories(ctx context.Context, ns string, ids []string) ([]*mimo.Memory, error) {
 	out := []*mimo.Memory{}
 	for chunk := range chunks(ids, maxVars) {
-		args := append([]any{namespace(ns)}, anys(chunk)...)
+		args := append([]any{memorykit.Namespace(ns)}, anys(chunk)...)
 		rows, err := s.reader.QueryContext(ctx,
 			`SELECT `+memoryCols+` FROM memories m WHERE m.namespace = ? AND m.id IN (`+placeholders(len(chunk))+`)`, args...)
 		if err != nil {
@@ -56,7 +57,7 @@ func (s *Store) TouchMemories(ctx context.Context, ns string, ids []string, at t
 	}
 	return s.write(ctx, "sqlite: touch memories", func(w *wtx) error {
 		for chunk := range chunks(ids, maxVars) {
-			args := append([]any{micros(at), namespace(ns)}, anys(chunk)...)
+			args := append([]any{micros(at), memorykit.Namespace(ns)}, anys(chunk)...)
 			if _, err := w.tx.ExecContext(w.ctx, `UPDATE memories SET access_count = access_count + 1, last_accessed_at = ?
 				WHERE namespace = ? AND id IN (`+placeholders(len(chunk))+`)`, args...); err != nil {
 				return err
@@ -66,20 +67,25 @@ func (s *Store) TouchMemories(ctx context.Context, ns string, ids []string, at t
 	})
 }
 
-// UpdateMemory applies u to the memory and returns its new state. A changed
-// Content gets a new ContentHash; a zero u.UpdatedAt means now. Errors:
-// ENOTFOUND, ECONFLICT (another memory of ns has the new content), EINVALID
-// (metadata not a JSON object, a bad embedding), EUNAVAILABLE.
+// UpdateMemory applies u to the memory, as memorykit.ApplyUpdate says,
+// and returns its new state. A changed Content gets a new ContentHash; a
+// zero u.UpdatedAt means now. Errors: ENOTFOUND, ECONFLICT (another memory
+// of ns has the new content), EINVALID (see memorykit.PrepareUpdate),
+// EUNAVAILABLE.
 func (s *Store) UpdateMemory(ctx context.Context, ns, id string, u mimo.MemoryUpdate) (*mimo.Memory, error) {
-	ns = namespace(ns)
+	ns = memorykit.Namespace(ns)
+	u, err := memorykit.PrepareUpdate(u)
+	if err != nil {
+		return nil, err
+	}
 	var out *mimo.Memory
-	err := s.write(ctx, "sqlite: update memory", func(w *wtx) error {
+	err = s.write(ctx, "sqlite: update memory", func(w *wtx) error {
 		var seq int64
 		r := memRow{}
 		err := w.queryRow(`SELECT m.seq, `+memoryCols+` FROM memories m WHERE m.namespace = ? AND m.id = ?`, ns, id).
 			Scan(append([]any{&seq}, r.dest()...)...)
 		if errors.Is(err, sql.ErrNoRows) {
-			return mimo.Errorf(mimo.ENOTFOUND, "memory %q not found", clip(id))
+			return memorykit.NotFound(id)
 		}
 		if err != nil {
 			return err
@@ -88,57 +94,29 @@ func (s *Store) UpdateMemory(ctx context.Context, ns, id string, u mimo.MemoryUp
 		if err != nil {
 			return err
 		}
-		if u.Content != nil && *u.Content != m.Content {
-			m.Content = *u.Content
-			m.ContentHash = contentHash(m.Content)
+		if memorykit.ApplyUpdate(m, u) {
 			var other string
 			err := w.queryRow(`SELECT id FROM memories WHERE namespace = ? AND content_hash = ? AND id <> ?`,
 				ns, m.ContentHash, id).Scan(&other)
 			if err == nil {
-				return mimo.Errorf(mimo.ECONFLICT, "memory %s already has this content", other)
+				return memorykit.ContentTaken(nil)
 			}
 			if !errors.Is(err, sql.ErrNoRows) {
 				return err
 			}
 		}
-		if u.Category != nil {
-			m.Category = *u.Category
-		}
-		if u.Importance != nil {
-			m.Importance = *u.Importance
-		}
-		if u.Tags != nil {
-			m.Tags = *u.Tags
-		}
 		tags, err := encodeTags(m.Tags)
 		if err != nil {
 			return err
 		}
-		meta := string(m.Metadata)
-		if u.Metadata != nil {
-			if meta, err = mimo.CompactMetadata(*u.Metadata); err != nil {
-				return err
-			}
-		}
-		if u.Embedding != nil {
-			m.Embedding = *u.Embedding
-		}
-		blob, model, dim, err := encodeEmbedding(m.Embedding)
-		if err != nil {
-			return err
-		}
-		updated := u.UpdatedAt
-		if updated.IsZero() {
-			updated = time.Now()
-		}
 		_, err = w.exec(`UPDATE memories SET content = ?, content_hash = ?, category = ?, importance = ?, tags = ?,
 				metadata = ?, updated_at = ?, embedding = ?, embedding_model = ?, embedding_dim = ?
 			WHERE seq = ?`,
-			m.Content, m.ContentHash, string(m.Category), m.Importance, tags, meta, micros(updated),
-			blob, model, dim, seq)
+			m.Content, m.ContentHash, string(m.Category), m.Importance, tags, string(m.Metadata), micros(m.UpdatedAt),
+			vectorBlob(m.Embedding), m.EmbeddingModel, m.EmbeddingDim, seq)
 		if err != nil {
 			if isUnique(err) {
-				return mimo.Errorf(mimo.ECONFLICT, "another memory already has this content")
+				return memorykit.ContentTaken(nil)
 			}
 			return err
 		}
@@ -157,7 +135,7 @@ func (s *Store) UpdateMemory(ctx context.Context, ns, id string, u mimo.MemoryUp
 // DeleteMemory removes the memory and its full-text entry, and makes a
 // memory it superseded current again. ENOTFOUND if ns holds no such memory.
 func (s *Store) DeleteMemory(ctx context.Context, ns, id string) error {
-	ns = namespace(ns)
+	ns = memorykit.Namespace(ns)
 	return s.write(ctx, "sqlite: delete memory", func(w *wtx) error {
 		res, err := w.exec(`DELETE FROM memories WHERE namespace = ? AND id = ?`, ns, id)
 		if err != nil {
@@ -166,7 +144,7 @@ func (s *Store) DeleteMemory(ctx context.Context, ns, id string) error {
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			return mimo.Errorf(mimo.ENOTFOUND, "memory %q not found", clip(id))
+			return memorykit.NotFound(id)
 		}
 		if err := logChange(w, mimo.OpDelete, id, ns); err != nil {
 			return err

@@ -1,13 +1,12 @@
 package sqlite
 
 import (
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"time"
 
 	"mimo/system"
+	"mimo/system/internal/memorykit"
 )
 
 // memoryCols are the columns a memory is read from, in the order memRow
@@ -48,43 +47,32 @@ func (r *memRow) memory() (*mimo.Memory, error) {
 		return nil, nil
 	}
 	m := &mimo.Memory{
-		ID:           r.id.String,
-		Namespace:    r.namespace.String,
-		Content:      r.content.String,
-		ContentHash:  r.hash.String,
-		Category:     mimo.Category(r.category.String),
-		Importance:   r.importance.Float64,
-		Tags:         []string{},
-		Metadata:     json.RawMessage(r.metadata.String),
-		CreatedAt:    fromMicros(r.created.Int64),
-		UpdatedAt:    fromMicros(r.updated.Int64),
-		AccessCount:  r.count.Int64,
-		Supersedes:   r.supersedes.String,
-		SupersededBy: r.supersededBy.String,
+		ID:             r.id.String,
+		Namespace:      r.namespace.String,
+		Content:        r.content.String,
+		ContentHash:    r.hash.String,
+		Category:       mimo.Category(r.category.String),
+		Importance:     r.importance.Float64,
+		Metadata:       json.RawMessage(r.metadata.String),
+		CreatedAt:      fromMicros(r.created.Int64),
+		UpdatedAt:      fromMicros(r.updated.Int64),
+		AccessCount:    r.count.Int64,
+		Supersedes:     r.supersedes.String,
+		SupersededBy:   r.supersededBy.String,
+		EmbeddingModel: r.model.String,
+		EmbeddingDim:   int(r.dim.Int64),
 	}
 	if r.tags.Valid && r.tags.String != "" {
 		if err := json.Unmarshal([]byte(r.tags.String), &m.Tags); err != nil {
 			return nil, mimo.Wrap(mimo.EINTERNAL, err, "sqlite: corrupt tags of memory "+m.ID)
 		}
-		if m.Tags == nil {
-			m.Tags = []string{}
-		}
-	}
-	if len(m.Metadata) == 0 {
-		m.Metadata = json.RawMessage(`{}`)
 	}
 	if r.accessed.Valid {
 		t := fromMicros(r.accessed.Int64)
 		m.LastAccessedAt = &t
 	}
-	m.Embedding.Model, m.Embedding.Dim = r.model.String, int(r.dim.Int64)
-	m.EmbeddingModel, m.EmbeddingDim = m.Embedding.Model, m.Embedding.Dim
-	if r.embedding != nil {
-		v, err := mimo.DecodeVector(r.embedding)
-		if err != nil {
-			return nil, mimo.Wrap(mimo.EINTERNAL, err, "sqlite: corrupt embedding of memory "+m.ID)
-		}
-		m.Embedding.Vector = v
+	if err := memorykit.Loaded(m, r.embedding); err != nil {
+		return nil, err
 	}
 	return m, nil
 }
@@ -120,12 +108,6 @@ func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
 
 func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
 
-// contentHash is the hex SHA-256 of content, as the service computes it.
-func contentHash(content string) string {
-	sum := sha256.Sum256([]byte(content))
-	return hex.EncodeToString(sum[:])
-}
-
 // encodeTags returns tags as a JSON array, [] for none.
 func encodeTags(tags []string) (string, error) {
 	if tags == nil {
@@ -138,14 +120,10 @@ func encodeTags(tags []string) (string, error) {
 	return string(b), nil
 }
 
-// encodeEmbedding returns the columns of e: a NULL blob for no vector.
-// A vector whose length is not e.Dim is EINVALID.
-func encodeEmbedding(e mimo.Embedding) (blob []byte, model string, dim int, err error) {
+// vectorBlob is the stored form of an embedding vector: NULL for none.
+func vectorBlob(e mimo.Embedding) []byte {
 	if len(e.Vector) == 0 {
-		return nil, e.Model, e.Dim, nil
+		return nil
 	}
-	if e.Dim != 0 && e.Dim != len(e.Vector) {
-		return nil, "", 0, mimo.Errorf(mimo.EINVALID, "embedding has %d values but dimension %d", len(e.Vector), e.Dim)
-	}
-	return mimo.EncodeVector(e.Vector), e.Model, len(e.Vector), nil
+	return mimo.EncodeVector(e.Vector)
 }

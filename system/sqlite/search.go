@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"strings"
-	"unicode/utf8"
 
 	"mimo/system"
 )
@@ -78,15 +77,4 @@ func matchExpr(text string) string {
 		words[i] = `"` + w + `"`
 	}
 	return strings.Join(words, " OR ")
-}
-
-// truncate cuts s to at most n bytes without splitting a character.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }

@@ -205,21 +205,3 @@ func (s *Store) Close() error {
 	}
 	return nil
 }
-
-// namespace maps "" to the default namespace, as mimo.Filter does.
-func namespace(ns string) string {
-	if ns == "" {
-		return mimo.DefaultNamespace
-	}
-	return ns
-}
-
-// clip shortens caller-supplied text quoted in an error message, so a
-// message stays readable whatever the caller sent.
-func clip(s string) string {
-	const limit = 64
-	if len(s) <= limit {
-		return s
-	}
-	return truncate(s, limit) + "…"
-}

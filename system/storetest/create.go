@@ -160,6 +160,17 @@ func testCreateInvalid(t *testing.T, s mimo.Store) {
 		_, _, err := s.CreateMemory(ctx, m)
 		requireCode(t, err, mimo.EINVALID, "metadata %s", meta)
 	}
+	// What one store cannot hold, no store takes.
+	for name, edit := range map[string]func(m *mimo.Memory){
+		"NUL in content":         func(m *mimo.Memory) { m.Content += "\x00" },
+		"invalid UTF-8 in a tag": func(m *mimo.Memory) { m.Tags = []string{"\xff"} },
+		"NUL in the namespace":   func(m *mimo.Memory) { m.Namespace = "in\x00valid" },
+	} {
+		m := NewMemory("invalid", "bad text: "+name)
+		edit(m)
+		_, _, err := s.CreateMemory(ctx, m)
+		requireCode(t, err, mimo.EINVALID, name)
+	}
 	n, err := s.CountMemories(ctx, "*")
 	require.NoError(t, err)
 	assert.Zero(t, n, "nothing invalid is stored")

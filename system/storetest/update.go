@@ -117,6 +117,11 @@ func testUpdateInvalidMetadata(t *testing.T, s mimo.Store) {
 	bad := json.RawMessage(`[1]`)
 	_, err := s.UpdateMemory(ctx, "upd", m.ID, mimo.MemoryUpdate{Metadata: &bad, UpdatedAt: at(0)})
 	requireCode(t, err, mimo.EINVALID)
+	nul := "text with a NUL \x00"
+	_, err = s.UpdateMemory(ctx, "upd", m.ID, mimo.MemoryUpdate{Content: &nul, UpdatedAt: at(0)})
+	requireCode(t, err, mimo.EINVALID, "NUL in content")
+	_, err = s.UpdateMemory(ctx, "upd", uuid.Must(uuid.NewV7()).String(), mimo.MemoryUpdate{Metadata: &bad, UpdatedAt: at(0)})
+	requireCode(t, err, mimo.EINVALID, "a bad update is invalid whether or not the memory exists")
 	got, err := s.GetMemory(ctx, "upd", m.ID)
 	require.NoError(t, err)
 	AssertSameMemory(t, m, got, true)
