@@ -56,15 +56,7 @@ func scanMemory(row pgx.Row) (*mimo.Memory, error) {
 // collectMemories reads every row of rows with scanMemory.
 func collectMemories(rows pgx.Rows) ([]*mimo.Memory, error) {
 	defer rows.Close()
-	out := []*mimo.Memory{}
-	for rows.Next() {
-		m, err := scanMemory(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return memorykit.Collect(rows, func() (*mimo.Memory, error) { return scanMemory(rows) })
 }
 
 // prepare validates m for insertion and returns the copy to store (see

@@ -75,3 +75,26 @@ func TestGraphContract(t *testing.T) {
 		return open(t, url)
 	})
 }
+
+// TestMigratorContract runs the migration contract, each case on a new
+// database.
+func TestMigratorContract(t *testing.T) {
+	storetest.RunMigrator(t, func(t *testing.T) func(t *testing.T) storetest.MigratingStore {
+		url := pgtest.URL(t)
+		return func(t *testing.T) storetest.MigratingStore { return open(t, url) }
+	})
+}
+
+// TestBackuperContract runs the backup contract, each store on a new
+// database; Postgres restores into a live store.
+func TestBackuperContract(t *testing.T) {
+	storetest.RunBackuper(t, storetest.Backups{
+		Open: func(t *testing.T) storetest.BackupStore {
+			s, _ := fresh(t)
+			return s
+		},
+		Restore: func(t *testing.T, s storetest.BackupStore, backup string, force bool) (storetest.BackupStore, error) {
+			return s, s.(*postgres.Store).Restore(t.Context(), backup, force)
+		},
+	})
+}

@@ -35,13 +35,7 @@ func (s *Store) ListMemories(ctx context.Context, q mimo.ListQuery) (*mimo.ListP
 	if err != nil {
 		return nil, dbErr(ctx, err, "sqlite: list memories")
 	}
-	page := &mimo.ListPage{Memories: ms}
-	if len(ms) > limit {
-		page.Memories = ms[:limit]
-		last := ms[limit-1]
-		page.NextCursor = memorykit.EncodeCursor(last.CreatedAt, last.ID)
-	}
-	return page, nil
+	return memorykit.Page(ms, limit), nil
 }
 
 // RecentMemories returns up to limit memories matching f, newest first,

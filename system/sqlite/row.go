@@ -91,15 +91,7 @@ func scanMemory(sc scanner) (*mimo.Memory, error) {
 // scanMemories reads every row of rows and closes it.
 func scanMemories(rows *sql.Rows) ([]*mimo.Memory, error) {
 	defer rows.Close()
-	out := []*mimo.Memory{}
-	for rows.Next() {
-		m, err := scanMemory(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return memorykit.Collect(rows, func() (*mimo.Memory, error) { return scanMemory(rows) })
 }
 
 func micros(t time.Time) int64 { return t.UnixMicro() }

@@ -38,3 +38,24 @@ func TestContract(t *testing.T) {
 func TestGraphContract(t *testing.T) {
 	storetest.RunGraph(t, func(t *testing.T) mimo.GraphStore { return openStore(t) })
 }
+
+func TestMigratorContract(t *testing.T) {
+	storetest.RunMigrator(t, func(t *testing.T) func(t *testing.T) storetest.MigratingStore {
+		path := filepath.Join(t.TempDir(), "mimo.db")
+		return func(t *testing.T) storetest.MigratingStore { return openAt(t, path, false) }
+	})
+}
+
+// TestBackuperContract restores as `mimo restore` does: with the store
+// closed, then opens the restored file.
+func TestBackuperContract(t *testing.T) {
+	storetest.RunBackuper(t, storetest.Backups{
+		Open: func(t *testing.T) storetest.BackupStore { return openStore(t) },
+		Restore: func(t *testing.T, s storetest.BackupStore, backup string, force bool) (storetest.BackupStore, error) {
+			db := s.(*sqlite.Store)
+			require.NoError(t, db.Close())
+			err := sqlite.Restore(t.Context(), backup, db.Path(), force)
+			return openAt(t, db.Path(), false), err
+		},
+	})
+}

@@ -9,6 +9,9 @@
 //		})
 //	}
 //
+// RunGraph is the same for mimo.GraphStore, RunMigrator for mimo.Migrator
+// and RunBackuper for mimo.Backuper with the store package's restore.
+//
 // The suite is dialect-neutral: it talks to the store only through
 // mimo.Store. Sub-tests run one after another, each on its own store.
 //

@@ -62,3 +62,36 @@ func DecodeCursor(c string) (created time.Time, id string, err error) {
 	}
 	return time.UnixMicro(us).UTC(), id, nil
 }
+
+// Page makes the page of a list that asked the database for limit+1 rows:
+// the first limit memories, and a NextCursor after the last of them only
+// when the extra row shows that another page follows.
+func Page(ms []*mimo.Memory, limit int) *mimo.ListPage {
+	page := &mimo.ListPage{Memories: ms}
+	if len(ms) > limit {
+		page.Memories = ms[:limit]
+		last := ms[limit-1]
+		page.NextCursor = EncodeCursor(last.CreatedAt, last.ID)
+	}
+	return page
+}
+
+// Rows is what Collect reads: database/sql's and pgx's rows both are.
+type Rows interface {
+	Next() bool
+	Err() error
+}
+
+// Collect reads every row with scan, which scans the current row. The
+// result is never nil. The caller closes rows.
+func Collect(rows Rows, scan func() (*mimo.Memory, error)) ([]*mimo.Memory, error) {
+	out := []*mimo.Memory{}
+	for rows.Next() {
+		m, err := scan()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}

@@ -152,3 +152,17 @@ func TestErrorsQuoteAndClip(t *testing.T) {
 	assert.Equal(t, "default", Namespace(""))
 	assert.Equal(t, "ns", Namespace("ns"))
 }
+
+func TestPage(t *testing.T) {
+	at := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	ms := []*mimo.Memory{{ID: "c", CreatedAt: at}, {ID: "b", CreatedAt: at}, {ID: "a", CreatedAt: at}}
+	p := Page(ms, 2)
+	assert.Len(t, p.Memories, 2)
+	created, id, err := DecodeCursor(p.NextCursor)
+	require.NoError(t, err)
+	assert.Equal(t, "b", id, "the cursor is after the last memory of the page")
+	assert.True(t, created.Equal(at))
+	p = Page(ms[:2], 2)
+	assert.Len(t, p.Memories, 2)
+	assert.Empty(t, p.NextCursor, "no extra row, no next page")
+}
