@@ -2,16 +2,13 @@ package sqlite_test
 
 import (
 	"database/sql"
-	"fmt"
 	"path/filepath"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"mimo/system"
-	"mimo/system/sqlite"
 	"mimo/system/storetest"
 )
 
@@ -55,45 +52,6 @@ func userTables(t *testing.T, path string) []string {
 	}
 	require.NoError(t, rows.Err())
 	return names
-}
-
-// Several stores migrating one fresh file at once each succeed, and each
-// migration runs exactly once.
-func TestMigrateUpConcurrently(t *testing.T) {
-	for round := range 3 {
-		t.Run(fmt.Sprint(round), func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "race.db")
-			const n = 4
-			stores := make([]*sqlite.Store, n)
-			for i := range stores {
-				stores[i] = openAt(t, path, false)
-			}
-			applied := make([][]int64, n)
-			errs := make([]error, n)
-			var wg sync.WaitGroup
-			for i, s := range stores {
-				wg.Go(func() { applied[i], errs[i] = s.MigrateUp(t.Context()) })
-			}
-			wg.Wait()
-			var all []int64
-			for i := range stores {
-				require.NoError(t, errs[i], "store %d", i)
-				all = append(all, applied[i]...)
-			}
-			assert.ElementsMatch(t, allVersions, all, "each migration applied once in all")
-			for _, s := range stores {
-				v, err := s.SchemaVersion(t.Context())
-				require.NoError(t, err)
-				assert.Equal(t, allVersions[len(allVersions)-1], v)
-			}
-			db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
-			require.NoError(t, err)
-			defer db.Close()
-			var rows int
-			require.NoError(t, db.QueryRowContext(t.Context(), `SELECT count(*) FROM goose_db_version WHERE version_id > 0`).Scan(&rows))
-			assert.Equal(t, len(allVersions), rows, "no version recorded twice")
-		})
-	}
 }
 
 func requireCode(t testing.TB, err error, code string, msgAndArgs ...any) {
