@@ -3,22 +3,17 @@ package mcpserver_test
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"mimo/system/embed"
-	"mimo/system/index"
 	"mimo/system/mcpserver"
-	"mimo/system/memory"
+	"mimo/system/memory/memorytest"
 	"mimo/system/metrics"
-	"mimo/system/sqlite"
 )
 
 // fixture is a real service on a temp SQLite file behind the MCP server,
@@ -31,19 +26,8 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, sqlite.Options{Path: filepath.Join(t.TempDir(), "mimo.db")})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = st.Close() })
-	_, err = st.MigrateUp(ctx)
-	require.NoError(t, err)
-	emb := embed.NewBuiltin(embed.BuiltinOptions{})
-	idx := index.New(index.Options{Dim: emb.Dim()})
-	follower := index.NewFollower(index.FollowerOptions{Store: st, Index: idx, Model: emb.Model()})
-	require.NoError(t, follower.Load(ctx))
-	met := metrics.New(metrics.Options{Registerer: prometheus.NewRegistry()})
-	svc, err := memory.New(memory.Options{Store: st, Embedder: emb, Index: idx, Follower: follower, Metrics: met})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = svc.Close() })
+	mf := memorytest.New(t, memorytest.Options{NoLLM: true})
+	svc, met := mf.Service, mf.Metrics
 
 	srv := mcpserver.New(mcpserver.Options{Service: svc, Metrics: met, Version: "test"})
 	st1, st2 := mcp.NewInMemoryTransports()

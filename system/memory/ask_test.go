@@ -4,83 +4,33 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"mimo/system"
-	"mimo/system/embed"
-	"mimo/system/index"
 	"mimo/system/memory"
-	"mimo/system/metrics"
-	"mimo/system/sqlite"
+	"mimo/system/memory/memorytest"
 )
 
-// fakeLLM answers with reply, or fails with err, and keeps the prompts.
-type fakeLLM struct {
-	mu      sync.Mutex
-	reply   string
-	err     error
-	prompts []string
-}
-
-func (f *fakeLLM) Complete(_ context.Context, _, prompt string) (string, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.prompts = append(f.prompts, prompt)
-	return f.reply, f.err
-}
-
-func (f *fakeLLM) Model() string { return "fake" }
-
-func newAskService(t *testing.T, llm mimo.LLM, opts ...func(*memory.Options)) (*memory.Service, *metrics.Metrics) {
+// ask asks q in ns and fails the test on an error.
+func ask(t *testing.T, f *memorytest.Fixture, ns, q string) *mimo.Answer {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, sqlite.Options{Path: filepath.Join(t.TempDir(), "mimo.db")})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = st.Close() })
-	_, err = st.MigrateUp(ctx)
-	require.NoError(t, err)
-	emb := embed.NewBuiltin(embed.BuiltinOptions{})
-	idx := index.New(index.Options{Dim: emb.Dim()})
-	f := index.NewFollower(index.FollowerOptions{Store: st, Index: idx, Model: emb.Model()})
-	require.NoError(t, f.Load(ctx))
-	met := metrics.New(metrics.Options{Registerer: prometheus.NewRegistry()})
-	o := memory.Options{Store: st, Embedder: emb, Index: idx, Follower: f, Metrics: met, LLM: llm}
-	for _, opt := range opts {
-		opt(&o)
-	}
-	svc, err := memory.New(o)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = svc.Close() })
-	return svc, met
-}
-
-func storeAll(t *testing.T, svc *memory.Service, ns string, contents ...string) []string {
-	t.Helper()
-	var ids []string
-	for _, c := range contents {
-		res, err := svc.Store(context.Background(), mimo.StoreRequest{Namespace: ns, Content: c})
-		require.NoError(t, err)
-		ids = append(ids, res.Memory.ID)
-	}
-	return ids
+	a, err := f.Service.Ask(context.Background(), mimo.AskRequest{Namespace: ns, Query: q})
+	require.NoError(t, err, q)
+	return a
 }
 
 func TestAskWithoutAnLLMQuotesTheBestMemory(t *testing.T) {
-	svc, met := newAskService(t, nil)
-	ids := storeAll(t, svc, "", "The office plants are watered on Mondays.",
+	f := memorytest.New(t, memorytest.Options{NoLLM: true})
+	ids := f.StoreAll(t, "", "The office plants are watered on Mondays.",
 		"Staging runs on Postgres 15. It lives on the host db-2 in the second rack.",
 		"The team lunch is on Thursdays.")
-	ans, err := svc.Ask(context.Background(), mimo.AskRequest{Query: "Which host and rack is staging on?"})
-	require.NoError(t, err)
+	ans := ask(t, f, "", "Which host and rack is staging on?")
 	assert.True(t, ans.Degraded)
 	assert.Contains(t, ans.Reason, "no language model")
 	require.NotEmpty(t, ans.Sources)
@@ -90,13 +40,14 @@ func TestAskWithoutAnLLMQuotesTheBestMemory(t *testing.T) {
 	assert.NotContains(t, ans.Answer, "plants", "sources sharing no word are not quoted")
 	assert.Equal(t, []string{mimo.RouteMemories}, ans.Route.Stores)
 	assert.GreaterOrEqual(t, ans.LatencyMS, 0.0)
-	assert.Equal(t, 1.0, testutil.ToFloat64(met.Fallbacks.WithLabelValues("llm", "no_llm")))
+	assert.Equal(t, 1.0, f.Fallbacks("llm", "no_llm"))
 }
 
 func TestAskRoutesAndCachesTheDecision(t *testing.T) {
-	svc, met := newAskService(t, nil)
+	f := memorytest.New(t, memorytest.Options{NoLLM: true})
+	svc, met := f.Service, f.Metrics
 	ctx := context.Background()
-	storeAll(t, svc, "", "Ana leads the billing team.")
+	f.StoreAll(t, "", "Ana leads the billing team.")
 	_, err := svc.CreateEntities(ctx, "", []mimo.Entity{{Name: "Ana", EntityType: "person", Observations: []string{"leads the billing team"}}})
 	require.NoError(t, err)
 
@@ -131,59 +82,54 @@ func TestAskRoutesAndCachesTheDecision(t *testing.T) {
 }
 
 func TestAskWithAnLLMAnswersAndFallsBackToItsCachedAnswer(t *testing.T) {
-	llm := &fakeLLM{reply: "Staging is on db-2 [1]."}
-	svc, met := newAskService(t, llm)
+	f := memorytest.New(t, memorytest.Options{})
+	f.LLM.Reply("Staging is on db-2 [1].")
 	ctx := context.Background()
-	ids := storeAll(t, svc, "team", "Staging runs on Postgres 15 on the host db-2.")
+	ids := f.StoreAll(t, "team", "Staging runs on Postgres 15 on the host db-2.")
 
-	ans, err := svc.Ask(ctx, mimo.AskRequest{Namespace: "team", Query: "Where does staging run?"})
-	require.NoError(t, err)
+	ans := ask(t, f, "team", "Where does staging run?")
 	assert.False(t, ans.Degraded)
 	assert.Equal(t, "Staging is on db-2 [1].", ans.Answer)
-	require.Len(t, llm.prompts, 1)
-	assert.Contains(t, llm.prompts[0], "[1] Staging runs on Postgres 15 on the host db-2.", "the memories go to the model numbered")
-	assert.Contains(t, llm.prompts[0], "Question: Where does staging run?")
+	prompts := f.LLM.Prompts()
+	require.Len(t, prompts, 1)
+	assert.Contains(t, prompts[0], "[1] Staging runs on Postgres 15 on the host db-2.", "the memories go to the model numbered")
+	assert.Contains(t, prompts[0], "Question: Where does staging run?")
 
-	llm.err = errors.New("connection refused")
-	cached, err := svc.Ask(ctx, mimo.AskRequest{Namespace: "team", Query: "where does staging run?"})
-	require.NoError(t, err)
+	f.LLM.Fail(errors.New("connection refused"))
+	cached := ask(t, f, "team", "where does staging run?")
 	assert.True(t, cached.Degraded)
 	assert.Equal(t, "Staging is on db-2 [1].", cached.Answer, "the model's earlier answer to the same question")
 	assert.Contains(t, cached.Reason, "earlier answer")
-	assert.Equal(t, 1.0, testutil.ToFloat64(met.Fallbacks.WithLabelValues("llm", "cached_answer")))
+	assert.Equal(t, 1.0, f.Fallbacks("llm", "cached_answer"))
 
-	other, err := svc.Ask(ctx, mimo.AskRequest{Namespace: "team", Query: "Which Postgres version is staging?"})
-	require.NoError(t, err)
+	other := ask(t, f, "team", "Which Postgres version is staging?")
 	assert.True(t, other.Degraded)
 	assert.Contains(t, other.Reason, "failed")
 	assert.Contains(t, other.Answer, "Postgres 15", "extractive when nothing is cached")
 	assert.Equal(t, ids[0], other.Sources[0].ID)
-	assert.Equal(t, 1.0, testutil.ToFloat64(met.Fallbacks.WithLabelValues("llm", "llm_failed")))
+	assert.Equal(t, 1.0, f.Fallbacks("llm", "llm_failed"))
 
-	h := svc.Health(ctx)
+	h := f.Service.Health(ctx)
 	assert.Equal(t, mimo.StatusDegraded, h.Components["llm"].Status, "health shows the failing model")
 	assert.Equal(t, mimo.StatusDegraded, h.Status)
 
-	llm.err, llm.reply = nil, "   "
-	empty, err := svc.Ask(ctx, mimo.AskRequest{Namespace: "team", Query: "What version?"})
-	require.NoError(t, err)
+	f.LLM.Reply("   ")
+	empty := ask(t, f, "team", "What version?")
 	assert.True(t, empty.Degraded, "an empty reply is a failure")
 
-	llm.reply = "Postgres 15 [1]."
-	fine, err := svc.Ask(ctx, mimo.AskRequest{Namespace: "team", Query: "What version?"})
-	require.NoError(t, err)
+	f.LLM.Reply("Postgres 15 [1].")
+	fine := ask(t, f, "team", "What version?")
 	assert.False(t, fine.Degraded)
-	h = svc.Health(ctx)
+	h = f.Service.Health(ctx)
 	assert.Equal(t, mimo.StatusOK, h.Components["llm"].Status, "a success clears it")
 	assert.Equal(t, mimo.StatusOK, h.Status)
 }
 
 func TestAskNeverLeaksAcrossNamespacesAndRefusesBadInput(t *testing.T) {
-	svc, _ := newAskService(t, nil)
-	ctx := context.Background()
-	storeAll(t, svc, "alice", "Alice's locker code is 4471.")
-	ans, err := svc.Ask(ctx, mimo.AskRequest{Namespace: "bob", Query: "what is the locker code?"})
-	require.NoError(t, err)
+	f := memorytest.New(t, memorytest.Options{NoLLM: true})
+	svc, ctx := f.Service, context.Background()
+	f.StoreAll(t, "alice", "Alice's locker code is 4471.")
+	ans := ask(t, f, "bob", "what is the locker code?")
 	assert.Empty(t, ans.Sources)
 	assert.Equal(t, "I have no memories about that.", ans.Answer)
 
@@ -200,45 +146,33 @@ func TestAskNeverLeaksAcrossNamespacesAndRefusesBadInput(t *testing.T) {
 // the model is not called and answers say why; after BreakerReset one
 // probe goes through and a success closes it.
 func TestAskTheLLMsCircuitOpensAndCloses(t *testing.T) {
-	var mu sync.Mutex
-	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	llm := &fakeLLM{err: errors.New("connection refused")}
-	svc, met := newAskService(t, llm, func(o *memory.Options) {
-		o.Now, o.BreakerFailures, o.BreakerReset = clock, 3, 30*time.Second
-	})
+	f := memorytest.New(t, memorytest.Options{Configure: func(o *memory.Options) {
+		o.BreakerFailures, o.BreakerReset = 3, 30*time.Second
+	}})
+	f.LLM.Fail(errors.New("connection refused"))
 	ctx := context.Background()
-	storeAll(t, svc, "", "The backup job runs at midnight.")
-	ask := func(q string) *mimo.Answer {
-		t.Helper()
-		a, err := svc.Ask(ctx, mimo.AskRequest{Query: q})
-		require.NoError(t, err)
-		return a
-	}
+	f.StoreAll(t, "", "The backup job runs at midnight.")
 	for i := range 3 {
-		a := ask(fmt.Sprintf("when does the backup job run %d?", i))
+		a := ask(t, f, "", fmt.Sprintf("when does the backup job run %d?", i))
 		assert.Contains(t, a.Reason, "failed")
 	}
-	assert.Len(t, llm.prompts, 3)
-	assert.Equal(t, "open", svc.Health(ctx).Components["llm"].Circuit)
+	assert.Len(t, f.LLM.Prompts(), 3)
+	assert.Equal(t, "open", f.Service.Health(ctx).Components["llm"].Circuit)
 
-	open := ask("when is the backup?")
+	open := ask(t, f, "", "when is the backup?")
 	assert.True(t, open.Degraded)
 	assert.Contains(t, open.Reason, "circuit is open")
 	assert.Contains(t, open.Answer, "midnight")
-	assert.Len(t, llm.prompts, 3, "the model is not called while the circuit is open")
-	assert.Equal(t, 1.0, testutil.ToFloat64(met.Fallbacks.WithLabelValues("llm", "circuit_open")))
+	assert.Len(t, f.LLM.Prompts(), 3, "the model is not called while the circuit is open")
+	assert.Equal(t, 1.0, f.Fallbacks("llm", "circuit_open"))
 
-	mu.Lock()
-	now = now.Add(30 * time.Second)
-	mu.Unlock()
-	assert.Equal(t, "half-open", svc.Health(ctx).Components["llm"].Circuit)
-	llm.mu.Lock()
-	llm.err, llm.reply = nil, "At midnight [1]."
-	llm.mu.Unlock()
-	probe := ask("what time is the backup?")
+	f.Clock.Advance(30 * time.Second)
+	assert.Equal(t, "half-open", f.Service.Health(ctx).Components["llm"].Circuit)
+	f.LLM.Reply("At midnight [1].")
+	probe := ask(t, f, "", "what time is the backup?")
 	assert.False(t, probe.Degraded, "the probe succeeds")
-	assert.Equal(t, "closed", svc.Health(ctx).Components["llm"].Circuit)
+	assert.Equal(t, "closed", f.Service.Health(ctx).Components["llm"].Circuit)
+	met := f.Metrics
 	assert.Equal(t, 1.0, testutil.ToFloat64(met.BreakerTransitions.WithLabelValues("llm", "open")))
 	assert.Equal(t, 1.0, testutil.ToFloat64(met.BreakerTransitions.WithLabelValues("llm", "half-open")))
 	assert.Equal(t, 1.0, testutil.ToFloat64(met.BreakerTransitions.WithLabelValues("llm", "closed")))
@@ -247,20 +181,9 @@ func TestAskTheLLMsCircuitOpensAndCloses(t *testing.T) {
 // Search's fallbacks are counted: words only while the vector index loads,
 // and the most recent memories when no word matches either.
 func TestSearchFallbacksAreCounted(t *testing.T) {
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, sqlite.Options{Path: filepath.Join(t.TempDir(), "mimo.db")})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = st.Close() })
-	_, err = st.MigrateUp(ctx)
-	require.NoError(t, err)
-	emb := embed.NewBuiltin(embed.BuiltinOptions{})
-	idx := index.New(index.Options{Dim: emb.Dim()})
-	f := index.NewFollower(index.FollowerOptions{Store: st, Index: idx, Model: emb.Model()}) // never loaded
-	met := metrics.New(metrics.Options{Registerer: prometheus.NewRegistry()})
-	svc, err := memory.New(memory.Options{Store: st, Embedder: emb, Index: idx, Follower: f, Metrics: met})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = svc.Close() })
-	storeAll(t, svc, "", "The backup job runs at midnight.")
+	f := memorytest.New(t, memorytest.Options{IndexNotLoaded: true})
+	svc, ctx := f.Service, context.Background()
+	f.StoreAll(t, "", "The backup job runs at midnight.")
 
 	page, err := svc.Search(ctx, mimo.SearchQuery{Query: "backup"})
 	require.NoError(t, err)
@@ -268,6 +191,6 @@ func TestSearchFallbacksAreCounted(t *testing.T) {
 	page, err = svc.Search(ctx, mimo.SearchQuery{Query: "zebra"})
 	require.NoError(t, err)
 	assert.Equal(t, memory.ModeRecent, page.Mode)
-	assert.Equal(t, 2.0, testutil.ToFloat64(met.Fallbacks.WithLabelValues("index", "loading")))
-	assert.Equal(t, 1.0, testutil.ToFloat64(met.Fallbacks.WithLabelValues("search", "no_match")))
+	assert.Equal(t, 2.0, f.Fallbacks("index", "loading"))
+	assert.Equal(t, 1.0, f.Fallbacks("search", "no_match"))
 }
