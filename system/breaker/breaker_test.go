@@ -14,26 +14,14 @@ import (
 
 	"mimo/system"
 	"mimo/system/breaker"
+	"mimo/system/internal/fakeclock"
 	"mimo/system/metrics"
 )
 
-// clock is a fake clock tests move by hand.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 var errDown = errors.New("down")
 
-func setup() (*breaker.Breaker, *clock, *metrics.Metrics) {
-	c := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+func setup() (*breaker.Breaker, *fakeclock.Clock, *metrics.Metrics) {
+	c := fakeclock.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	m := metrics.New(metrics.Options{Registerer: prometheus.NewRegistry()})
 	b := breaker.New(breaker.Options{Name: "llm", Failures: 3, Reset: 10 * time.Second, Metrics: m, Now: c.Now})
 	return b, c, m

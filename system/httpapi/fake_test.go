@@ -17,6 +17,7 @@ import (
 
 	mimo "mimo/system"
 	"mimo/system/httpapi"
+	"mimo/system/internal/fakeclock"
 	"mimo/system/metrics"
 )
 
@@ -175,26 +176,9 @@ func (f *fakeService) Stats(_ context.Context, ns string) (*mimo.Stats, error) {
 	return &mimo.Stats{Namespace: ns, Memories: 3, Status: mimo.StatusOK}, nil
 }
 
-// fakeClock is a settable clock for the rate limiter and uptime.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *fakeClock {
-	return &fakeClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+// newClock is a settable clock for the rate limiter and uptime.
+func newClock() *fakeclock.Clock {
+	return fakeclock.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 }
 
 // env is a running server over a fake service.
@@ -203,7 +187,7 @@ type env struct {
 	svc     *fakeService
 	srv     *httptest.Server
 	reg     *prometheus.Registry
-	clock   *fakeClock
+	clock   *fakeclock.Clock
 	logs    *syncBuffer
 	metrics *metrics.Metrics
 }

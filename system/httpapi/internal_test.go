@@ -12,28 +12,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	mimo "mimo/system"
+	"mimo/system/internal/fakeclock"
 )
 
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 func TestLimiterEvictsIdleBuckets(t *testing.T) {
-	c := &testClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	l := newLimiter(10, 20, c.now)
+	c := fakeclock.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	l := newLimiter(10, 20, c.Now)
 	for i := range 100 {
 		ok, _ := l.allow(fmt.Sprintf("ip:10.0.0.%d", i))
 		require.True(t, ok)
@@ -43,7 +27,7 @@ func TestLimiterEvictsIdleBuckets(t *testing.T) {
 	// One client stays active; the others go quiet for longer than a
 	// bucket takes to refill.
 	for range 3 {
-		c.advance(30 * time.Second)
+		c.Advance(30 * time.Second)
 		ok, _ := l.allow("ip:10.0.0.1")
 		require.True(t, ok)
 	}
@@ -53,19 +37,19 @@ func TestLimiterEvictsIdleBuckets(t *testing.T) {
 func TestLimiterEvictionDoesNotForgiveAnEmptyBucket(t *testing.T) {
 	// A bucket is kept until it would have refilled anyway, so a client
 	// cannot reset its budget by waiting for a sweep.
-	c := &testClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	l := newLimiter(0.01, 1, c.now) // one token per 100 s
+	c := fakeclock.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	l := newLimiter(0.01, 1, c.Now) // one token per 100 s
 	ok, _ := l.allow("a")
 	require.True(t, ok)
-	c.advance(61 * time.Second) // past minIdle, short of the refill
+	c.Advance(61 * time.Second) // past minIdle, short of the refill
 	ok, retry := l.allow("a")
 	assert.False(t, ok)
 	assert.Equal(t, 39, retry)
 }
 
 func TestLimiterIsSafeForConcurrentUse(t *testing.T) {
-	c := &testClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	l := newLimiter(1, 50, c.now)
+	c := fakeclock.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	l := newLimiter(1, 50, c.Now)
 	var (
 		wg      sync.WaitGroup
 		mu      sync.Mutex

@@ -3,33 +3,9 @@ package memorytest
 import (
 	"context"
 	"sync"
-	"time"
 
 	"mimo/system/embed"
 )
-
-// Clock is a fake clock, safe for concurrent use. It moves only when told.
-type Clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-// NewClock returns a clock that reads start.
-func NewClock(start time.Time) *Clock { return &Clock{now: start} }
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Advance moves the clock forward by d.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // Embedder is the built-in embedder (deterministic and offline, so similar
 // texts get similar vectors, as near-duplicate rules need) that fails with

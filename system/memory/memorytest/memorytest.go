@@ -23,6 +23,7 @@ import (
 
 	"mimo/system"
 	"mimo/system/index"
+	"mimo/system/internal/fakeclock"
 	"mimo/system/memory"
 	"mimo/system/metrics"
 	"mimo/system/sqlite"
@@ -49,7 +50,7 @@ type Options struct {
 type Fixture struct {
 	Service  *memory.Service
 	Store    *sqlite.Store
-	Clock    *Clock
+	Clock    *fakeclock.Clock
 	Embedder *Embedder
 	LLM      *LLM // nil with Options.NoLLM
 	Metrics  *metrics.Metrics
@@ -67,7 +68,7 @@ func New(t testing.TB, o Options) *Fixture {
 
 	f := &Fixture{
 		Store:    st,
-		Clock:    NewClock(Start),
+		Clock:    fakeclock.New(Start),
 		Embedder: NewEmbedder(),
 		Metrics:  metrics.New(metrics.Options{Registerer: prometheus.NewRegistry()}),
 	}
