@@ -8,13 +8,13 @@ import (
 	"io/fs"
 	"path"
 	"slices"
-	"strings"
 
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 
 	mimo "mimo/system"
+	"mimo/system/internal/migratekit"
 )
 
 //go:embed migrations/*.sql
@@ -131,19 +131,7 @@ func (s *Store) MigrationStatus(ctx context.Context) ([]mimo.MigrationState, err
 	if err != nil {
 		return nil, s.mapError(migrationCause(err), "migration status")
 	}
-	out := make([]mimo.MigrationState, 0, len(states))
-	for _, st := range states {
-		ms := mimo.MigrationState{
-			Version: st.Source.Version,
-			Name:    strings.TrimSuffix(path.Base(st.Source.Path), path.Ext(st.Source.Path)),
-			Applied: st.State == goose.StateApplied,
-		}
-		if ms.Applied {
-			ms.AppliedAt = st.AppliedAt.UTC()
-		}
-		out = append(out, ms)
-	}
-	return out, nil
+	return migratekit.States(states), nil
 }
 
 // SchemaVersion returns the newest applied migration, 0 when none.

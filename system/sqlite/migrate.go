@@ -7,13 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"path"
 	"strings"
 	"time"
 
 	"github.com/pressly/goose/v3"
 
 	"mimo/system"
+	"mimo/system/internal/migratekit"
 )
 
 //go:embed migrations/*.sql
@@ -127,7 +127,8 @@ func (s *Store) MigrateDown(ctx context.Context, n int) ([]int64, error) {
 	return done, nil
 }
 
-// MigrationStatus lists every embedded migration and whether it is applied.
+// MigrationStatus lists every embedded migration, oldest first, and whether
+// and when it was applied. Its Name is the file name without extension.
 func (s *Store) MigrationStatus(ctx context.Context) ([]mimo.MigrationState, error) {
 	p, err := s.provider(s.writer)
 	if err != nil {
@@ -137,19 +138,7 @@ func (s *Store) MigrationStatus(ctx context.Context) ([]mimo.MigrationState, err
 	if err != nil {
 		return nil, migrateErr(ctx, err, "sqlite: migration status")
 	}
-	out := make([]mimo.MigrationState, 0, len(st))
-	for _, m := range st {
-		ms := mimo.MigrationState{
-			Version: m.Source.Version,
-			Name:    path.Base(m.Source.Path),
-			Applied: m.State == goose.StateApplied,
-		}
-		if ms.Applied {
-			ms.AppliedAt = m.AppliedAt.UTC()
-		}
-		out = append(out, ms)
-	}
-	return out, nil
+	return migratekit.States(st), nil
 }
 
 // SchemaVersion returns the newest applied migration, 0 for a database that

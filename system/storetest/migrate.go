@@ -31,7 +31,8 @@ type MigratingStore interface {
 //     EUNAVAILABLE, since another process may be migrating the file right
 //     now; Postgres says EINTERNAL, since its replicas migrate before they
 //     serve.)
-//   - Versions are ascending from 1; MigrateUp applies them all in order
+//   - Versions are ascending from 1, named by their file without its
+//     extension; MigrateUp applies them all in order
 //     and a second MigrateUp applies none. MigrateDown(n) rolls back the
 //     newest n, newest first; n < 1 is EINVALID; past version 0 it stops.
 //   - Down to zero and up again gives a working, empty store.
@@ -65,6 +66,7 @@ func versions(t *testing.T, st []mimo.MigrationState, applied bool) []int64 {
 	for i, m := range st {
 		assert.Equal(t, int64(i+1), m.Version, "versions count up from 1")
 		assert.NotEmpty(t, m.Name, "version %d has a name", m.Version)
+		assert.NotContains(t, m.Name, ".", "version %d: the name is the file's, without extension", m.Version)
 		assert.Equal(t, applied, m.Applied, "version %d applied", m.Version)
 		assert.Equal(t, applied, !m.AppliedAt.IsZero(), "version %d AppliedAt %s", m.Version, m.AppliedAt)
 		out = append(out, m.Version)
