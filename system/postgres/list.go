@@ -72,11 +72,30 @@ func (s *Store) ListMemories(ctx context.Context, q mimo.ListQuery) (*mimo.ListP
 		w.add("(m.created_at, m.id) < (?, ?)", at, id)
 	}
 	// One row more than the page tells whether another page follows.
-	w.args = append(w.args, limit+1)
+	ms, err := s.newest(ctx, "list memories", w, limit+1)
+	if err != nil {
+		return nil, err
+	}
+	return memorykit.Page(ms, limit), nil
+}
+
+// RecentMemories returns up to limit memories matching f, newest first by
+// CreatedAt, without embedding vectors. Limit 0 means DefaultListLimit;
+// larger limits are the caller's to bound (memorykit.RecentLimit).
+func (s *Store) RecentMemories(ctx context.Context, f mimo.Filter, limit int) ([]*mimo.Memory, error) {
+	var w where
+	w.filter(f)
+	return s.newest(ctx, "recent memories", w, memorykit.RecentLimit(limit))
+}
+
+// newest returns up to limit memories matching w, newest first, without
+// vectors.
+func (s *Store) newest(ctx context.Context, op string, w where, limit int) ([]*mimo.Memory, error) {
+	w.args = append(w.args, limit)
 	sql := `SELECT ` + memoryColumnsNoVector + ` FROM memories m WHERE ` + w.sql() +
 		` ORDER BY m.created_at DESC, m.id DESC LIMIT $` + strconv.Itoa(len(w.args))
 	var ms []*mimo.Memory
-	err := s.read(ctx, "list memories", func(ctx context.Context) error {
+	err := s.read(ctx, op, func(ctx context.Context) error {
 		rows, err := s.pool.Query(ctx, sql, w.args...)
 		if err != nil {
 			return err
@@ -87,16 +106,5 @@ func (s *Store) ListMemories(ctx context.Context, q mimo.ListQuery) (*mimo.ListP
 	if err != nil {
 		return nil, err
 	}
-	return memorykit.Page(ms, limit), nil
-}
-
-// RecentMemories returns up to limit memories matching f, newest first by
-// CreatedAt, without embedding vectors. Limit 0 means DefaultListLimit;
-// more than MaxListLimit is cut to it.
-func (s *Store) RecentMemories(ctx context.Context, f mimo.Filter, limit int) ([]*mimo.Memory, error) {
-	page, err := s.ListMemories(ctx, mimo.ListQuery{Filter: f, Limit: limit})
-	if err != nil {
-		return nil, err
-	}
-	return page.Memories, nil
+	return ms, nil
 }

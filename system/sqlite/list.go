@@ -40,11 +40,9 @@ func (s *Store) ListMemories(ctx context.Context, q mimo.ListQuery) (*mimo.ListP
 
 // RecentMemories returns up to limit memories matching f, newest first,
 // without vectors. A limit of 0 or less means DefaultListLimit; larger
-// limits are the caller's to bound.
+// limits are the caller's to bound (memorykit.RecentLimit).
 func (s *Store) RecentMemories(ctx context.Context, f mimo.Filter, limit int) ([]*mimo.Memory, error) {
-	if limit <= 0 {
-		limit = mimo.DefaultListLimit
-	}
+	limit = memorykit.RecentLimit(limit)
 	where, args := filterSQL(f)
 	rows, err := s.reader.QueryContext(ctx, `SELECT `+listCols+` FROM memories m WHERE `+where+
 		` ORDER BY m.created_at DESC, m.id DESC LIMIT ?`, append(args, limit)...)

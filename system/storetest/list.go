@@ -215,4 +215,16 @@ func testRecent(t *testing.T, s mimo.Store) {
 	require.NoError(t, err)
 	assert.Equal(t, names(f, []string{"superseder", "fact-tags"}), ids(got))
 	AssertSameMemory(t, f["superseder"], got[0], false)
+
+	var many []*mimo.Memory
+	for i := range mimo.MaxListLimit + 30 {
+		many = append(many, NewMemory("recent-many", fmt.Sprintf("one of many recent memories, number %d", i)))
+	}
+	createAll(t, s, many)
+	got, err = s.RecentMemories(ctx, mimo.Filter{Namespace: "recent-many"}, 0)
+	require.NoError(t, err)
+	assert.Equal(t, mimo.DefaultListLimit, len(got), "limit 0 means DefaultListLimit")
+	got, err = s.RecentMemories(ctx, mimo.Filter{Namespace: "recent-many"}, mimo.MaxListLimit+20)
+	require.NoError(t, err)
+	assert.Equal(t, mimo.MaxListLimit+20, len(got), "a limit past MaxListLimit is the caller's")
 }

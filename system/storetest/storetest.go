@@ -47,9 +47,11 @@
 //   - ListMemories and RecentMemories order by CreatedAt, newest first, even
 //     when IDs disagree (imports keep old timestamps); ties are broken in a
 //     fixed order so that paging has no gaps or repeats. Limit 0 means
-//     DefaultListLimit, more than MaxListLimit is cut to MaxListLimit.
-//     NextCursor is "" when no memory follows the page, even if the page is
-//     full. A cursor the store did not make is EINVALID.
+//     DefaultListLimit. ListMemories cuts more than MaxListLimit to
+//     MaxListLimit; RecentMemories keeps a larger limit (search pages
+//     through the newest memories when no word matches). NextCursor is ""
+//     when no memory follows the page, even if the page is full. A cursor
+//     the store did not make is EINVALID.
 //   - TextSearch: limit 0 means DefaultSearchLimit, more than MaxSearchLimit
 //     is cut to MaxSearchLimit. Text with no words gives no hits and no error.
 //     Ranks are larger for better matches.

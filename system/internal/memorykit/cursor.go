@@ -15,6 +15,17 @@ func ListLimit(limit int) int {
 	return Limit(limit, mimo.DefaultListLimit, mimo.MaxListLimit)
 }
 
+// RecentLimit applies the rule of RecentMemories: 0 or less means
+// mimo.DefaultListLimit; a larger limit is the caller's to bound (search
+// pages through the newest memories past MaxListLimit when no word
+// matches), so it is kept.
+func RecentLimit(limit int) int {
+	if limit <= 0 {
+		return mimo.DefaultListLimit
+	}
+	return limit
+}
+
 // Limit applies a paging rule: 0 or less means def, more than most is most.
 func Limit(limit, def, most int) int {
 	if limit <= 0 {

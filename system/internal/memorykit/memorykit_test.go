@@ -40,6 +40,8 @@ func TestLimits(t *testing.T) {
 	assert.Equal(t, mimo.DefaultListLimit, ListLimit(-3))
 	assert.Equal(t, 7, ListLimit(7))
 	assert.Equal(t, mimo.MaxListLimit, ListLimit(mimo.MaxListLimit+1))
+	assert.Equal(t, mimo.DefaultListLimit, RecentLimit(0))
+	assert.Equal(t, mimo.MaxListLimit+1, RecentLimit(mimo.MaxListLimit+1), "the caller bounds recent")
 	assert.Equal(t, 10, Limit(0, 10, 20))
 	assert.Equal(t, 20, Limit(99, 10, 20))
 }
