@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"mimo/harness"
+	"mimo/harness/latency"
 	"mimo/harness/record"
 	mimo "mimo/system"
 )
@@ -37,7 +38,7 @@ func TestPrometheusSeesMimoUpAndItsRequestCounterRising(t *testing.T) {
 
 	start := time.Now()
 	env.WaitForQuery(t, upQuery, upIs(1), seenWithin)
-	rec.Measure("first_scrape_after_start", msSince(start), "ms")
+	rec.Measure("first_scrape_after_start", latency.MS(time.Since(start)), "ms")
 	rec.Observe("up", 1, "up")
 
 	base := scalar(env.WaitForQuery(t, storesQuery, oneSample, seenWithin))
@@ -54,7 +55,7 @@ func TestPrometheusSeesMimoUpAndItsRequestCounterRising(t *testing.T) {
 	got := scalar(env.WaitForQuery(t, storesQuery, func(v model.Vector) bool {
 		return oneSample(v) && scalar(v) >= want
 	}, seenWithin))
-	rec.Measure("stores_seen_after", msSince(stored), "ms")
+	rec.Measure("stores_seen_after", latency.MS(time.Since(stored)), "ms")
 	require.Equal(t, want, got, "Prometheus counts each store once")
 
 	own, err := env.Metrics(ctx)
@@ -67,13 +68,13 @@ func TestPrometheusSeesMimoUpAndItsRequestCounterRising(t *testing.T) {
 	env.Kill(harness.Mimo)
 	killed := time.Now()
 	env.WaitForQuery(t, upQuery, upIs(0), seenWithin)
-	rec.Measure("down_seen_after", msSince(killed), "ms")
+	rec.Measure("down_seen_after", latency.MS(time.Since(killed)), "ms")
 	rec.Observe("up", 0, "down")
 
 	env.StartContainer(harness.Mimo)
 	back := time.Now()
 	env.WaitForQuery(t, upQuery, upIs(1), seenWithin)
-	rec.Measure("up_again_seen_after", msSince(back), "ms")
+	rec.Measure("up_again_seen_after", latency.MS(time.Since(back)), "ms")
 	rec.Observe("up", 1, "up")
 	rec.Evidence("note", "up{job=\"mimo\"} went 1 → 0 after SIGKILL → 1 after the container was started again")
 }
@@ -91,5 +92,3 @@ func scalar(v model.Vector) float64 {
 	}
 	return float64(v[0].Value)
 }
-
-func msSince(t time.Time) float64 { return float64(time.Since(t).Microseconds()) / 1000 }
