@@ -99,4 +99,3 @@ func values(ps []record.Point) []float64 {
 	}
 	return out
 }
-
