@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"mimo/harness/latency"
+	"mimo/harness/record"
 )
 
 func TestPercentilesAreNearestRank(t *testing.T) {
@@ -43,4 +44,20 @@ func TestTimeAddsEveryCallAndIsSafeConcurrently(t *testing.T) {
 func TestMS(t *testing.T) {
 	assert.Equal(t, 1.5, latency.MS(1500*time.Microsecond))
 	assert.Equal(t, 0.001, latency.MS(1999*time.Nanosecond))
+}
+
+func TestRecordWritesTheSummary(t *testing.T) {
+	t.Setenv(record.EnvResultsDir, t.TempDir())
+	rec := record.New(t, "a latency summary")
+	var s latency.Sample
+	for _, ms := range []int{4, 1, 3, 2} {
+		s.Add(time.Duration(ms) * time.Millisecond)
+	}
+	s.Record(rec, "search")
+	got := rec.Result().Measurements
+	assert.Equal(t, record.Measurement{Value: 2, Unit: "ms"}, got["search_p50"])
+	assert.Equal(t, record.Measurement{Value: 4, Unit: "ms"}, got["search_p95"])
+	assert.Equal(t, record.Measurement{Value: 4, Unit: "ms"}, got["search_p99"])
+	assert.Equal(t, record.Measurement{Value: 4, Unit: "ms"}, got["search_max"])
+	assert.Equal(t, record.Measurement{Value: 4, Unit: "count"}, got["search_count"])
 }

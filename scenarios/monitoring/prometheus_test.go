@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/prometheus/common/model"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"mimo/harness"
@@ -91,4 +92,28 @@ func scalar(v model.Vector) float64 {
 		return 0
 	}
 	return float64(v[0].Value)
+}
+
+func TestPrometheusSendsItsAlertsToAlertmanager(t *testing.T) {
+	rec := record.New(t, "With Alertmanager asked for, Prometheus has it as an active Alertmanager and Alertmanager answers its alerts API")
+	env := harness.Start(t, harness.Options{Alertmanager: true, Record: rec})
+	ctx := context.Background()
+
+	var active []string
+	harness.WaitFor(t, seenWithin, "Prometheus to discover Alertmanager", func() (bool, string) {
+		res, err := env.Prometheus().API().AlertManagers(ctx)
+		if err != nil {
+			return false, err.Error()
+		}
+		active = active[:0]
+		for _, am := range res.Active {
+			active = append(active, am.URL)
+		}
+		return len(active) == 1, fmt.Sprintf("active %v, dropped %v", active, res.Dropped)
+	})
+	assert.Contains(t, active[0], "alertmanager:9093", "the harness's Alertmanager, by its name on the network")
+	alerts, err := env.Alertmanager().Alerts(ctx)
+	require.NoError(t, err)
+	rec.Measure("alerts_held_at_start", float64(len(alerts)), "count")
+	rec.Evidence("note", fmt.Sprintf("Prometheus's active Alertmanagers: %v", active))
 }
