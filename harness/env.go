@@ -2,6 +2,8 @@ package harness
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -86,7 +88,10 @@ func Start(t testing.TB, opts Options) *Env {
 	}
 	e.mimo = e.startMimo(t, Mimo)
 	if opts.Alertmanager {
-		e.alertmanager = start(e, t, Alertmanager, alertmanager.Run)
+		// Every notification goes to the stand-in's webhook sink, where
+		// Notifications reads it back.
+		e.alertmanager = start(e, t, Alertmanager, alertmanager.Run,
+			alertmanager.WithWebhook("http://"+Standin+":"+port(standinserver.Port)+standin.WebhookPath))
 	}
 	if opts.Prometheus || opts.Alertmanager {
 		popts := []testcontainers.ContainerCustomizer{prometheus.WithScrape(MimoJob, mimoserver.NetworkAddr(Mimo))}
@@ -221,6 +226,26 @@ func (e *Env) Alertmanager() *alertmanager.Container {
 	e.t.Helper()
 	e.container(Alertmanager)
 	return e.alertmanager
+}
+
+// Notifications returns the notifications Alertmanager has sent its
+// receiver (alertmanager.Receiver, a webhook into the stand-in), oldest
+// first (Options.Alertmanager must be set, else the test fails). A body
+// that is not a notification is an error.
+func (e *Env) Notifications(ctx context.Context) ([]alertmanager.Notification, error) {
+	e.t.Helper()
+	e.container(Alertmanager)
+	bodies, err := e.Standin().Webhooks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]alertmanager.Notification, len(bodies))
+	for i, b := range bodies {
+		if err := json.Unmarshal(b, &out[i]); err != nil {
+			return nil, fmt.Errorf("notification %d: %w: %.200s", i, err, b)
+		}
+	}
+	return out, nil
 }
 
 // ContainerID is the Docker ID of container name (Mimo, Postgres, Standin,

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"mimo/harness"
+	"mimo/harness/alertmanager"
 	"mimo/harness/latency"
 	"mimo/harness/record"
 	mimo "mimo/system"
@@ -95,7 +96,7 @@ func scalar(v model.Vector) float64 {
 }
 
 func TestPrometheusSendsItsAlertsToAlertmanager(t *testing.T) {
-	rec := record.New(t, "With Alertmanager asked for, Prometheus has it as an active Alertmanager and Alertmanager answers its alerts API")
+	rec := record.New(t, "With Alertmanager asked for, Prometheus has it as its active Alertmanager, and an alert Alertmanager gets reaches the harness's receiver")
 	env := harness.Start(t, harness.Options{Alertmanager: true, Record: rec})
 	ctx := context.Background()
 
@@ -112,8 +113,27 @@ func TestPrometheusSendsItsAlertsToAlertmanager(t *testing.T) {
 		return len(active) == 1, fmt.Sprintf("active %v, dropped %v", active, res.Dropped)
 	})
 	assert.Contains(t, active[0], "alertmanager:9093", "the harness's Alertmanager, by its name on the network")
+
+	fired := time.Now()
+	require.NoError(t, env.Alertmanager().Fire(ctx, map[string]string{"alertname": "HarnessCheck", "severity": "none"}))
+	var got []alertmanager.Notification
+	harness.WaitFor(t, seenWithin, "the HarnessCheck notification at the receiver", func() (bool, string) {
+		var err error
+		if got, err = env.Notifications(ctx); err != nil {
+			return false, err.Error()
+		}
+		return len(got) > 0, fmt.Sprintf("%d notifications", len(got))
+	})
+	rec.Measure("notified_after", latency.MS(time.Since(fired)), "ms")
+	require.Len(t, got, 1, "one alert, one notification")
+	assert.Equal(t, alertmanager.Receiver, got[0].Receiver)
+	assert.Equal(t, "firing", got[0].Status)
+	require.Len(t, got[0].Alerts, 1)
+	assert.Equal(t, "HarnessCheck", got[0].Alerts[0].Labels["alertname"])
 	alerts, err := env.Alertmanager().Alerts(ctx)
 	require.NoError(t, err)
-	rec.Measure("alerts_held_at_start", float64(len(alerts)), "count")
-	rec.Evidence("note", fmt.Sprintf("Prometheus's active Alertmanagers: %v", active))
+	require.Len(t, alerts, 1, "Alertmanager holds the alert")
+	require.Len(t, alerts[0].Receivers, 1)
+	assert.Equal(t, alertmanager.Receiver, alerts[0].Receivers[0].Name)
+	rec.Evidence("note", fmt.Sprintf("Prometheus's active Alertmanagers: %v; the receiver %q got %d notification(s) for HarnessCheck", active, got[0].Receiver, len(got)))
 }
