@@ -2,8 +2,8 @@ package harness
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,39 +11,46 @@ import (
 	"testing"
 	"time"
 
-	toxiproxy "github.com/Shopify/toxiproxy/v2/client"
-	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
+	toxiclient "github.com/Shopify/toxiproxy/v2/client"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/testcontainers/testcontainers-go"
 	tclog "github.com/testcontainers/testcontainers-go/log"
 	"github.com/testcontainers/testcontainers-go/network"
-	"github.com/testcontainers/testcontainers-go/wait"
 
+	"mimo/harness/alertmanager"
+	"mimo/harness/internal/containers"
+	"mimo/harness/mimoclient"
+	"mimo/harness/mimoserver"
+	"mimo/harness/postgres"
+	"mimo/harness/prometheus"
 	"mimo/harness/standin"
+	"mimo/harness/standinserver"
+	"mimo/harness/toxiproxy"
 )
 
 // teardownTimeout bounds the whole teardown: logs, containers, network.
 const teardownTimeout = 2 * time.Minute
 
 // Env is one running system: Mimo on Postgres, the stand-in and Toxiproxy
-// on a private network. Start makes it and t.Cleanup removes it. Its
-// methods are safe for concurrent use; they fail the test on errors the
-// scenario cannot act on (Docker or Toxiproxy refusing), so a scenario
-// reads as a list of steps.
+// on a private network, and Prometheus and Alertmanager when asked. Start
+// makes it and t.Cleanup removes it. Its methods are safe for concurrent
+// use; they fail the test on errors the scenario cannot act on (Docker or
+// Toxiproxy refusing), so a scenario reads as a list of steps.
 type Env struct {
 	t    testing.TB
 	opts Options
 
-	network *testcontainers.DockerNetwork
+	network      *testcontainers.DockerNetwork
+	postgres     *postgres.Container
+	standin      *standinserver.Container
+	toxiproxy    *toxiproxy.Container
+	mimo         *MimoServer // the first
+	prometheus   *prometheus.Container
+	alertmanager *alertmanager.Container
 
 	mu         sync.Mutex
-	containers map[string]*testcontainers.DockerContainer
+	containers map[string]testcontainers.Container
 	started    []string // names, in start order, for teardown in reverse
-	toxi       *toxiproxy.Client
-	proxies    map[string]*toxiproxy.Proxy
-	mimoURL    string
-	standinURL string
-	promURL    string     // with Options.Prometheus
-	prom       promv1.API // with Options.Prometheus
 }
 
 // Start runs the system for t and waits until Mimo answers GET
@@ -54,24 +61,10 @@ type Env struct {
 func Start(t testing.TB, opts Options) *Env {
 	t.Helper()
 	RequireDocker(t)
-	localHost()
-	opts = opts.withDefaults()
-	e := &Env{
-		t:          t,
-		opts:       opts,
-		containers: map[string]*testcontainers.DockerContainer{},
-		proxies:    map[string]*toxiproxy.Proxy{},
-	}
+	e := &Env{t: t, opts: opts, containers: map[string]testcontainers.Container{}}
 	ctx := context.Background()
 
-	images := []string{opts.MimoImage, opts.PostgresImage, opts.StandinImage, opts.ToxiproxyImage}
-	if opts.Prometheus {
-		images = append(images, opts.PrometheusImage)
-	}
-	if err := requireImages(ctx, images...); err != nil {
-		t.Fatalf("harness: %v", err)
-	}
-	nw, err := network.New(ctx, network.WithLabels(map[string]string{"org.mimo.harness": "true"}))
+	nw, err := network.New(ctx, network.WithLabels(map[string]string{containers.Label: "true"}))
 	if err != nil {
 		t.Fatalf("harness: creating the network: %v", err)
 	}
@@ -80,176 +73,183 @@ func Start(t testing.TB, opts Options) *Env {
 	// a Start that fails half way still removes what it made.
 	t.Cleanup(e.teardown)
 
-	e.run(ctx, Postgres, opts.PostgresImage,
-		testcontainers.WithEnv(map[string]string{"POSTGRES_USER": dbUser, "POSTGRES_DB": dbName}),
-		testcontainers.WithExposedPorts(port(postgresPort)),
-		// The log line alone would also match an earlier run's after a
-		// restart; the port check is what holds then.
-		testcontainers.WithWaitStrategy(wait.ForAll(
-			wait.ForLog("database system is ready to accept connections"),
-			wait.ForListeningPort(port(postgresPort)),
-		).WithDeadline(opts.StartupTimeout)),
-	)
-	e.run(ctx, Standin, opts.StandinImage,
-		testcontainers.WithEnv(opts.StandinEnv),
-		testcontainers.WithExposedPorts(port(standinPort)),
-		testcontainers.WithWaitStrategy(wait.ForHTTP("/_control/counters").
-			WithPort(port(standinPort)).WithStartupTimeout(opts.StartupTimeout)),
-	)
-	e.run(ctx, Toxiproxy, opts.ToxiproxyImage,
-		testcontainers.WithExposedPorts(port(toxiproxyAPIPort)),
-		testcontainers.WithWaitStrategy(wait.ForHTTP("/version").
-			WithPort(port(toxiproxyAPIPort)).WithStartupTimeout(opts.StartupTimeout)),
-	)
-	e.connectToxiproxy(ctx)
-
-	env := map[string]string{
-		"MIMO_ADDR":         "0.0.0.0:" + strconv.Itoa(mimoPort),
-		"MIMO_DATABASE_URL": e.DatabaseURL(),
-		"MIMO_RATE_LIMIT":   "off",
-		// Answers are synthesised by the stand-in's OpenAI-compatible
-		// API, through the llm proxy.
-		"MIMO_LLM":       "openai",
-		"MIMO_LLM_URL":   "http://" + ProxyAddr(ProxyLLM) + "/v1",
-		"MIMO_LLM_MODEL": StandinLLMModel,
+	e.postgres = start(e, t, Postgres, postgres.Run)
+	e.standin = start(e, t, Standin, standinserver.Run, opts.Standin...)
+	e.toxiproxy = start(e, t, Toxiproxy, toxiproxy.Run)
+	for name, upstream := range map[string]string{
+		ProxyPostgres: Postgres + ":" + port(postgres.Port),
+		ProxyOllama:   Standin + ":" + port(standinserver.Port),
+		ProxyLLM:      Standin + ":" + port(standinserver.Port),
+	} {
+		listen := "0.0.0.0:" + strings.TrimPrefix(ProxyAddr(name), Toxiproxy+":")
+		if _, err := e.toxiproxy.CreateProxy(name, listen, upstream); err != nil {
+			t.Fatalf("harness: %v", err)
+		}
 	}
-	maps.Copy(env, opts.MimoEnv)
-	e.run(ctx, Mimo, opts.MimoImage,
-		testcontainers.WithEnv(env),
-		testcontainers.WithExposedPorts(port(mimoPort)),
-		testcontainers.WithWaitStrategy(wait.ForHTTP("/health/ready").
-			WithPort(port(mimoPort)).WithStartupTimeout(opts.StartupTimeout)),
-	)
-	e.refreshEndpoints(ctx)
-	if opts.Prometheus {
-		e.startPrometheus(ctx)
+	e.mimo = e.startMimo(t, Mimo)
+	if opts.Alertmanager {
+		// Every notification goes to the stand-in's webhook sink, where
+		// Notifications reads it back.
+		e.alertmanager = start(e, t, Alertmanager, alertmanager.Run,
+			alertmanager.WithWebhook("http://"+Standin+":"+port(standinserver.Port)+standin.WebhookPath))
+	}
+	if opts.Prometheus || opts.Alertmanager {
+		popts := []testcontainers.ContainerCustomizer{prometheus.WithScrape(MimoJob, mimoserver.NetworkAddr(Mimo))}
+		if opts.Alertmanager {
+			popts = append(popts, prometheus.WithAlertmanager(alertmanager.NetworkAddr(Alertmanager)))
+		}
+		e.prometheus = start(e, t, Prometheus, prometheus.Run, popts...)
 	}
 	return e
 }
 
-func port(n int) string { return strconv.Itoa(n) + "/tcp" }
+// port is the number of a port such as "5432/tcp".
+func port(p string) string { return strings.TrimSuffix(p, "/tcp") }
 
-// run starts one container on the private network under its alias name,
-// recording it for teardown even when it fails to become ready.
-func (e *Env) run(ctx context.Context, name, image string, opts ...testcontainers.ContainerCustomizer) {
-	e.t.Helper()
+// start runs one container with a module's Run on the private network
+// under its alias name, recording it for teardown even when it fails to
+// become ready.
+func start[C interface {
+	comparable
+	testcontainers.Container
+}](e *Env, t testing.TB, name string, run func(context.Context, ...testcontainers.ContainerCustomizer) (C, error), opts ...testcontainers.ContainerCustomizer) C {
+	t.Helper()
 	opts = append(opts,
 		network.WithNetwork([]string{name}, e.network),
-		testcontainers.WithLabels(map[string]string{"org.mimo.harness": name}),
+		testcontainers.WithLabels(map[string]string{containers.Label: name}),
 		// testcontainers' progress lines go to the test's log, shown with
 		// -v or on failure, instead of stderr.
 		testcontainers.WithLogger(tclog.TestLogger(e.t)),
 	)
-	c, err := testcontainers.Run(ctx, image, opts...)
-	if c != nil {
+	c, err := run(context.Background(), opts...)
+	var none C
+	if c != none {
 		e.mu.Lock()
 		e.containers[name] = c
 		e.started = append(e.started, name)
 		e.mu.Unlock()
 	}
 	if err != nil {
-		e.t.Fatalf("harness: starting %s (%s): %v", name, image, err)
+		t.Fatalf("harness: starting %s: %v", name, err)
 	}
+	return c
 }
 
-// connectToxiproxy makes a client of Toxiproxy's API at its current host
-// port and creates the proxies, which Toxiproxy keeps only in memory (so
-// this runs again after Toxiproxy restarts).
-func (e *Env) connectToxiproxy(ctx context.Context) {
-	e.t.Helper()
-	api, err := e.container(Toxiproxy).PortEndpoint(ctx, port(toxiproxyAPIPort), "http")
-	if err != nil {
-		e.t.Fatalf("harness: Toxiproxy's API address: %v", err)
+// startMimo runs a Mimo named name on the environment's Postgres and the
+// stand-in's LLM, both through their proxies.
+func (e *Env) startMimo(t testing.TB, name string, opts ...testcontainers.ContainerCustomizer) *MimoServer {
+	t.Helper()
+	base := []testcontainers.ContainerCustomizer{
+		mimoserver.WithDatabaseURL(e.DatabaseURL()),
+		// Answers are synthesised by the stand-in's OpenAI-compatible
+		// API, through the llm proxy.
+		mimoserver.WithLLM("openai", "http://"+ProxyAddr(ProxyLLM)+"/v1", StandinLLMModel),
 	}
-	cli := toxiproxy.NewClient(api)
-	proxies := map[string]*toxiproxy.Proxy{}
-	for _, p := range []struct {
-		name     string
-		listen   int
-		upstream string
-	}{
-		{ProxyPostgres, proxyPostgresPort, Postgres + ":" + strconv.Itoa(postgresPort)},
-		{ProxyOllama, proxyOllamaPort, Standin + ":" + strconv.Itoa(standinPort)},
-		{ProxyLLM, proxyLLMPort, Standin + ":" + strconv.Itoa(standinPort)},
-	} {
-		px, err := cli.CreateProxy(p.name, "0.0.0.0:"+strconv.Itoa(p.listen), p.upstream)
-		if err != nil {
-			e.t.Fatalf("harness: creating proxy %s: %v", p.name, err)
+	all := slices.Concat(base, e.opts.Mimo, opts)
+	c := start(e, t, name, mimoserver.Run, all...)
+	return &MimoServer{Container: c, Name: name, client: c.Client}
+}
+
+// StartMimo runs one more Mimo in the environment, a replica on the same
+// Postgres and the same proxies as the first, customized by Options.Mimo
+// and then opts, and waits until it is ready. It is named "mimo-2",
+// "mimo-3", … on the network and for Kill and the like, and removed with
+// the environment. Prometheus scrapes only the first.
+func (e *Env) StartMimo(t testing.TB, opts ...testcontainers.ContainerCustomizer) *MimoServer {
+	t.Helper()
+	e.mu.Lock()
+	n := 1
+	for _, name := range e.started {
+		if name == Mimo || strings.HasPrefix(name, Mimo+"-") {
+			n++
 		}
-		proxies[p.name] = px
 	}
-	e.mu.Lock()
-	e.toxi, e.proxies = cli, proxies
 	e.mu.Unlock()
+	return e.startMimo(t, Mimo+"-"+strconv.Itoa(n), opts...)
 }
 
-// refreshEndpoints reads the host ports of Mimo and the stand-in, which
-// Docker picks anew each time a container starts.
-func (e *Env) refreshEndpoints(ctx context.Context) {
-	e.t.Helper()
-	mimoURL, err := e.container(Mimo).PortEndpoint(ctx, port(mimoPort), "http")
-	if err != nil {
-		e.t.Fatalf("harness: Mimo's address: %v", err)
-	}
-	standinURL, err := e.container(Standin).PortEndpoint(ctx, port(standinPort), "http")
-	if err != nil {
-		e.t.Fatalf("harness: the stand-in's address: %v", err)
-	}
-	e.mu.Lock()
-	e.mimoURL, e.standinURL = mimoURL, standinURL
-	e.mu.Unlock()
-}
+// Mimo is the first Mimo, which Start ran.
+func (e *Env) Mimo() *MimoServer { return e.mimo }
 
-// MimoURL is Mimo's root URL from the host, such as
+// MimoURL is the first Mimo's root URL from the host, such as
 // "http://127.0.0.1:32768". It changes when Mimo restarts.
-func (e *Env) MimoURL() string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.mimoURL
+func (e *Env) MimoURL() string { return e.mimo.URL() }
+
+// Client returns a REST client of the first Mimo at its current address.
+func (e *Env) Client() *mimoclient.Client { return e.mimo.Client() }
+
+// MCP connects an MCP client to the first Mimo; see MimoServer.MCP.
+func (e *Env) MCP(t testing.TB) *mcp.ClientSession { return e.mimo.MCP(t) }
+
+// Metrics fetches the first Mimo's /metrics.
+func (e *Env) Metrics(ctx context.Context) (mimoclient.Metrics, error) {
+	return e.Client().Metrics(ctx)
 }
 
-// Client returns a REST client of Mimo at its current address.
-func (e *Env) Client() *Client {
-	return &Client{BaseURL: e.MimoURL(), APIKey: e.opts.MimoEnv["MIMO_API_KEY"]}
+// Health fetches the first Mimo's /health.
+func (e *Env) Health(ctx context.Context) (*mimoclient.Health, error) {
+	return e.Client().Health(ctx)
 }
 
 // Standin returns the control client of the stand-in at its current
 // address.
-func (e *Env) Standin() *standin.Control {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return &standin.Control{BaseURL: e.standinURL}
-}
+func (e *Env) Standin() *standin.Control { return e.standin.Control() }
+
+// Postgres is the Postgres container.
+func (e *Env) Postgres() *postgres.Container { return e.postgres }
+
+// Toxiproxy is the Toxiproxy container, for its API client.
+func (e *Env) Toxiproxy() *toxiproxy.Container { return e.toxiproxy }
 
 // Proxy returns the Toxiproxy proxy name (ProxyPostgres, ProxyOllama or
 // ProxyLLM), for package toxics. An unknown name fails the test.
-func (e *Env) Proxy(name string) *toxiproxy.Proxy {
+func (e *Env) Proxy(name string) *toxiclient.Proxy {
 	e.t.Helper()
-	e.mu.Lock()
-	p, ok := e.proxies[name]
-	e.mu.Unlock()
+	p, ok := e.toxiproxy.Proxy(name)
 	if !ok {
-		e.t.Fatalf("harness: no proxy %q; the proxies are %s, %s and %s", name, ProxyPostgres, ProxyOllama, ProxyLLM)
+		e.t.Fatalf("harness: no proxy %q; the proxies are %s", name, strings.Join(e.toxiproxy.Names(), ", "))
 	}
 	return p
 }
 
-// ProxyAddr is the host:port on the private network through which proxy
-// name reaches its dependency, for pointing a Mimo setting at it.
-func ProxyAddr(name string) string {
-	switch name {
-	case ProxyPostgres:
-		return Toxiproxy + ":" + strconv.Itoa(proxyPostgresPort)
-	case ProxyOllama:
-		return Toxiproxy + ":" + strconv.Itoa(proxyOllamaPort)
-	case ProxyLLM:
-		return Toxiproxy + ":" + strconv.Itoa(proxyLLMPort)
+// Prometheus is the Prometheus container (Options.Prometheus or
+// Options.Alertmanager must be set, else the test fails).
+func (e *Env) Prometheus() *prometheus.Container {
+	e.t.Helper()
+	e.container(Prometheus)
+	return e.prometheus
+}
+
+// Alertmanager is the Alertmanager container (Options.Alertmanager must
+// be set, else the test fails).
+func (e *Env) Alertmanager() *alertmanager.Container {
+	e.t.Helper()
+	e.container(Alertmanager)
+	return e.alertmanager
+}
+
+// Notifications returns the notifications Alertmanager has sent its
+// receiver (alertmanager.Receiver, a webhook into the stand-in), oldest
+// first (Options.Alertmanager must be set, else the test fails). A body
+// that is not a notification is an error.
+func (e *Env) Notifications(ctx context.Context) ([]alertmanager.Notification, error) {
+	e.t.Helper()
+	e.container(Alertmanager)
+	bodies, err := e.Standin().Webhooks(ctx)
+	if err != nil {
+		return nil, err
 	}
-	return ""
+	out := make([]alertmanager.Notification, len(bodies))
+	for i, b := range bodies {
+		if err := json.Unmarshal(b, &out[i]); err != nil {
+			return nil, fmt.Errorf("notification %d: %w: %.200s", i, err, b)
+		}
+	}
+	return out, nil
 }
 
 // ContainerID is the Docker ID of container name (Mimo, Postgres, Standin,
-// Toxiproxy or Prometheus), for looking at it with Docker's own tools.
+// Toxiproxy, …), for looking at it with Docker's own tools.
 func (e *Env) ContainerID(name string) string {
 	e.t.Helper()
 	return e.container(name).GetContainerID()
@@ -260,11 +260,9 @@ func (e *Env) NetworkID() string { return e.network.ID }
 
 // DatabaseURL is the URL Mimo is given for Postgres: through the postgres
 // proxy, on the private network.
-func (e *Env) DatabaseURL() string {
-	return fmt.Sprintf("postgres://%s:%s@%s/%s?sslmode=disable", dbUser, dbUser, ProxyAddr(ProxyPostgres), dbName)
-}
+func (e *Env) DatabaseURL() string { return e.postgres.URL(ProxyAddr(ProxyPostgres)) }
 
-func (e *Env) container(name string) *testcontainers.DockerContainer {
+func (e *Env) container(name string) testcontainers.Container {
 	e.t.Helper()
 	e.mu.Lock()
 	c, ok := e.containers[name]
@@ -282,7 +280,7 @@ func (e *Env) teardown() {
 	ctx, cancel := context.WithTimeout(context.Background(), teardownTimeout)
 	defer cancel()
 	e.mu.Lock()
-	names := append([]string(nil), e.started...)
+	names := slices.Clone(e.started)
 	e.mu.Unlock()
 	if e.t.Failed() {
 		e.saveEvidence(ctx, names)
@@ -291,7 +289,7 @@ func (e *Env) teardown() {
 		c := e.containers[names[i]]
 		// A paused container cannot be removed; unpausing a running one is
 		// an error worth ignoring.
-		_ = e.unpause(ctx, c)
+		_ = containers.Unpause(ctx, c.GetContainerID())
 		if err := c.Terminate(ctx); err != nil {
 			e.t.Errorf("harness: removing %s: %v", names[i], err)
 		}

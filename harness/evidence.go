@@ -96,21 +96,19 @@ func (e *Env) attach(kind, text, path string) {
 }
 
 func (e *Env) lastMetrics(ctx context.Context) ([]byte, error) {
+	if e.mimo == nil {
+		return nil, fmt.Errorf("the first Mimo did not start")
+	}
 	ctx, cancel := context.WithTimeout(ctx, metricsTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.MimoURL()+"/metrics", nil)
+	r, err := e.Client().Do(ctx, http.MethodGet, "/metrics", nil)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
+	if r.Status != http.StatusOK {
+		return nil, fmt.Errorf("HTTP %d", r.Status)
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("status %s", resp.Status)
-	}
-	return io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	return r.Body, nil
 }
 
 // tail is the last n bytes of b, whole lines where it can.

@@ -36,6 +36,14 @@ func (c *Control) Faults(ctx context.Context) (Faults, error) {
 	return out, err
 }
 
+// Webhooks returns the webhook bodies the stand-in has kept (see
+// WebhookPath), oldest first.
+func (c *Control) Webhooks(ctx context.Context) ([]json.RawMessage, error) {
+	var out []json.RawMessage
+	err := c.do(ctx, http.MethodGet, "webhooks", nil, &out)
+	return out, err
+}
+
 // Reset zeroes the counters.
 func (c *Control) Reset(ctx context.Context) error {
 	return c.do(ctx, http.MethodPost, "reset", nil, nil)

@@ -70,6 +70,7 @@ func (s *Server) registerControl() {
 		}
 		s.controlDone(w, r, "garbage", g, err)
 	})
+	s.registerWebhook()
 }
 
 // controlDone answers a fault order: 400 with err, or the active faults.

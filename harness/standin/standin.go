@@ -8,7 +8,9 @@
 // features of the text (Embed), chat answers quote the context they were
 // given (Answer). Under /_control/ it takes orders from tests: count calls,
 // fail them, slow them, break their bodies (see Fail, Slow, Garbage and
-// Control, the client of those endpoints).
+// Control, the client of those endpoints); and it keeps the webhooks it is
+// sent there (WebhookPath), such as Alertmanager's notifications, for a
+// test to read back.
 //
 // The package does not import Mimo's own packages: it stands for a third
 // party and must see Mimo only over the wire.
@@ -135,6 +137,9 @@ type Server struct {
 	mu       sync.Mutex // guards faults and counters
 	faults   faultState
 	counters counters
+
+	webhookMu sync.Mutex
+	webhooks  []json.RawMessage // bodies taken at WebhookPath, oldest first
 }
 
 // New returns a stand-in configured by o. It panics if o.Dim is negative or

@@ -1,7 +1,10 @@
 // Package toxics names the network faults the validation scenarios inject
 // through Toxiproxy. A Profile is one toxic, built by a constructor that
-// checks its arguments; Add puts it on a proxy and Apply does the same for
-// the length of a test. Down and Up cut and restore a whole proxy.
+// checks its arguments. In a test, Add puts a profile on a proxy and Cut
+// cuts the whole proxy, each undoing itself in t.Cleanup (or earlier, by
+// the function it returns), so a scenario never writes its own undo and a
+// failing one leaves no fault behind. Outside a test (a load runner),
+// Profile.Add, Profile.Remove, Down and Up do the same by hand.
 //
 // Times are milliseconds (the slicer's delay excepted, which Toxiproxy takes
 // in microseconds), bandwidth is KB/s, sizes are bytes; these are Toxiproxy's
@@ -10,6 +13,7 @@ package toxics
 
 import (
 	"fmt"
+	"sync"
 	"testing"
 
 	toxiproxy "github.com/Shopify/toxiproxy/v2/client"
@@ -152,28 +156,52 @@ func (p Profile) Remove(proxy *toxiproxy.Proxy) error {
 	return nil
 }
 
-// Apply adds p to proxy for the rest of the test, failing the test if
+// Must returns p, or panics with err: for a profile whose arguments are
+// constants, as in toxics.Add(t, proxy, toxics.Must(toxics.Latency(200, 0))).
+func Must(p Profile, err error) Profile {
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
+
+// Add puts p on proxy for the rest of the test, failing the test if
 // Toxiproxy refuses, and returns the function that removes it early. The
 // toxic is removed in t.Cleanup if still there, so a failing or panicking
 // test leaves no toxic behind for the next.
-func Apply(t testing.TB, proxy *toxiproxy.Proxy, p Profile) (remove func()) {
+func Add(t testing.TB, proxy *toxiproxy.Proxy, p Profile) (remove func()) {
 	t.Helper()
 	if err := p.Add(proxy); err != nil {
 		t.Fatal(err)
 	}
-	removed := false
-	remove = func() {
-		t.Helper()
-		if removed {
-			return
-		}
-		removed = true
-		if err := p.Remove(proxy); err != nil {
-			t.Error(err)
-		}
+	return undo(t, func() error { return p.Remove(proxy) })
+}
+
+// Cut disables proxy for the rest of the test, as Down does, failing the
+// test if Toxiproxy refuses, and returns the function that restores it
+// early. The proxy is enabled again in t.Cleanup if still cut.
+func Cut(t testing.TB, proxy *toxiproxy.Proxy) (restore func()) {
+	t.Helper()
+	if err := Down(proxy); err != nil {
+		t.Fatal(err)
 	}
-	t.Cleanup(remove)
-	return remove
+	return undo(t, func() error { return Up(proxy) })
+}
+
+// undo returns a function that runs do once, reporting its error with
+// t.Error, and registers it with t.Cleanup.
+func undo(t testing.TB, do func() error) func() {
+	var once sync.Once
+	f := func() {
+		t.Helper()
+		once.Do(func() {
+			if err := do(); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	t.Cleanup(f)
+	return f
 }
 
 // Down disables proxy: it closes every connection through it and refuses

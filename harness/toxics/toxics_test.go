@@ -106,7 +106,13 @@ func (f *fakeToxiproxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.toxics[tx.Name] = tx
 		_ = json.NewEncoder(w).Encode(tx)
 	case r.Method == http.MethodDelete && len(r.URL.Path) > len("/proxies/db/toxics/"):
-		delete(f.toxics, r.URL.Path[len("/proxies/db/toxics/"):])
+		name := r.URL.Path[len("/proxies/db/toxics/"):]
+		if _, ok := f.toxics[name]; !ok {
+			w.WriteHeader(http.StatusNotFound)
+			_, _ = w.Write([]byte(`{"error":"toxic not found","status":404}`))
+			return
+		}
+		delete(f.toxics, name)
 		w.WriteHeader(http.StatusNoContent)
 	case r.Method == http.MethodPost && r.URL.Path == "/proxies":
 		w.WriteHeader(http.StatusCreated)
@@ -134,13 +140,13 @@ func newFake(t *testing.T) (*fakeToxiproxy, *toxiproxy.Proxy) {
 	return f, proxy
 }
 
-func TestApplySendsTheToxicAndRemovesIt(t *testing.T) {
+func TestAddSendsTheToxicAndRemovesIt(t *testing.T) {
 	f, proxy := newFake(t)
 	p, err := toxics.Slicer(64, 8, 100)
 	require.NoError(t, err)
 
 	t.Run("applied", func(t *testing.T) {
-		toxics.Apply(t, proxy, p.WithToxicity(0.5))
+		toxics.Add(t, proxy, p.WithToxicity(0.5))
 		f.mu.Lock()
 		got, ok := f.toxics["slicer_downstream"]
 		f.mu.Unlock()
@@ -174,4 +180,36 @@ func TestDownAndUpToggleTheProxy(t *testing.T) {
 	f.mu.Lock()
 	assert.True(t, f.enabled)
 	f.mu.Unlock()
+}
+
+func TestAddRemovesEarlyOnceAndCutRestores(t *testing.T) {
+	f, proxy := newFake(t)
+	t.Run("cut and toxic", func(t *testing.T) {
+		remove := toxics.Add(t, proxy, toxics.Must(toxics.Latency(10, 0)))
+		restore := toxics.Cut(t, proxy)
+		f.mu.Lock()
+		assert.False(t, f.enabled, "cut")
+		assert.Len(t, f.toxics, 1)
+		f.mu.Unlock()
+
+		remove()
+		restore()
+		f.mu.Lock()
+		assert.True(t, f.enabled, "restored early")
+		assert.Empty(t, f.toxics, "removed early")
+		f.mu.Unlock()
+		// The cleanups run again at the end of the subtest and do nothing:
+		// a second removal would be refused (404) and fail the subtest.
+	})
+	t.Run("cut until the end", func(t *testing.T) {
+		toxics.Cut(t, proxy)
+	})
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	assert.True(t, f.enabled, "the cleanup enabled the proxy again")
+}
+
+func TestMustPanicsOnABadProfile(t *testing.T) {
+	assert.Panics(t, func() { toxics.Must(toxics.Latency(-1, 0)) })
+	assert.Equal(t, "latency", toxics.Must(toxics.Latency(1, 0)).Type)
 }

@@ -7,14 +7,17 @@ package breakers
 import (
 	"context"
 	"fmt"
-	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/testcontainers/testcontainers-go"
 
 	"mimo/harness"
+	"mimo/harness/mimoclient"
+	"mimo/harness/mimoserver"
 	"mimo/harness/record"
 	"mimo/harness/standin"
 	mimo "mimo/system"
@@ -32,33 +35,34 @@ const (
 
 func TestLLMCircuitTransitionsAndIsNotCalledWhileOpen(t *testing.T) {
 	rec := record.New(t, fmt.Sprintf("The LLM's circuit opens after %d consecutive failures, the LLM is not called while it is open, it lets one probe through after %s and closes on its success, also under %d concurrent clients", failures, reset, clients))
-	env := harness.Start(t, harness.Options{Record: rec, MimoEnv: map[string]string{
-		"MIMO_BREAKER_FAILURES": fmt.Sprint(failures),
-		"MIMO_BREAKER_RESET":    reset.String(),
-	}})
+	env := harness.Start(t, harness.Options{Record: rec, Mimo: []testcontainers.ContainerCustomizer{mimoserver.WithBreaker(failures, reset)}})
 	ctx := context.Background()
-	c := env.Client()
-	ctl := env.Standin()
+	c, ctl, m := env.Client(), env.Standin(), env.Mimo()
 	const ns = "breakers"
 	_, err := c.Store(ctx, mimo.StoreRequest{Namespace: ns, Content: "The release train leaves every second Thursday."})
 	require.NoError(t, err)
+
+	tl := harness.NewTimeline(t, rec)
+	tl.WatchCircuit(m, "llm")
+	// ask is safe on any goroutine: a failure is an assert, not a require.
 	ask := func(q string) *mimo.Answer {
-		t.Helper()
-		a, err := c.Ask(ctx, mimo.AskRequest{Namespace: ns, Query: q})
-		require.NoError(t, err, "Mimo answers whatever the state of the circuit")
+		a := &mimo.Answer{}
+		assert.NoError(t, tl.Time("ask_latency", func() (err error) {
+			a, err = c.Ask(ctx, mimo.AskRequest{Namespace: ns, Query: q})
+			return err
+		}), "Mimo answers %q whatever the state of the circuit", q)
 		return a
 	}
-	state := func(want float64, label string) {
+	circuit := func(want mimo.CircuitState) {
 		t.Helper()
-		env.WaitForMetric(t, "mimo_circuit_breaker_state", map[string]string{"service": "llm"},
-			func(v float64) bool { return v == want }, within)
-		rec.Observe("breaker_llm", want, label)
+		tl.Expect("the llm circuit "+want.String(), within, m.CircuitIs("llm", want))
 	}
-	transitions := func(to string, want float64) {
+	transitions := func(to mimo.CircuitState, want float64) {
 		t.Helper()
-		env.WaitForMetric(t, "mimo_circuit_breaker_transitions_total", map[string]string{"service": "llm", "to": to},
-			func(v float64) bool { return v == want }, within)
+		tl.Expect(fmt.Sprintf("%g transitions to %s", want, to), within, m.MetricIs("mimo_circuit_breaker_transitions_total",
+			map[string]string{"service": "llm", "to": to.String()}, func(v float64) bool { return v == want }))
 	}
+	halfOpenInHealth := m.HealthIs(func(h *mimoclient.Health) bool { return h.Circuit("llm") == mimo.CircuitHalfOpen })
 	chatCalls := func() int64 {
 		t.Helper()
 		n, err := ctl.Counters(ctx)
@@ -67,16 +71,16 @@ func TestLLMCircuitTransitionsAndIsNotCalledWhileOpen(t *testing.T) {
 	}
 
 	require.False(t, ask("When does the release train leave?").Degraded)
-	state(0, "closed")
+	circuit(mimo.CircuitClosed)
 
 	// closed → open: the model fails (503 from the stand-in) three times.
-	require.NoError(t, ctl.Fail(ctx, standin.Fail{Status: 503}))
+	tl.Do("the model fails with 503", func() { require.NoError(t, ctl.Fail(ctx, standin.Fail{Status: 503})) })
 	for i := range failures {
 		a := ask(fmt.Sprintf("Release train day, question %d?", i))
 		assert.Contains(t, a.Reason, "failed", "failure %d reaches the model", i+1)
 	}
-	state(2, "open")
-	transitions("open", 1)
+	circuit(mimo.CircuitOpen)
+	transitions(mimo.CircuitOpen, 1)
 
 	// Open: answers come, degraded, and the model is not called.
 	before := chatCalls()
@@ -90,52 +94,39 @@ func TestLLMCircuitTransitionsAndIsNotCalledWhileOpen(t *testing.T) {
 
 	// open → half-open after the reset time; a failing probe → open.
 	opened := time.Now()
-	env.WaitForHealth(t, func(h map[string]any) bool {
-		return h["components"].(map[string]any)["llm"].(map[string]any)["circuit"] == "half-open"
-	}, within)
+	tl.Expect("/health: the llm circuit half-open", within, halfOpenInHealth)
 	rec.Measure("half_open_after", float64(time.Since(opened).Milliseconds()), "ms")
-	state(1, "half-open")
+	circuit(mimo.CircuitHalfOpen)
 	assert.Contains(t, ask("Is the release train weekly?").Reason, "failed", "the probe reaches the failing model")
-	state(2, "open")
-	transitions("open", 2)
-	transitions("half-open", 1)
+	circuit(mimo.CircuitOpen)
+	transitions(mimo.CircuitOpen, 2)
+	transitions(mimo.CircuitHalfOpen, 1)
 
 	// half-open → closed: the model is back; 100 clients ask at once while
 	// the probe is slow, and only the probe reaches it.
-	require.NoError(t, ctl.Clear(ctx))
-	require.NoError(t, ctl.Slow(ctx, standin.Slow{DelayMS: 2000, Count: 1}))
-	env.WaitForHealth(t, func(h map[string]any) bool {
-		return h["components"].(map[string]any)["llm"].(map[string]any)["circuit"] == "half-open"
-	}, within)
+	tl.Do("the model is back, its next answer 2 s slow", func() {
+		require.NoError(t, ctl.Clear(ctx))
+		require.NoError(t, ctl.Slow(ctx, standin.Slow{DelayMS: 2000, Count: 1}))
+	})
+	tl.Expect("/health: the llm circuit half-open again", within, halfOpenInHealth)
 	before = chatCalls()
-	var wg sync.WaitGroup
-	answers := make([]*mimo.Answer, clients)
-	errs := make([]error, clients)
-	for i := range clients {
-		wg.Go(func() {
-			answers[i], errs[i] = c.Ask(ctx, mimo.AskRequest{Namespace: ns, Query: fmt.Sprintf("Which Thursday, client %d?", i)})
-		})
-	}
-	wg.Wait()
-	synthesised, refused := 0, 0
-	for i := range clients {
-		require.NoError(t, errs[i], "client %d", i)
-		if answers[i].Degraded {
-			refused++
+	var synthesised, refused atomic.Int64
+	tl.Concurrently(fmt.Sprintf("%d clients ask at once", clients), clients, func(i int) {
+		if ask(fmt.Sprintf("Which Thursday, client %d?", i)).Degraded {
+			refused.Add(1)
 		} else {
-			synthesised++
+			synthesised.Add(1)
 		}
-	}
-	assert.Equal(t, 1, synthesised, "one probe")
-	assert.Equal(t, clients-1, refused, "the others are answered without the model")
+	})
+	assert.EqualValues(t, 1, synthesised.Load(), "one probe")
+	assert.EqualValues(t, clients-1, refused.Load(), "the others are answered without the model")
 	assert.Equal(t, before+1, chatCalls(), "exactly one call reached the model")
-	state(0, "closed")
-	transitions("half-open", 2)
-	transitions("closed", 1)
-	rec.Measure("probes_in_concurrent_half_open", float64(synthesised), "count")
-	rec.Measure("refused_in_concurrent_half_open", float64(refused), "count")
+	circuit(mimo.CircuitClosed)
+	transitions(mimo.CircuitHalfOpen, 2)
+	transitions(mimo.CircuitClosed, 1)
+	rec.Measure("probes_in_concurrent_half_open", float64(synthesised.Load()), "count")
+	rec.Measure("refused_in_concurrent_half_open", float64(refused.Load()), "count")
 
-	a := ask("When does the release train leave next?")
-	assert.False(t, a.Degraded, "closed again: the model answers")
+	assert.False(t, ask("When does the release train leave next?").Degraded, "closed again: the model answers")
 	rec.Evidence("note", "transitions seen in mimo_circuit_breaker_transitions_total: open 2, half-open 2, closed 1; the stand-in received no call while open and one during the concurrent half-open")
 }

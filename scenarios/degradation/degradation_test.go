@@ -6,12 +6,8 @@ package degradation
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -19,6 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"mimo/harness"
+	"mimo/harness/latency"
+	"mimo/harness/mimoclient"
 	"mimo/harness/record"
 	"mimo/harness/toxics"
 	mimo "mimo/system"
@@ -58,30 +56,27 @@ func TestPostgresLatencyToxicSlowsButNeverFails(t *testing.T) {
 		require.NoError(t, err)
 	}
 	// measure returns the median of searches searches, each recorded in
-	// the series search_latency_<phase> when phase is not "".
+	// the series search_latency_<series> and summarised as search_<series>
+	// when series is not "".
 	measure := func(phase, series string) time.Duration {
 		t.Helper()
-		took := make([]time.Duration, 0, searches)
+		var took latency.Sample
 		for i := range searches {
-			began := time.Now()
-			page, err := c.Search(ctx, mimo.SearchQuery{
-				Filter: mimo.Filter{Namespace: ns},
-				Query:  fmt.Sprintf("how to rotate database credentials %d", i),
+			var page *mimo.SearchPage
+			d, err := took.Time(func() (err error) {
+				page, err = c.Search(ctx, mimo.SearchQuery{Filter: mimo.Filter{Namespace: ns}, Query: fmt.Sprintf("how to rotate database credentials %d", i)})
+				return err
 			})
-			took = append(took, time.Since(began))
 			if series != "" {
-				rec.Observe("search_latency_"+series, ms(took[i]), "")
+				rec.Observe("search_latency_"+series, latency.MS(d), "")
 			}
 			require.NoError(t, err, "search %d %s", i, phase)
 			require.NotEmpty(t, page.Results, "search %d %s finds the runbook", i, phase)
 		}
-		slices.Sort(took)
 		if series != "" {
-			rec.Measure("search_p50_"+series, ms(took[len(took)/2]), "ms")
-			rec.Measure("search_p95_"+series, ms(took[len(took)*95/100]), "ms")
-			rec.Measure("searches_"+series, float64(len(took)), "count")
+			took.Record(rec, "search_"+series)
 		}
-		return took[len(took)/2]
+		return took.Median()
 	}
 
 	// Warm up connections and caches so the baseline is not the first
@@ -89,20 +84,17 @@ func TestPostgresLatencyToxicSlowsButNeverFails(t *testing.T) {
 	_ = measure("warming up", "")
 	base := measure("without toxics", "baseline")
 
-	lat, err := toxics.Latency(latencyMS, 0)
-	require.NoError(t, err)
-	toxics.Apply(t, env.Proxy(harness.ProxyPostgres), lat)
+	toxics.Add(t, env.Proxy(harness.ProxyPostgres), toxics.Must(toxics.Latency(latencyMS, 0)))
 	slow := measure(fmt.Sprintf("with a %d ms latency toxic", latencyMS), "toxic")
 	rec.Measure("injected_latency", latencyMS, "ms")
-	rec.Measure("search_p50_rise", ms(slow-base), "ms")
+	rec.Measure("search_p50_rise", latency.MS(slow-base), "ms")
 	// Each sequential round trip a search makes to Postgres pays the
 	// latency once; the rise over the injected amount says how many.
 	rec.Measure("round_trips_implied", float64(slow-base)/float64(latencyMS*time.Millisecond), "count")
 	rec.Evidence("note", fmt.Sprintf("median search %v without toxics, %v with a %d ms latency toxic on the postgres proxy; %d of %d searches succeeded in each phase",
 		base.Round(time.Microsecond), slow.Round(time.Microsecond), latencyMS, searches, searches))
 
-	t.Logf("median search latency: %v without toxics, %v with a %d ms latency toxic on the postgres proxy",
-		base, slow, latencyMS)
+	t.Logf("median search latency: %v without toxics, %v with a %d ms latency toxic on the postgres proxy", base, slow, latencyMS)
 	assert.GreaterOrEqual(t, slow-base, minRiseMS*time.Millisecond,
 		"a %d ms latency toxic on Postgres raises the median search latency by at least %d ms", latencyMS, minRiseMS)
 }
@@ -119,64 +111,58 @@ func TestPostgresDownGivesClear503sAndRecoversWithoutRestart(t *testing.T) {
 	require.NoError(t, err)
 	id := stored.Memory.ID
 
-	code, before := health(t, url)
-	require.Equal(t, http.StatusOK, code)
-	require.Equal(t, mimo.StatusOK, before.Status, "healthy before the fault: %+v", before)
+	before, err := c.Health(ctx)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, before.HTTPStatus)
+	require.Equal(t, mimo.StatusOK, before.Status, "healthy before the fault: %s", before)
 
-	pg := env.Proxy(harness.ProxyPostgres)
-	require.NoError(t, toxics.Down(pg))
-	t.Cleanup(func() { _ = toxics.Up(pg) })
+	restore := toxics.Cut(t, env.Proxy(harness.ProxyPostgres))
 	rec.Observe("db", 0, "proxy down")
 	var slowest time.Duration
-
-	// Each request is answered, as a 503 with Mimo's error body, well
-	// before a client would give up.
-	for i := range 3 {
-		body := fmt.Sprintf(`{"namespace":%q,"content":"written while the database is down %d"}`, ns, i)
-		status, got, took := call(t, http.MethodPost, url+"/api/memories", body)
-		t.Logf("POST /api/memories with the database down: %d in %v", status, took)
-		assertUnavailable(t, "POST /api/memories", status, got)
-		assert.Less(t, took, answerWithin, "POST /api/memories answers within %v", answerWithin)
-		rec.Observe("errors", 1, fmt.Sprint(status))
-		slowest = max(slowest, took)
-		if i == 0 {
-			rec.Evidence("response", fmt.Sprintf("POST /api/memories → %d in %v: %s", status, took.Round(time.Millisecond), got))
-		}
-
-		status, got, took = call(t, http.MethodGet, url+"/api/memories/"+id+"?namespace="+ns, "")
-		t.Logf("GET /api/memories/{id} with the database down: %d in %v", status, took)
-		assertUnavailable(t, "GET /api/memories/{id}", status, got)
-		assert.Less(t, took, answerWithin, "GET /api/memories/{id} answers within %v", answerWithin)
-		rec.Observe("errors", 1, fmt.Sprint(status))
-		slowest = max(slowest, took)
+	// unavailable sends one request, which must be answered, as a 503 with
+	// Mimo's error body, well before a client would give up.
+	unavailable := func(what, method, path string, body any) *mimoclient.Response {
+		t.Helper()
+		r, err := c.Do(ctx, method, path, body)
+		require.NoError(t, err, "%s is answered", what)
+		t.Logf("%s with the database down: %d in %v", what, r.Status, r.Elapsed)
+		harness.AssertAPIError(t, what+" with the database down", r, http.StatusServiceUnavailable, mimo.EUNAVAILABLE)
+		assert.Less(t, r.Elapsed, answerWithin, "%s answers within %v", what, answerWithin)
+		rec.Observe("errors", 1, fmt.Sprint(r.Status))
+		slowest = max(slowest, r.Elapsed)
+		return r
 	}
-	rec.Measure("slowest_answer_while_down", ms(slowest), "ms")
+	for i := range 3 {
+		r := unavailable("POST /api/memories", http.MethodPost, "/api/memories",
+			mimo.StoreRequest{Namespace: ns, Content: fmt.Sprintf("written while the database is down %d", i)})
+		if i == 0 {
+			rec.Evidence("response", fmt.Sprintf("POST /api/memories → %d in %v: %s", r.Status, r.Elapsed.Round(time.Millisecond), r.Body))
+		}
+		unavailable("GET /api/memories/{id}", http.MethodGet, mimoclient.MemoryPath(ns, id), nil)
+	}
+	rec.Measure("slowest_answer_while_down", latency.MS(slowest), "ms")
 
-	began := time.Now()
-	code, down := health(t, url)
-	t.Logf("GET /health with the database down: %d in %v: %+v", code, time.Since(began), down)
-	assert.Equal(t, http.StatusServiceUnavailable, code, "health is 503 while the database is down")
+	down, err := c.Health(ctx)
+	require.NoError(t, err)
+	t.Logf("GET /health with the database down: %s", down)
+	assert.Equal(t, http.StatusServiceUnavailable, down.HTTPStatus, "health is 503 while the database is down")
 	assert.Equal(t, mimo.StatusDown, down.Status, "health says down")
 	assert.Equal(t, mimo.StatusDown, down.Components["db"].Status, "the db component says down")
+	rec.Evidence("response", fmt.Sprintf("GET /health → %d: status %q, db %q", down.HTTPStatus, down.Status, down.Components["db"].Status))
 
-	rec.Evidence("response", fmt.Sprintf("GET /health → %d: status %q, db %q", code, down.Status, down.Components["db"].Status))
-
-	require.NoError(t, toxics.Up(pg))
+	restore()
 	up := time.Now()
 	rec.Observe("db", 1, "proxy up")
-	var after healthBody
-	harness.WaitFor(t, recoverWithin, "health ok again after the proxy came up", func() (bool, string) {
-		code, h := health(t, url)
-		after = h
-		return code == http.StatusOK && h.Status == mimo.StatusOK, fmt.Sprintf("%d %+v", code, h)
-	})
-	rec.Measure("health_ok_after_proxy_up", ms(time.Since(up)), "ms")
+	after := env.WaitForHealth(t, func(h *mimoclient.Health) bool {
+		return h.HTTPStatus == http.StatusOK && h.Status == mimo.StatusOK
+	}, recoverWithin)
+	rec.Measure("health_ok_after_proxy_up", latency.MS(time.Since(up)), "ms")
 	var res *mimo.StoreResult
 	harness.WaitFor(t, recoverWithin, "a store to succeed once the database is back", func() (bool, string) {
 		res, err = c.Store(ctx, mimo.StoreRequest{Namespace: ns, Content: "Stored after the database came back"})
 		return err == nil, fmt.Sprint(err)
 	})
-	rec.Measure("store_ok_after_proxy_up", ms(time.Since(up)), "ms")
+	rec.Measure("store_ok_after_proxy_up", latency.MS(time.Since(up)), "ms")
 	assert.True(t, res.Created)
 	got, err := c.Get(ctx, ns, id)
 	require.NoError(t, err)
@@ -187,60 +173,3 @@ func TestPostgresDownGivesClear503sAndRecoversWithoutRestart(t *testing.T) {
 	assert.Equal(t, url, env.MimoURL(), "Mimo was not restarted")
 	assert.Greater(t, after.UptimeSeconds, before.UptimeSeconds, "Mimo's uptime kept increasing")
 }
-
-type healthBody struct {
-	Status        string                    `json:"status"`
-	Components    map[string]mimo.Component `json:"components"`
-	UptimeSeconds float64                   `json:"uptime_seconds"`
-}
-
-// health reads GET /health, which is 200 or 503 with the same body.
-func health(t *testing.T, url string) (int, healthBody) {
-	t.Helper()
-	status, b, _ := call(t, http.MethodGet, url+"/health", "")
-	var h healthBody
-	require.NoError(t, json.Unmarshal(b, &h), "GET /health body: %s", b)
-	return status, h
-}
-
-// call makes one request and returns its status, body and duration; a
-// failure to get an answer at all fails the test.
-func call(t *testing.T, method, url, body string) (int, []byte, time.Duration) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*answerWithin)
-	defer cancel()
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, url, r)
-	require.NoError(t, err)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	began := time.Now()
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err, "%s %s", method, url)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	took := time.Since(began)
-	require.NoError(t, err)
-	return resp.StatusCode, b, took
-}
-
-func assertUnavailable(t *testing.T, what string, status int, body []byte) {
-	t.Helper()
-	var e struct {
-		Error struct {
-			Code    string `json:"code"`
-			Message string `json:"message"`
-		} `json:"error"`
-	}
-	assert.Equal(t, http.StatusServiceUnavailable, status, "%s with the database down: %s", what, body)
-	if assert.NoError(t, json.Unmarshal(body, &e), "%s answers JSON: %s", what, body) {
-		assert.Equal(t, mimo.EUNAVAILABLE, e.Error.Code, "%s error code", what)
-		assert.NotEmpty(t, e.Error.Message, "%s says why", what)
-	}
-}
-
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -11,6 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"mimo/harness"
+	"mimo/harness/latency"
+	"mimo/harness/mimoclient"
 	"mimo/harness/record"
 	"mimo/harness/standin"
 	"mimo/harness/toxics"
@@ -35,13 +37,11 @@ func TestLLMDownGivesCachedOrExtractiveAnswersAndRecovers(t *testing.T) {
 	rec.Observe("answers", 0, "synthesised")
 
 	// Down: every connection through the llm proxy is refused.
-	llm := env.Proxy(harness.ProxyLLM)
-	require.NoError(t, toxics.Down(llm))
-	t.Cleanup(func() { _ = toxics.Up(llm) })
+	restore := toxics.Cut(t, env.Proxy(harness.ProxyLLM))
 	began := time.Now()
 	cached, err := c.Ask(ctx, mimo.AskRequest{Namespace: ns, Query: asked})
 	require.NoError(t, err)
-	rec.Measure("cached_answer_while_down", ms(time.Since(began)), "ms")
+	rec.Measure("cached_answer_while_down", latency.MS(time.Since(began)), "ms")
 	assert.True(t, cached.Degraded)
 	assert.Equal(t, first.Answer, cached.Answer, "the model's earlier answer to the same question")
 	assert.Contains(t, cached.Reason, "earlier answer")
@@ -56,15 +56,14 @@ func TestLLMDownGivesCachedOrExtractiveAnswersAndRecovers(t *testing.T) {
 
 	h, err := env.Health(ctx)
 	require.NoError(t, err)
-	llmHealth := h["components"].(map[string]any)["llm"].(map[string]any)
-	assert.Equal(t, mimo.StatusDegraded, llmHealth["status"], "/health shows the model failing")
+	assert.Equal(t, mimo.StatusDegraded, h.Components["llm"].Status, "/health shows the model failing")
 	env.WaitForMetric(t, "mimo_fallback_triggered_total", map[string]string{"service": "llm", "reason": "cached_answer"},
 		func(v float64) bool { return v == 1 }, 10*time.Second)
 	env.WaitForMetric(t, "mimo_fallback_triggered_total", map[string]string{"service": "llm", "reason": "llm_failed"},
 		func(v float64) bool { return v == 1 }, 10*time.Second)
 
 	// The model itself failing (HTTP 500 from the stand-in) is the same.
-	require.NoError(t, toxics.Up(llm))
+	restore()
 	require.NoError(t, env.Standin().Fail(ctx, standin.Fail{Status: 500}))
 	failing, err := c.Ask(ctx, mimo.AskRequest{Namespace: ns, Query: "Is the on-call rotation weekly?"})
 	require.NoError(t, err)
@@ -79,7 +78,7 @@ func TestLLMDownGivesCachedOrExtractiveAnswersAndRecovers(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, again.Degraded, "the model answers once it is back: %s", again.Reason)
 	assert.True(t, strings.HasPrefix(again.Answer, standin.AnswerPrefix))
-	rec.Measure("synthesised_after_recovery", ms(time.Since(back)), "ms")
+	rec.Measure("synthesised_after_recovery", latency.MS(time.Since(back)), "ms")
 	rec.Observe("answers", 0, "synthesised")
-	env.WaitForHealth(t, func(h map[string]any) bool { return h["status"] == mimo.StatusOK }, 10*time.Second)
+	env.WaitForHealth(t, func(h *mimoclient.Health) bool { return h.Status == mimo.StatusOK }, 10*time.Second)
 }

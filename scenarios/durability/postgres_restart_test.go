@@ -36,7 +36,7 @@ func TestPostgresKilledDuringWritesLosesNoAcknowledgedWrite(t *testing.T) {
 		return st.ok.Load() >= killed+minAcked, fmt.Sprintf("%d acknowledged, %d before the kill", st.ok.Load(), killed)
 	})
 	want := st.Stop()
-	seen := listContents(t, env.MimoURL(), ns)
+	seen := listContents(t, c, ns)
 	missing, doubled := 0, 0
 	for content, id := range want {
 		if !assert.Equal(t, 1, seen[content], "acknowledged memory %s is there exactly once", id) {

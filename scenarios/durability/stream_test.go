@@ -10,7 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"mimo/harness"
+	"mimo/harness/mimoclient"
 	mimo "mimo/system"
 )
 
@@ -31,7 +31,7 @@ type stream struct {
 // first failed write — Mimo itself is gone, and hammering a dead port
 // helps nothing; without it, writers keep going through a dependency's
 // outage, counting the failures by code.
-func startStream(t *testing.T, c *harness.Client, ns, subject string, stopOnError bool) *stream {
+func startStream(t *testing.T, c *mimoclient.Client, ns, subject string, stopOnError bool) *stream {
 	s := &stream{stop: make(chan struct{}), acked: map[string]string{}, codes: map[string]int64{}}
 	ctx := context.Background()
 	for w := range writers {
@@ -90,19 +90,14 @@ func (s *stream) failures() map[string]int64 {
 	return maps.Clone(s.codes)
 }
 
-// listContents pages through every memory of ns and counts each content.
-func listContents(t *testing.T, base, ns string) map[string]int {
+// listContents lists every memory of ns, pageSize at a time, and counts
+// each content.
+func listContents(t *testing.T, c *mimoclient.Client, ns string) map[string]int {
 	t.Helper()
 	seen := map[string]int{}
-	for cursor := ""; ; {
-		page := list(t, base, ns, cursor)
-		for _, m := range page.Memories {
-			seen[m.Content]++
-		}
-		if page.NextCursor == "" {
-			return seen
-		}
-		require.NotEqual(t, cursor, page.NextCursor, "paging advances")
-		cursor = page.NextCursor
+	for m, err := range c.ListAll(context.Background(), mimo.ListQuery{Filter: mimo.Filter{Namespace: ns}, Limit: pageSize}) {
+		require.NoError(t, err)
+		seen[m.Content]++
 	}
+	return seen
 }

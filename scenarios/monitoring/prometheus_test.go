@@ -11,9 +11,12 @@ import (
 	"time"
 
 	"github.com/prometheus/common/model"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"mimo/harness"
+	"mimo/harness/alertmanager"
+	"mimo/harness/latency"
 	"mimo/harness/record"
 	mimo "mimo/system"
 )
@@ -37,7 +40,7 @@ func TestPrometheusSeesMimoUpAndItsRequestCounterRising(t *testing.T) {
 
 	start := time.Now()
 	env.WaitForQuery(t, upQuery, upIs(1), seenWithin)
-	rec.Measure("first_scrape_after_start", msSince(start), "ms")
+	rec.Measure("first_scrape_after_start", latency.MS(time.Since(start)), "ms")
 	rec.Observe("up", 1, "up")
 
 	base := scalar(env.WaitForQuery(t, storesQuery, oneSample, seenWithin))
@@ -54,7 +57,7 @@ func TestPrometheusSeesMimoUpAndItsRequestCounterRising(t *testing.T) {
 	got := scalar(env.WaitForQuery(t, storesQuery, func(v model.Vector) bool {
 		return oneSample(v) && scalar(v) >= want
 	}, seenWithin))
-	rec.Measure("stores_seen_after", msSince(stored), "ms")
+	rec.Measure("stores_seen_after", latency.MS(time.Since(stored)), "ms")
 	require.Equal(t, want, got, "Prometheus counts each store once")
 
 	own, err := env.Metrics(ctx)
@@ -67,13 +70,13 @@ func TestPrometheusSeesMimoUpAndItsRequestCounterRising(t *testing.T) {
 	env.Kill(harness.Mimo)
 	killed := time.Now()
 	env.WaitForQuery(t, upQuery, upIs(0), seenWithin)
-	rec.Measure("down_seen_after", msSince(killed), "ms")
+	rec.Measure("down_seen_after", latency.MS(time.Since(killed)), "ms")
 	rec.Observe("up", 0, "down")
 
 	env.StartContainer(harness.Mimo)
 	back := time.Now()
 	env.WaitForQuery(t, upQuery, upIs(1), seenWithin)
-	rec.Measure("up_again_seen_after", msSince(back), "ms")
+	rec.Measure("up_again_seen_after", latency.MS(time.Since(back)), "ms")
 	rec.Observe("up", 1, "up")
 	rec.Evidence("note", "up{job=\"mimo\"} went 1 → 0 after SIGKILL → 1 after the container was started again")
 }
@@ -92,4 +95,45 @@ func scalar(v model.Vector) float64 {
 	return float64(v[0].Value)
 }
 
-func msSince(t time.Time) float64 { return float64(time.Since(t).Microseconds()) / 1000 }
+func TestPrometheusSendsItsAlertsToAlertmanager(t *testing.T) {
+	rec := record.New(t, "With Alertmanager asked for, Prometheus has it as its active Alertmanager, and an alert Alertmanager gets reaches the harness's receiver")
+	env := harness.Start(t, harness.Options{Alertmanager: true, Record: rec})
+	ctx := context.Background()
+
+	var active []string
+	harness.WaitFor(t, seenWithin, "Prometheus to discover Alertmanager", func() (bool, string) {
+		res, err := env.Prometheus().API().AlertManagers(ctx)
+		if err != nil {
+			return false, err.Error()
+		}
+		active = active[:0]
+		for _, am := range res.Active {
+			active = append(active, am.URL)
+		}
+		return len(active) == 1, fmt.Sprintf("active %v, dropped %v", active, res.Dropped)
+	})
+	assert.Contains(t, active[0], "alertmanager:9093", "the harness's Alertmanager, by its name on the network")
+
+	fired := time.Now()
+	require.NoError(t, env.Alertmanager().Fire(ctx, map[string]string{"alertname": "HarnessCheck", "severity": "none"}))
+	var got []alertmanager.Notification
+	harness.WaitFor(t, seenWithin, "the HarnessCheck notification at the receiver", func() (bool, string) {
+		var err error
+		if got, err = env.Notifications(ctx); err != nil {
+			return false, err.Error()
+		}
+		return len(got) > 0, fmt.Sprintf("%d notifications", len(got))
+	})
+	rec.Measure("notified_after", latency.MS(time.Since(fired)), "ms")
+	require.Len(t, got, 1, "one alert, one notification")
+	assert.Equal(t, alertmanager.Receiver, got[0].Receiver)
+	assert.Equal(t, "firing", got[0].Status)
+	require.Len(t, got[0].Alerts, 1)
+	assert.Equal(t, "HarnessCheck", got[0].Alerts[0].Labels["alertname"])
+	alerts, err := env.Alertmanager().Alerts(ctx)
+	require.NoError(t, err)
+	require.Len(t, alerts, 1, "Alertmanager holds the alert")
+	require.Len(t, alerts[0].Receivers, 1)
+	assert.Equal(t, alertmanager.Receiver, alerts[0].Receivers[0].Name)
+	rec.Evidence("note", fmt.Sprintf("Prometheus's active Alertmanagers: %v; the receiver %q got %d notification(s) for HarnessCheck", active, got[0].Receiver, len(got)))
+}

@@ -51,9 +51,7 @@ func TestMimoCountsRequestsInItsMetrics(t *testing.T) {
 	rec.Measure("http_request_duration_count_post_memories", count, "count")
 	h, err := env.Health(ctx)
 	require.NoError(t, err)
-	if s, ok := h["status"].(string); ok {
-		rec.SetEnv("mimo_health", s)
-	}
+	rec.SetEnv("mimo_health", h.Status)
 	rec.Evidence("metrics", fmt.Sprintf(
 		`mimo_http_requests_total{route="/api/memories",method="POST",code="201"} went from %g to %g after one store`, base, v))
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,8 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"mimo/harness"
+	"mimo/harness/latency"
+	"mimo/harness/mimoclient"
 	"mimo/harness/record"
 	"mimo/harness/standin"
 	"mimo/harness/toxics"
@@ -40,7 +43,7 @@ func TestPipelineThroughProxiesOnPostgres(t *testing.T) {
 	timed := func(name string, step func()) {
 		began := time.Now()
 		step()
-		rec.Measure("step_"+name, float64(time.Since(began).Microseconds())/1000, "ms")
+		rec.Measure("step_"+name, latency.MS(time.Since(began)), "ms")
 	}
 
 	// Store.
@@ -148,16 +151,13 @@ func TestPipelineThroughProxiesOnPostgres(t *testing.T) {
 	// down Mimo cannot read, and once it is up again Mimo recovers.
 	pg := env.Proxy(harness.ProxyPostgres)
 	t.Run("database proxy down and up", func(t *testing.T) {
-		require.NoError(t, toxics.Down(pg))
-		t.Cleanup(func() { _ = toxics.Up(pg) })
-
+		restore := toxics.Cut(t, pg)
 		_, err := c.Get(ctx, ns, id)
 		require.Error(t, err, "a read with the database proxy down fails")
 		assert.Equal(t, mimo.EUNAVAILABLE, mimo.ErrorCode(err), "and says a dependency is unavailable: %v", err)
 
-		require.NoError(t, toxics.Up(pg))
-		require.Eventually(t, func() bool { return c.Ready(ctx) == nil }, readyWithin, 100*time.Millisecond,
-			"Mimo is ready again once its database proxy is up")
+		restore()
+		env.WaitForReady(t, readyWithin) // once its database proxy is up
 		got, err := c.Get(ctx, ns, id)
 		require.NoError(t, err)
 		assert.Equal(t, id, got.ID)
@@ -169,16 +169,12 @@ func TestPipelineThroughProxiesOnPostgres(t *testing.T) {
 	// it cannot be met by chance.
 	t.Run("latency toxic slows reads", func(t *testing.T) {
 		const latencyMS = 400
-		lat, err := toxics.Latency(latencyMS, 0)
+		remove := toxics.Add(t, pg, toxics.Must(toxics.Latency(latencyMS, 0)))
+		r, err := c.Do(ctx, http.MethodGet, mimoclient.MemoryPath(ns, id), nil)
 		require.NoError(t, err)
-		remove := toxics.Apply(t, pg, lat)
-
-		began := time.Now()
-		_, err = c.Get(ctx, ns, id)
-		took := time.Since(began)
-		require.NoError(t, err)
-		assert.GreaterOrEqual(t, took, latencyMS*time.Millisecond, "a read through a %d ms latency toxic", latencyMS)
-		rec.Measure("get_with_400ms_toxic", float64(took.Microseconds())/1000, "ms")
+		require.NoError(t, r.Err())
+		assert.GreaterOrEqual(t, r.Elapsed, latencyMS*time.Millisecond, "a read through a %d ms latency toxic", latencyMS)
+		rec.Measure("get_with_400ms_toxic", latency.MS(r.Elapsed), "ms")
 		remove()
 	})
 
@@ -187,8 +183,7 @@ func TestPipelineThroughProxiesOnPostgres(t *testing.T) {
 	t.Run("database crash and Mimo restart", func(t *testing.T) {
 		env.Kill(harness.Postgres)
 		env.StartContainer(harness.Postgres)
-		require.Eventually(t, func() bool { return c.Ready(ctx) == nil }, readyWithin, 100*time.Millisecond,
-			"Mimo is ready again once Postgres is back")
+		env.WaitForReady(t, readyWithin) // once Postgres is back
 
 		env.Restart(harness.Mimo)
 		c = env.Client()

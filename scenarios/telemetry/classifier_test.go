@@ -51,12 +51,11 @@ func TestClassifierCacheHitsAndMissesReachMetricsAndPrometheus(t *testing.T) {
 
 	h, err := env.Health(ctx)
 	require.NoError(t, err)
-	cache, ok := h["classifier_cache"].(map[string]any)
-	require.True(t, ok, "/health has classifier_cache: %v", h)
-	assert.Equal(t, float64(wantHits), cache["hits"])
-	assert.Equal(t, float64(wantMisses), cache["misses"])
-	assert.InDelta(t, 0.4, cache["hit_rate"], 1e-9)
-	assert.Equal(t, 3.0, cache["entries"])
+	cache := h.ClassifierCache
+	assert.EqualValues(t, wantHits, cache.Hits)
+	assert.EqualValues(t, wantMisses, cache.Misses)
+	assert.InDelta(t, 0.4, cache.HitRate, 1e-9)
+	assert.Equal(t, 3, cache.Entries)
 
 	m, err := env.Metrics(ctx)
 	require.NoError(t, err)
@@ -77,7 +76,7 @@ func TestClassifierCacheHitsAndMissesReachMetricsAndPrometheus(t *testing.T) {
 	rec.Measure("seen_in_prometheus_after", float64(time.Since(began).Milliseconds()), "ms")
 	rec.Measure("classifier_hits", hits, "count")
 	rec.Measure("classifier_misses", misses, "count")
-	rec.Measure("classifier_hit_rate", cache["hit_rate"].(float64), "ratio")
+	rec.Measure("classifier_hit_rate", cache.HitRate, "ratio")
 	rec.Evidence("metrics", fmt.Sprintf("after %d questions: /health hits %v misses %v; /metrics hits %g misses %g; Prometheus the same",
-		len(questions), cache["hits"], cache["misses"], hits, misses))
+		len(questions), cache.Hits, cache.Misses, hits, misses))
 }

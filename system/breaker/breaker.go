@@ -20,26 +20,16 @@ import (
 	"mimo/system/metrics"
 )
 
-// State is a breaker's state, valued as mimo_circuit_breaker_state
-// exports it.
-type State int
+// State is a breaker's state, the domain's CircuitState, valued as
+// mimo_circuit_breaker_state exports it.
+type State = mimo.CircuitState
 
 // The states.
 const (
-	Closed   State = 0
-	HalfOpen State = 1
-	Open     State = 2
+	Closed   = mimo.CircuitClosed
+	HalfOpen = mimo.CircuitHalfOpen
+	Open     = mimo.CircuitOpen
 )
-
-func (s State) String() string {
-	switch s {
-	case HalfOpen:
-		return "half-open"
-	case Open:
-		return "open"
-	}
-	return "closed"
-}
 
 // Defaults for Options' zero values (MIMO_BREAKER_FAILURES and
 // MIMO_BREAKER_RESET).

@@ -1,8 +1,8 @@
-package harness
+package mimoclient
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -10,11 +10,12 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
-	"strings"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+
+	mimo "mimo/system"
 )
 
 // Sample is one series of a metrics exposition as Prometheus stores it:
@@ -146,47 +147,31 @@ func hasLabels(have, want map[string]string) bool {
 	return true
 }
 
-// Metrics fetches and parses Mimo's GET /metrics at its current address.
-// A failure to reach Mimo, a status other than 200, or an exposition that
-// does not parse is an error; the test is not failed, so a waiter can poll.
-func (e *Env) Metrics(ctx context.Context) (Metrics, error) {
-	body, err := e.get(ctx, "/metrics", true)
+// Circuit returns the state of service's breaker from the gauge
+// mimo_circuit_breaker_state{service=…}; ok is false when Mimo exports no
+// such series or its value names no state.
+func (m Metrics) Circuit(service string) (state mimo.CircuitState, ok bool) {
+	v, ok := m.Value("mimo_circuit_breaker_state", map[string]string{"service": service})
+	if !ok {
+		return 0, false
+	}
+	state = mimo.CircuitState(v)
+	if _, err := mimo.ParseCircuitState(state.String()); err != nil || float64(state) != v {
+		return 0, false
+	}
+	return state, true
+}
+
+// Metrics fetches and parses Mimo's GET /metrics. A failure to reach Mimo,
+// a status other than 200, or an exposition that does not parse is an
+// error.
+func (c *Client) Metrics(ctx context.Context) (Metrics, error) {
+	r, err := c.Do(ctx, http.MethodGet, "/metrics", nil)
 	if err != nil {
 		return Metrics{}, err
 	}
-	defer body.Close()
-	return ParseMetrics(io.LimitReader(body, maxResponse))
-}
-
-// Health fetches Mimo's GET /health and returns its JSON body decoded. A
-// 503 answer still carries the body (Mimo says "down" with it), so only a
-// failure to reach Mimo or a body that is not JSON is an error.
-func (e *Env) Health(ctx context.Context) (map[string]any, error) {
-	body, err := e.get(ctx, "/health", false)
-	if err != nil {
-		return nil, err
+	if r.Status != http.StatusOK {
+		return Metrics{}, fmt.Errorf("GET /metrics: HTTP %d", r.Status)
 	}
-	defer body.Close()
-	var h map[string]any
-	if err := json.NewDecoder(io.LimitReader(body, maxResponse)).Decode(&h); err != nil {
-		return nil, fmt.Errorf("GET /health: %w", err)
-	}
-	return h, nil
-}
-
-// get sends GET path to Mimo; with only200, any other status is an error.
-func (e *Env) get(ctx context.Context, path string, only200 bool) (io.ReadCloser, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(e.MimoURL(), "/")+path, nil)
-	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", path, err)
-	}
-	resp, err := defaultHTTPClient.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", path, err)
-	}
-	if only200 && resp.StatusCode != http.StatusOK {
-		resp.Body.Close()
-		return nil, fmt.Errorf("GET %s: HTTP %d", path, resp.StatusCode)
-	}
-	return resp.Body, nil
+	return ParseMetrics(bytes.NewReader(r.Body))
 }

@@ -1,9 +1,10 @@
-package harness
+package mimoclient
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -45,6 +46,25 @@ func fakeMimo(t *testing.T, lastSearch *map[string]any) *Client {
 	mux.HandleFunc("POST /api/search", func(w http.ResponseWriter, r *http.Request) {
 		assert.NoError(t, json.NewDecoder(r.Body).Decode(lastSearch))
 		_ = json.NewEncoder(w).Encode(mimo.SearchPage{Mode: "hybrid", Results: []mimo.SearchResult{{Memory: &mimo.Memory{ID: "m1"}, Score: mimo.Scores{Total: 0.7}}}})
+	})
+	mux.HandleFunc("GET /api/memories", func(w http.ResponseWriter, r *http.Request) {
+		// Three memories, two a page; the cursor is the next index.
+		all := []*mimo.Memory{{ID: "m3"}, {ID: "m2"}, {ID: "m1"}}
+		q := r.URL.Query()
+		if q.Get("namespace") != "ns" || q.Get("limit") != "2" || q.Get("tags") != "a,b" {
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = w.Write([]byte(`{"error":{"code":"invalid","message":"unexpected query ` + r.URL.RawQuery + `"}}`))
+			return
+		}
+		from := 0
+		if c := q.Get("cursor"); c != "" {
+			from = int(c[0] - '0')
+		}
+		page := mimo.ListPage{Memories: all[from:min(from+2, len(all))]}
+		if from+2 < len(all) {
+			page.NextCursor = string(rune('0' + from + 2))
+		}
+		_ = json.NewEncoder(w).Encode(page)
 	})
 	mux.HandleFunc("GET /health/ready", func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusServiceUnavailable)
@@ -117,25 +137,6 @@ func TestClientUnreachable(t *testing.T) {
 	assert.False(t, errors.As(err, &merr), "a transport failure is not an API error")
 }
 
-func TestOptionsDefaultsAndProxyAddrs(t *testing.T) {
-	o := Options{}.withDefaults()
-	assert.Equal(t, DefaultMimoImage, o.MimoImage)
-	assert.Equal(t, DefaultPostgresImage, o.PostgresImage)
-	assert.Equal(t, DefaultStandinImage, o.StandinImage)
-	assert.Equal(t, DefaultToxiproxyImage, o.ToxiproxyImage)
-	assert.Equal(t, DefaultStartupTimeout, o.StartupTimeout)
-	assert.Equal(t, "custom", Options{MimoImage: "custom"}.withDefaults().MimoImage)
-
-	seen := map[string]bool{}
-	for _, name := range []string{ProxyPostgres, ProxyOllama, ProxyLLM} {
-		addr := ProxyAddr(name)
-		assert.NotEmpty(t, addr, name)
-		assert.False(t, seen[addr], "each proxy listens on its own port")
-		seen[addr] = true
-	}
-	assert.Empty(t, ProxyAddr("nope"))
-}
-
 func TestClientAsk(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost || r.URL.Path != "/api/ask" {
@@ -158,4 +159,57 @@ func TestClientAsk(t *testing.T) {
 	assert.Equal(t, []mimo.Source{{Kind: "memory", ID: "m1", Score: 0.5}}, a.Sources)
 	_, err = c.Ask(context.Background(), mimo.AskRequest{Query: "other"})
 	assert.Equal(t, mimo.EINVALID, mimo.ErrorCode(err))
+}
+
+func TestClientListAllPagesThroughEveryMemory(t *testing.T) {
+	c := fakeMimo(t, nil)
+	var ids []string
+	for m, err := range c.ListAll(context.Background(), mimo.ListQuery{Filter: mimo.Filter{Namespace: "ns", Tags: []string{"a", "b"}}, Limit: 2}) {
+		require.NoError(t, err)
+		ids = append(ids, m.ID)
+	}
+	assert.Equal(t, []string{"m3", "m2", "m1"}, ids)
+
+	for _, err := range c.ListAll(context.Background(), mimo.ListQuery{Filter: mimo.Filter{Namespace: "other"}}) {
+		assert.Equal(t, mimo.EINVALID, mimo.ErrorCode(err), "a refused page ends the listing with its error")
+	}
+}
+
+func TestDoReturnsEveryAnswerWhole(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		w.Header().Set("X-Seen", r.Header.Get("Content-Type")+" "+r.Header.Get("Authorization"))
+		switch string(b) {
+		case `{"raw":true}`:
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte(`{"error":{"code":"unavailable","message":"database down"}}`))
+		default:
+			w.WriteHeader(http.StatusBadGateway)
+			_, _ = w.Write([]byte("<html>proxy error</html>"))
+		}
+	}))
+	defer srv.Close()
+	c := &Client{BaseURL: srv.URL, APIKey: "k"}
+	ctx := context.Background()
+
+	r, err := c.Do(ctx, http.MethodPost, "/api/memories", json.RawMessage(`{"raw":true}`))
+	require.NoError(t, err, "an error status is an answer, not an error")
+	assert.Equal(t, http.StatusServiceUnavailable, r.Status)
+	assert.Equal(t, "application/json Bearer k", r.Header.Get("X-Seen"))
+	assert.Positive(t, r.Elapsed)
+	e, ok := r.APIError()
+	require.True(t, ok)
+	assert.Equal(t, &mimo.Error{Code: mimo.EUNAVAILABLE, Message: "database down"}, e)
+	assert.Equal(t, e, r.Err())
+
+	r, err = c.Do(ctx, http.MethodGet, "/x", nil)
+	require.NoError(t, err)
+	assert.Equal(t, "Bearer k", r.Header.Get("X-Seen"), "no body, no content type")
+	_, ok = r.APIError()
+	assert.False(t, ok, "a proxy's page is not Mimo's error")
+	assert.Equal(t, mimo.EINTERNAL, mimo.ErrorCode(r.Err()))
+	assert.Contains(t, r.Err().Error(), "HTTP 502: <html>proxy error</html>")
+	assert.Error(t, r.Decode(&struct{}{}))
+
+	assert.NoError(t, (&Response{Status: 204}).Err())
 }

@@ -1,4 +1,4 @@
-package harness
+package mimoclient
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	mimo "mimo/system"
 )
 
 // exposition is written as Mimo's /metrics answers: counters and a gauge
@@ -132,8 +134,9 @@ func TestParseMetricsRejectsMalformedText(t *testing.T) {
 	assert.Error(t, err)
 }
 
-// fakeMimoEnv is an Env whose Mimo serves /metrics and /health from the test's variables.
-func fakeMimoEnv(t *testing.T, metrics func() string, health func() (int, string)) *Env {
+// fakeMimoMetrics is a client of a Mimo that serves /metrics and /health
+// from the test's functions.
+func fakeMimoMetrics(t *testing.T, metrics func() string, health func() (int, string)) *Client {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
@@ -150,37 +153,59 @@ func fakeMimoEnv(t *testing.T, metrics func() string, health func() (int, string
 		}
 	}))
 	t.Cleanup(srv.Close)
-	return &Env{t: t, mimoURL: srv.URL}
+	return &Client{BaseURL: srv.URL}
 }
 
-func TestEnvMetricsAndHealth(t *testing.T) {
-	env := fakeMimoEnv(t,
+func TestClientMetricsAndHealth(t *testing.T) {
+	c := fakeMimoMetrics(t,
 		func() string { return exposition },
-		func() (int, string) { return http.StatusServiceUnavailable, `{"status":"down","components":{}}` })
+		func() (int, string) {
+			return http.StatusServiceUnavailable, `{"status":"down","version":"v1","uptime_seconds":2.5,"components":{"db":{"status":"down","circuit":"closed","error":"refused"},"llm":{"status":"degraded","circuit":"half-open"},"odd":{"status":"ok","circuit":"ajar"}},"classifier_cache":{"hits":2,"misses":3,"hit_rate":0.4}}`
+		})
 	ctx := context.Background()
 
-	m, err := env.Metrics(ctx)
+	m, err := c.Metrics(ctx)
 	require.NoError(t, err)
 	v, ok := m.Value("mimo_spool_pending", nil)
 	require.True(t, ok)
 	assert.Equal(t, 7.0, v)
 
-	h, err := env.Health(ctx)
+	h, err := c.Health(ctx)
 	require.NoError(t, err, "a 503 health answer still has its body")
-	assert.Equal(t, "down", h["status"])
+	assert.Equal(t, mimo.StatusDown, h.Status)
+	assert.Equal(t, http.StatusServiceUnavailable, h.HTTPStatus)
+	assert.Equal(t, "v1", h.Version)
+	assert.Equal(t, 2.5, h.UptimeSeconds)
+	assert.Equal(t, mimo.StatusDown, h.Components["db"].Status)
+	assert.Equal(t, mimo.CircuitClosed, h.Circuit("db"))
+	assert.Equal(t, mimo.CircuitHalfOpen, h.Circuit("llm"))
+	assert.Equal(t, mimo.CircuitState(-1), h.Circuit("odd"), "an unnamed state")
+	assert.Equal(t, mimo.CircuitState(-1), h.Circuit("nope"), "no such component")
+	assert.Equal(t, uint64(2), h.ClassifierCache.Hits)
+	assert.Equal(t, 0.4, h.ClassifierCache.HitRate)
+	assert.Contains(t, h.String(), "HTTP 503 down")
+
+	llm, ok := m.Circuit("llm")
+	assert.True(t, ok)
+	assert.Equal(t, mimo.CircuitClosed, llm)
+	ollama, ok := m.Circuit("ollama")
+	assert.True(t, ok)
+	assert.Equal(t, mimo.CircuitOpen, ollama)
+	_, ok = m.Circuit("db")
+	assert.False(t, ok, "no series")
 }
 
-func TestEnvMetricsErrors(t *testing.T) {
-	env := fakeMimoEnv(t,
+func TestClientMetricsErrors(t *testing.T) {
+	c := fakeMimoMetrics(t,
 		func() string { return "garbage{" },
 		func() (int, string) { return http.StatusOK, "not json" })
 	ctx := context.Background()
-	_, err := env.Metrics(ctx)
+	_, err := c.Metrics(ctx)
 	assert.Error(t, err)
-	_, err = env.Health(ctx)
+	_, err = c.Health(ctx)
 	assert.Error(t, err)
 
-	env.mimoURL += "/nowhere"
-	_, err = env.Metrics(ctx)
+	c.BaseURL += "/nowhere"
+	_, err = c.Metrics(ctx)
 	assert.ErrorContains(t, err, "HTTP 404")
 }

@@ -1,0 +1,115 @@
+// Package mimoserver is the harness's container of Mimo itself, a module
+// in testcontainers-go's style: Run starts `mimo serve` from the locally
+// built image, configured by typed options over Mimo's settings
+// (MIMO_*), and the Container gives Mimo's address and a client
+// (package mimoclient) that follow it across restarts. Several may run on
+// one network: replicas on one Postgres.
+package mimoserver
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/testcontainers/testcontainers-go"
+	"github.com/testcontainers/testcontainers-go/wait"
+
+	"mimo/harness/internal/containers"
+	"mimo/harness/mimoclient"
+)
+
+// DefaultImage is the image Run starts; make images builds it.
+const DefaultImage = "mimo-harness/mimo:latest"
+
+// Port is Mimo's HTTP port inside the container.
+const (
+	Port    = "4000/tcp"
+	portNum = 4000
+)
+
+// Container is a running Mimo.
+type Container struct {
+	*testcontainers.DockerContainer
+	addr   *containers.Addr
+	apiKey string
+}
+
+// WithDatabaseURL points Mimo at Postgres (MIMO_DATABASE_URL); without it
+// Mimo runs on SQLite in its data folder.
+func WithDatabaseURL(url string) testcontainers.CustomizeRequestOption {
+	return testcontainers.WithEnv(map[string]string{"MIMO_DATABASE_URL": url})
+}
+
+// WithLLM selects the language model that synthesises answers: provider
+// "ollama" or "openai" (MIMO_LLM) at url (MIMO_LLM_URL) asking for model
+// (MIMO_LLM_MODEL); provider "none" answers without one.
+func WithLLM(provider, url, model string) testcontainers.CustomizeRequestOption {
+	return testcontainers.WithEnv(map[string]string{"MIMO_LLM": provider, "MIMO_LLM_URL": url, "MIMO_LLM_MODEL": model})
+}
+
+// WithBreaker sets every circuit breaker's consecutive failures to open
+// (MIMO_BREAKER_FAILURES) and its wait before half-open
+// (MIMO_BREAKER_RESET).
+func WithBreaker(failures int, reset time.Duration) testcontainers.CustomizeRequestOption {
+	return testcontainers.WithEnv(map[string]string{
+		"MIMO_BREAKER_FAILURES": strconv.Itoa(failures),
+		"MIMO_BREAKER_RESET":    reset.String(),
+	})
+}
+
+// WithAPIKey makes Mimo require key (MIMO_API_KEY); the Container's
+// clients send it.
+func WithAPIKey(key string) testcontainers.CustomizeRequestOption {
+	return testcontainers.WithEnv(map[string]string{"MIMO_API_KEY": key})
+}
+
+// Run starts Mimo, listening on all addresses with its rate limit off (a
+// scenario is one client firing fast), and waits until GET /health/ready
+// answers 200.
+func Run(ctx context.Context, opts ...testcontainers.ContainerCustomizer) (*Container, error) {
+	c, req, err := containers.Run(ctx, testcontainers.ContainerRequest{
+		Image: DefaultImage,
+		Env: map[string]string{
+			"MIMO_ADDR":       "0.0.0.0:" + strconv.Itoa(portNum),
+			"MIMO_RATE_LIMIT": "off",
+		},
+		ExposedPorts: []string{Port},
+		WaitingFor:   wait.ForHTTP("/health/ready").WithPort(Port).WithStartupTimeout(containers.StartupTimeout),
+	}, opts...)
+	if c == nil {
+		return nil, err
+	}
+	m := &Container{DockerContainer: c, apiKey: req.Env["MIMO_API_KEY"]}
+	if err != nil {
+		return m, err
+	}
+	m.addr, err = containers.NewAddr(ctx, c, Port, "http")
+	if err != nil {
+		return m, fmt.Errorf("mimo: %w", err)
+	}
+	return m, nil
+}
+
+// NetworkAddr is Mimo's host:port on a network where it is known as
+// alias, for a scraper or a peer.
+func NetworkAddr(alias string) string { return alias + ":" + strconv.Itoa(portNum) }
+
+// URL is Mimo's root URL from this machine, such as
+// "http://127.0.0.1:32768". It changes when the container restarts.
+func (c *Container) URL() string { return c.addr.URL() }
+
+// Client returns a client of Mimo at its current address, with its API
+// key if it has one.
+func (c *Container) Client() *mimoclient.Client {
+	return &mimoclient.Client{BaseURL: c.URL(), APIKey: c.apiKey}
+}
+
+// Start starts the container again after a stop or a kill, waits until it
+// is ready, and follows its new host port.
+func (c *Container) Start(ctx context.Context) error {
+	if err := c.DockerContainer.Start(ctx); err != nil {
+		return err
+	}
+	return c.addr.Refresh(ctx, c.DockerContainer)
+}
