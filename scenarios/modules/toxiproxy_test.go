@@ -1,4 +1,6 @@
-package toxiproxy_test
+// Package modules checks the harness's container modules on their own,
+// where a scenario would only see them through harness.Start.
+package modules
 
 import (
 	"context"
@@ -8,20 +10,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"mimo/harness/internal/containers"
+	"mimo/harness"
 	"mimo/harness/toxiproxy"
 )
 
-// TestRestartMakesTheProxiesAgain runs the module itself; it skips where
-// there is no Docker or no image (make images builds it).
-func TestRestartMakesTheProxiesAgain(t *testing.T) {
+// TestRestartedToxiproxyGetsItsProxiesBack runs the module itself, with the
+// image make images builds; without Docker it skips, or fails under CI=true.
+func TestRestartedToxiproxyGetsItsProxiesBack(t *testing.T) {
+	harness.RequireDocker(t)
 	ctx := context.Background()
-	if err := containers.DockerReachable(ctx); err != nil {
-		t.Skipf("no Docker: %v", err)
-	}
-	if err := containers.RequireImages(ctx, toxiproxy.DefaultImage); err != nil {
-		t.Skip(err)
-	}
 	c, err := toxiproxy.Run(ctx)
 	if c != nil {
 		t.Cleanup(func() { assert.NoError(t, c.Terminate(context.Background())) })
