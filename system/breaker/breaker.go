@@ -86,7 +86,7 @@ func New(o Options) *Breaker {
 	if b.now == nil {
 		b.now = time.Now
 	}
-	b.metrics.BreakerState.WithLabelValues(b.name).Set(float64(Closed))
+	b.metrics.SetBreakerState(b.name, Closed)
 	return b
 }
 
@@ -182,6 +182,5 @@ func (b *Breaker) to(s State) {
 	if s == Open {
 		b.openedAt = b.now()
 	}
-	b.metrics.BreakerState.WithLabelValues(b.name).Set(float64(s))
-	b.metrics.BreakerTransitions.WithLabelValues(b.name, s.String()).Inc()
+	b.metrics.BreakerTransition(b.name, s)
 }

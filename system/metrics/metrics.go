@@ -56,8 +56,8 @@ type Metrics struct {
 	HTTPDuration *prometheus.HistogramVec
 	// MCPToolCalls counts MCP tool calls. Labels: tool, outcome.
 	MCPToolCalls *prometheus.CounterVec
-	// BreakerState is each circuit breaker's state, one of the
-	// BreakerClosed, BreakerHalfOpen and BreakerOpen values. Labels:
+	// BreakerState is each circuit breaker's state as a
+	// mimo.CircuitState value (0 closed, 1 half-open, 2 open). Labels:
 	// service.
 	BreakerState *prometheus.GaugeVec
 	// BreakerTransitions counts state changes of each breaker. Labels:

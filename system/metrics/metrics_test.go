@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	mimo "mimo/system"
 	"mimo/system/metrics"
 )
 
@@ -39,7 +40,7 @@ func touch(m *metrics.Metrics) {
 	m.HTTPRequests.WithLabelValues("/api/memories", "POST", "201").Inc()
 	m.HTTPDuration.WithLabelValues("/api/memories", "POST").Observe(0.002)
 	m.MCPToolCalls.WithLabelValues("memory_store", "ok").Inc()
-	m.BreakerTransition("llm", metrics.StateOpen)
+	m.BreakerTransition("llm", mimo.CircuitOpen)
 	m.Fallbacks.WithLabelValues("llm", "circuit_open").Inc()
 	m.EmbeddingDuration.WithLabelValues("builtin").Observe(0.0003)
 	m.LLMDuration.WithLabelValues("ollama").Observe(1.5)
@@ -170,28 +171,17 @@ func TestRegistererThatCannotGatherLeavesGathererNil(t *testing.T) {
 	assert.Equal(t, "1", labelMap(mf.GetMetric()[0])["replica"])
 }
 
-func TestBreakerStateValues(t *testing.T) {
-	for state, want := range map[string]float64{"closed": 0, "half-open": 1, "open": 2} {
-		v, ok := metrics.BreakerValue(state)
-		assert.True(t, ok, state)
-		assert.Equal(t, want, v, state)
-	}
-	_, ok := metrics.BreakerValue("ajar")
-	assert.False(t, ok)
-}
-
 func TestBreakerTransitionSetsGaugeAndCounts(t *testing.T) {
 	m := metrics.New(metrics.Options{})
-	m.SetBreakerState("db", metrics.StateClosed)
-	m.BreakerTransition("db", metrics.StateOpen)
-	m.BreakerTransition("db", metrics.StateHalfOpen)
-	m.BreakerTransition("db", metrics.StateOpen)
-	m.BreakerTransition("db", "ajar") // ignored
+	m.SetBreakerState("db", mimo.CircuitClosed)
+	m.BreakerTransition("db", mimo.CircuitOpen)
+	m.BreakerTransition("db", mimo.CircuitHalfOpen)
+	m.BreakerTransition("db", mimo.CircuitOpen)
 
 	got := gather(t, m.Gatherer)
 	state := got["mimo_circuit_breaker_state"].GetMetric()
 	require.Len(t, state, 1)
-	assert.Equal(t, metrics.BreakerOpen, state[0].GetGauge().GetValue())
+	assert.Equal(t, float64(mimo.CircuitOpen), state[0].GetGauge().GetValue())
 
 	counts := map[string]float64{}
 	for _, metric := range got["mimo_circuit_breaker_transitions_total"].GetMetric() {
