@@ -63,8 +63,9 @@ func (s *Store) ReadGraph(ctx context.Context, namespace, cursor string, limit i
 
 // SearchNodes returns up to limit entities of namespace, by name, whose
 // name, type or an observation contains query ignoring case, and the
-// relations among them. A query that is empty or only spaces matches
-// nothing. strpos takes the query as plain text: no pattern characters.
+// relations with at least one end among them. A query that is empty or
+// only spaces matches nothing. strpos takes the query as plain text: no
+// pattern characters.
 func (s *Store) SearchNodes(ctx context.Context, namespace, query string, limit int) (*mimo.Graph, error) {
 	namespace = namespaceOf(namespace)
 	limit = graphkit.Limit(limit)
@@ -94,7 +95,7 @@ func (s *Store) SearchNodes(ctx context.Context, namespace, query string, limit 
 			es = slices.DeleteFunc(es, func(e mimo.Entity) bool { return !graphkit.Contains(e, q) })
 			es = es[:min(limit, len(es))]
 		}
-		g, err = withRelationsAmong(ctx, tx, namespace, es)
+		g, err = withRelationsTouching(ctx, tx, namespace, es)
 		return err
 	})
 	if err != nil {
@@ -104,7 +105,7 @@ func (s *Store) SearchNodes(ctx context.Context, namespace, query string, limit 
 }
 
 // OpenNodes returns the named entities of namespace, by name (missing
-// names are skipped), and the relations among them.
+// names are skipped), and the relations with at least one end among them.
 func (s *Store) OpenNodes(ctx context.Context, namespace string, names []string) (*mimo.Graph, error) {
 	namespace = namespaceOf(namespace)
 	if len(names) == 0 {
@@ -121,7 +122,7 @@ func (s *Store) OpenNodes(ctx context.Context, namespace string, names []string)
 		if err != nil {
 			return err
 		}
-		g, err = withRelationsAmong(ctx, tx, namespace, es)
+		g, err = withRelationsTouching(ctx, tx, namespace, es)
 		return err
 	})
 	if err != nil {
@@ -144,17 +145,24 @@ func (s *Store) readGraphTx(ctx context.Context, op string, fn func(ctx context.
 	})
 }
 
-// withRelationsAmong returns a graph of es and the relations of namespace
-// whose both ends are among es.
-func withRelationsAmong(ctx context.Context, tx pgx.Tx, namespace string, es []mimo.Entity) (*mimo.Graph, error) {
+// withRelationsTouching returns a graph of es and the relations of
+// namespace with at least one end among es, as the official server answers
+// open_nodes and search_nodes, so a caller sees the connections of what it
+// found.
+func withRelationsTouching(ctx context.Context, tx pgx.Tx, namespace string, es []mimo.Entity) (*mimo.Graph, error) {
 	g := graphkit.Empty()
 	g.Entities = es
 	if len(es) == 0 {
 		return g, nil
 	}
+	// Each end is matched by its own index (the primary key for from,
+	// relations_to for to); UNION drops a relation both ends found.
 	rows, err := tx.Query(ctx, `SELECT from_name, to_name, relation_type FROM relations
-		WHERE namespace = $1 AND from_name = ANY($2) AND to_name = ANY($2)
-		ORDER BY from_name, to_name, relation_type`, namespace, graphkit.Names(es))
+		WHERE namespace = $1 AND from_name = ANY($2)
+		UNION
+		SELECT from_name, to_name, relation_type FROM relations
+		WHERE namespace = $1 AND to_name = ANY($2)
+		ORDER BY 1, 2, 3`, namespace, graphkit.Names(es))
 	if err != nil {
 		return nil, err
 	}

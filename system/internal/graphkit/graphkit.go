@@ -146,6 +146,19 @@ func UniqueEntities(es []mimo.Entity) []mimo.Entity {
 	return out
 }
 
+// Kept returns names without repeats, first occurrence kept, and only
+// those in found: what a store deleted, in the order it was asked (never
+// nil).
+func Kept(names []string, found map[string]bool) []string {
+	return slices.DeleteFunc(Unique(names), func(n string) bool { return !found[n] })
+}
+
+// KeptRelations returns rs without repeats, first occurrence kept, and
+// only those in found (never nil).
+func KeptRelations(rs []mimo.Relation, found map[mimo.Relation]bool) []mimo.Relation {
+	return slices.DeleteFunc(UniqueRelations(rs), func(r mimo.Relation) bool { return !found[r] })
+}
+
 // UniqueRelations returns rs without repeats, first occurrence kept.
 func UniqueRelations(rs []mimo.Relation) []mimo.Relation {
 	seen := make(map[mimo.Relation]bool, len(rs))
@@ -219,20 +232,39 @@ func (st *State) Add(contents []string) []string {
 	return added
 }
 
-// Remove drops the given observations; the others keep their order.
-func (st *State) Remove(obs []string) {
+// Remove drops the given observations, the others keeping their order,
+// and returns those the entity held, each once, in the order given (never
+// nil).
+func (st *State) Remove(obs []string) []string {
+	removed := []string{}
 	drop := map[string]bool{}
 	for _, o := range obs {
 		if st.has[o] {
 			drop[o] = true
 			delete(st.has, o)
+			removed = append(removed, o)
 		}
 	}
 	if len(drop) == 0 {
-		return
+		return removed
 	}
 	st.Entity.Observations = slices.DeleteFunc(st.Entity.Observations, func(o string) bool { return drop[o] })
 	st.Changed = true
+	return removed
+}
+
+// Removals applies dels to states (the entities that exist, by name) and
+// returns, per item of dels, what it removed: what DeleteObservations
+// answers. A missing entity removes nothing.
+func Removals(states map[string]*State, dels []mimo.ObservationDelete) []mimo.ObservationDelete {
+	out := make([]mimo.ObservationDelete, len(dels))
+	for i, d := range dels {
+		out[i] = mimo.ObservationDelete{EntityName: d.EntityName, Observations: []string{}}
+		if st := states[d.EntityName]; st != nil {
+			out[i].Observations = st.Remove(d.Observations)
+		}
+	}
+	return out
 }
 
 // SearchText is SearchText of the entity as it now stands.
