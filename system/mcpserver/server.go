@@ -99,13 +99,14 @@ func New(opts Options) *Server {
 // protocol, and the initialize handshake of 2025-11-25 and older, each
 // request on a temporary session. Requests to a loopback address with a
 // Host header naming another host are refused (DNS rebinding), and so are
-// cross-origin browser requests.
+// cross-origin browser requests. A 2026-07-28 ping without the _meta that
+// era asks for is answered all the same (see answerBarePing).
 func (s *Server) Handler() http.Handler {
 	h := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s.mcp }, &mcp.StreamableHTTPOptions{
 		Stateless: true,
 		Logger:    sdkLogger(s.log),
 	})
-	return http.NewCrossOriginProtection().Handler(h)
+	return http.NewCrossOriginProtection().Handler(answerBarePing(h))
 }
 
 // Serve runs one MCP session over t (such as &mcp.StdioTransport{}) until

@@ -30,6 +30,30 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	srv, met := newServerWithMetrics(t)
+	st1, st2 := mcp.NewInMemoryTransports()
+	sctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(sctx, st1) }()
+	client := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "1"}, nil)
+	cs, err := client.Connect(context.Background(), st2, nil)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		_ = cs.Close()
+		cancel()
+		<-done
+	})
+	return &fixture{session: cs, metrics: met}
+}
+
+// newServer is an MCP server over a real service on a temp SQLite file.
+func newServer(t *testing.T) *mcpserver.Server {
+	srv, _ := newServerWithMetrics(t)
+	return srv
+}
+
+func newServerWithMetrics(t *testing.T) (*mcpserver.Server, *metrics.Metrics) {
+	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, sqlite.Options{Path: filepath.Join(t.TempDir(), "mimo.db")})
 	require.NoError(t, err)
@@ -44,21 +68,7 @@ func newFixture(t *testing.T) *fixture {
 	svc, err := memory.New(memory.Options{Store: st, Embedder: emb, Index: idx, Follower: follower, Metrics: met})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = svc.Close() })
-
-	srv := mcpserver.New(mcpserver.Options{Service: svc, Metrics: met, Version: "test"})
-	st1, st2 := mcp.NewInMemoryTransports()
-	sctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(sctx, st1) }()
-	client := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "1"}, nil)
-	cs, err := client.Connect(ctx, st2, nil)
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		_ = cs.Close()
-		cancel()
-		<-done
-	})
-	return &fixture{session: cs, metrics: met}
+	return mcpserver.New(mcpserver.Options{Service: svc, Metrics: met, Version: "test"}), met
 }
 
 // call calls tool and decodes its structured output into out (when not
