@@ -8,8 +8,8 @@ import (
 	"mimo/system"
 )
 
-// The knowledge-graph tools, named and shaped as the official MCP memory
-// server's, so that agents written for it work unchanged. Mimo adds an
+// The knowledge-graph tools, named, titled and shaped as the official MCP
+// memory server's, so that agents written for it work unchanged. Mimo adds an
 // optional namespace to each, and paging to read_graph and search_nodes.
 
 type entitiesArgs struct {
@@ -109,23 +109,23 @@ var (
 )
 
 func (s *Server) addGraphTools() {
-	mcp.AddTool(s.mcp, &mcp.Tool{Name: "create_entities", Title: "Create entities",
+	mcp.AddTool(s.mcp, &mcp.Tool{Name: "create_entities", Title: "Create Entities",
 		Description: "Create multiple new entities in the knowledge graph.", Annotations: graphAdditive}, s.createEntities)
-	mcp.AddTool(s.mcp, &mcp.Tool{Name: "create_relations", Title: "Create relations",
+	mcp.AddTool(s.mcp, &mcp.Tool{Name: "create_relations", Title: "Create Relations",
 		Description: "Create multiple new relations between entities in the knowledge graph. Relations should be in active voice.", Annotations: graphAdditive}, s.createRelations)
-	mcp.AddTool(s.mcp, &mcp.Tool{Name: "add_observations", Title: "Add observations",
+	mcp.AddTool(s.mcp, &mcp.Tool{Name: "add_observations", Title: "Add Observations",
 		Description: "Add new observations to existing entities in the knowledge graph.", Annotations: graphAdditive}, s.addObservations)
-	mcp.AddTool(s.mcp, &mcp.Tool{Name: "delete_entities", Title: "Delete entities",
+	mcp.AddTool(s.mcp, &mcp.Tool{Name: "delete_entities", Title: "Delete Entities",
 		Description: "Delete multiple entities and their associated relations from the knowledge graph.", Annotations: destructive}, s.deleteEntities)
-	mcp.AddTool(s.mcp, &mcp.Tool{Name: "delete_observations", Title: "Delete observations",
+	mcp.AddTool(s.mcp, &mcp.Tool{Name: "delete_observations", Title: "Delete Observations",
 		Description: "Delete specific observations from entities in the knowledge graph.", Annotations: destructive}, s.deleteObservations)
-	mcp.AddTool(s.mcp, &mcp.Tool{Name: "delete_relations", Title: "Delete relations",
+	mcp.AddTool(s.mcp, &mcp.Tool{Name: "delete_relations", Title: "Delete Relations",
 		Description: "Delete multiple relations from the knowledge graph.", Annotations: destructive}, s.deleteRelations)
-	mcp.AddTool(s.mcp, &mcp.Tool{Name: "read_graph", Title: "Read the graph",
+	mcp.AddTool(s.mcp, &mcp.Tool{Name: "read_graph", Title: "Read Graph",
 		Description: "Read the entire knowledge graph, a page of entities at a time.", Annotations: readOnly}, s.readGraph)
-	mcp.AddTool(s.mcp, &mcp.Tool{Name: "search_nodes", Title: "Search nodes",
+	mcp.AddTool(s.mcp, &mcp.Tool{Name: "search_nodes", Title: "Search Nodes",
 		Description: "Search for nodes in the knowledge graph based on a query: entity names, types and observation content.", Annotations: readOnly}, s.searchNodes)
-	mcp.AddTool(s.mcp, &mcp.Tool{Name: "open_nodes", Title: "Open nodes",
+	mcp.AddTool(s.mcp, &mcp.Tool{Name: "open_nodes", Title: "Open Nodes",
 		Description: "Open specific nodes in the knowledge graph by their names.", Annotations: readOnly}, s.openNodes)
 }
 
