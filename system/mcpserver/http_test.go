@@ -1,16 +1,21 @@
 package mcpserver_test
 
 import (
+	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"mimo/system/mcpserver"
 )
 
 // connectHTTP connects the SDK's client over Streamable HTTP at version
@@ -62,4 +67,43 @@ func TestPingIsAnsweredInEveryEra(t *testing.T) {
 	assert.Equal(t, http.StatusForbidden, code, "a foreign Host is still refused (DNS rebinding)")
 	code, _ = post(`{"jsonrpc":"2.0","id":7,"method":"tools/list"}`, "")
 	assert.Equal(t, http.StatusBadRequest, code, "other requests still need their _meta")
+}
+
+// Over HTTP every request is a session of its own: the SDK's lines about
+// sessions connecting and disconnecting are logged at debug, not info.
+func TestSessionLinesAreDebug(t *testing.T) {
+	for _, level := range []slog.Level{slog.LevelInfo, slog.LevelDebug} {
+		var logs syncBuffer
+		log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: level}))
+		srv := httptest.NewServer(newServerWith(t, mcpserver.Options{Logger: log}).Handler())
+		cs := connectHTTP(t, srv.URL, "2025-11-25")
+		_, err := cs.ListTools(t.Context(), nil)
+		require.NoError(t, err)
+		require.NoError(t, cs.Close())
+		srv.Close()
+		if level == slog.LevelDebug {
+			assert.Contains(t, logs.String(), `"level":"DEBUG","msg":"server connecting"`, "the SDK's lines, at debug")
+		} else {
+			assert.NotContains(t, logs.String(), "server connecting")
+			assert.NotContains(t, logs.String(), "session disconnected")
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the logger's concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -30,7 +30,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	srv, met := newServerWithMetrics(t)
+	srv, met := newServerWithMetrics(t, mcpserver.Options{})
 	st1, st2 := mcp.NewInMemoryTransports()
 	sctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -48,11 +48,16 @@ func newFixture(t *testing.T) *fixture {
 
 // newServer is an MCP server over a real service on a temp SQLite file.
 func newServer(t *testing.T) *mcpserver.Server {
-	srv, _ := newServerWithMetrics(t)
+	return newServerWith(t, mcpserver.Options{})
+}
+
+// newServerWith is newServer with opts, whose Service and Metrics it sets.
+func newServerWith(t *testing.T, opts mcpserver.Options) *mcpserver.Server {
+	srv, _ := newServerWithMetrics(t, opts)
 	return srv
 }
 
-func newServerWithMetrics(t *testing.T) (*mcpserver.Server, *metrics.Metrics) {
+func newServerWithMetrics(t *testing.T, opts mcpserver.Options) (*mcpserver.Server, *metrics.Metrics) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, sqlite.Options{Path: filepath.Join(t.TempDir(), "mimo.db")})
@@ -68,7 +73,8 @@ func newServerWithMetrics(t *testing.T) (*mcpserver.Server, *metrics.Metrics) {
 	svc, err := memory.New(memory.Options{Store: st, Embedder: emb, Index: idx, Follower: follower, Metrics: met})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = svc.Close() })
-	return mcpserver.New(mcpserver.Options{Service: svc, Metrics: met, Version: "test"}), met
+	opts.Service, opts.Metrics, opts.Version = svc, met, "test"
+	return mcpserver.New(opts), met
 }
 
 // call calls tool and decodes its structured output into out (when not
