@@ -165,11 +165,7 @@ func (s *Store) DeleteEntities(ctx context.Context, namespace string, names []st
 		if err != nil {
 			return err
 		}
-		found := make(map[string]bool, len(gone))
-		for _, n := range gone {
-			found[n] = true
-		}
-		deleted = graphkit.Kept(names, found)
+		deleted = graphkit.Kept(names, gone)
 		return nil
 	})
 	if err != nil {
@@ -227,11 +223,7 @@ func (s *Store) DeleteRelations(ctx context.Context, namespace string, rs []mimo
 		if err != nil {
 			return err
 		}
-		found := make(map[mimo.Relation]bool, len(gone))
-		for _, r := range gone {
-			found[r] = true
-		}
-		deleted = graphkit.KeptRelations(rs, found)
+		deleted = graphkit.Kept(rs, gone)
 		return nil
 	})
 	if err != nil {

@@ -149,11 +149,11 @@ func (s *Store) DeleteEntities(ctx context.Context, ns string, names []string) (
 		if err != nil {
 			return err
 		}
-		found, err := scanNames(rows)
+		gone, err := scanNames(rows)
 		if err != nil {
 			return err
 		}
-		deleted = graphkit.Kept(names, found)
+		deleted = graphkit.Kept(names, gone)
 		return w.bumpGraph(ns)
 	})
 	if err != nil {
@@ -162,18 +162,18 @@ func (s *Store) DeleteEntities(ctx context.Context, ns string, names []string) (
 	return deleted, nil
 }
 
-// scanNames reads a column of names into a set, closing rows.
-func scanNames(rows *sql.Rows) (map[string]bool, error) {
+// scanNames reads a column of names, closing rows.
+func scanNames(rows *sql.Rows) ([]string, error) {
 	defer rows.Close()
-	found := map[string]bool{}
+	var names []string
 	for rows.Next() {
 		var n string
 		if err := rows.Scan(&n); err != nil {
 			return nil, err
 		}
-		found[n] = true
+		names = append(names, n)
 	}
-	return found, rows.Err()
+	return names, rows.Err()
 }
 
 // DeleteObservations removes every occurrence of the given observations
@@ -213,7 +213,7 @@ func (s *Store) DeleteRelations(ctx context.Context, ns string, rs []mimo.Relati
 	ns = namespace(ns)
 	var deleted []mimo.Relation
 	err := s.write(ctx, "sqlite: delete relations", func(w *wtx) error {
-		found := map[mimo.Relation]bool{}
+		var gone []mimo.Relation
 		for _, r := range rs {
 			res, err := w.exec(`DELETE FROM relations WHERE namespace = ? AND from_name = ? AND to_name = ? AND relation_type = ?`,
 				ns, r.From, r.To, r.RelationType)
@@ -223,10 +223,10 @@ func (s *Store) DeleteRelations(ctx context.Context, ns string, rs []mimo.Relati
 			if n, err := res.RowsAffected(); err != nil {
 				return err
 			} else if n > 0 {
-				found[r] = true
+				gone = append(gone, r)
 			}
 		}
-		deleted = graphkit.KeptRelations(rs, found)
+		deleted = graphkit.Kept(rs, gone)
 		return nil
 	})
 	if err != nil {
@@ -257,15 +257,11 @@ func (w *wtx) names(ns string, names []string) (map[string]bool, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
+	have, err := scanNames(rows)
+	for _, n := range have {
 		found[n] = true
 	}
-	return found, rows.Err()
+	return found, err
 }
 
 // entityStates loads the named entities of ns that exist, by name, for

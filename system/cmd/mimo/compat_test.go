@@ -383,6 +383,7 @@ func (c *mcpGoClient) subscribe(t *testing.T, uri string) {
 	if c.protocol() < "2026-07-28" {
 		req := mcpgotypes.SubscribeRequest{}
 		req.Params.URI = uri
+		//lint:ignore SA1019 resources/subscribe is the legacy era's way, which this test exercises.
 		require.NoError(t, c.c.Subscribe(t.Context(), req))
 		return
 	}

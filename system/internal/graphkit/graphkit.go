@@ -146,17 +146,22 @@ func UniqueEntities(es []mimo.Entity) []mimo.Entity {
 	return out
 }
 
-// Kept returns names without repeats, first occurrence kept, and only
-// those in found: what a store deleted, in the order it was asked (never
-// nil).
-func Kept(names []string, found map[string]bool) []string {
-	return slices.DeleteFunc(Unique(names), func(n string) bool { return !found[n] })
-}
-
-// KeptRelations returns rs without repeats, first occurrence kept, and
-// only those in found (never nil).
-func KeptRelations(rs []mimo.Relation, found map[mimo.Relation]bool) []mimo.Relation {
-	return slices.DeleteFunc(UniqueRelations(rs), func(r mimo.Relation) bool { return !found[r] })
+// Kept returns the items of asked that are in gone, each once, in the
+// order asked: what a store deleted, in the order it was asked, whatever
+// order the database reported it in (never nil).
+func Kept[T comparable](asked, gone []T) []T {
+	in := make(map[T]bool, len(gone))
+	for _, x := range gone {
+		in[x] = true
+	}
+	out := make([]T, 0, len(gone))
+	for _, x := range asked {
+		if in[x] {
+			out = append(out, x)
+			delete(in, x)
+		}
+	}
+	return out
 }
 
 // UniqueRelations returns rs without repeats, first occurrence kept.
