@@ -228,16 +228,20 @@ func withRelationsTouching(ctx context.Context, tx *sql.Tx, ns string, es []mimo
 		return nil, err
 	}
 	// Each end is matched by its own index (the primary key for from,
-	// relations_to for to); UNION drops a relation both ends found.
-	g.Relations, err = queryRelations(ctx, tx, `SELECT `+relationCols+` FROM relations
-		WHERE namespace = ?1 AND from_name IN (SELECT value FROM json_each(?2))
-		UNION
-		SELECT `+relationCols+` FROM relations
-		WHERE namespace = ?1 AND to_name IN (SELECT value FROM json_each(?2))
-		ORDER BY 1, 2, 3`, ns, list)
+	// relations_to for to), in two queries: as one (OR, or UNION) SQLite
+	// takes three times as long. A relation both ends found is kept once.
+	from, err := queryRelations(ctx, tx, `SELECT `+relationCols+` FROM relations
+		WHERE namespace = ?1 AND from_name IN (SELECT value FROM json_each(?2))`, ns, list)
 	if err != nil {
 		return nil, err
 	}
+	to, err := queryRelations(ctx, tx, `SELECT `+relationCols+` FROM relations
+		WHERE namespace = ?1 AND to_name IN (SELECT value FROM json_each(?2))`, ns, list)
+	if err != nil {
+		return nil, err
+	}
+	g.Relations = graphkit.UniqueRelations(append(from, to...))
+	graphkit.SortRelations(g.Relations)
 	return g, nil
 }
 
