@@ -34,11 +34,14 @@ type ObservationDelete struct {
 }
 
 // Graph is a set of entities and relations of theirs. NextCursor,
-// from ReadGraph, is "" on the last page.
+// from ReadGraph, is "" on the last page. RelationsTruncated, from
+// SearchNodes and OpenNodes, says the entities' relations were more than
+// MaxGraphRelations and only the first of them (in order) are given.
 type Graph struct {
-	Entities   []Entity   `json:"entities"`
-	Relations  []Relation `json:"relations"`
-	NextCursor string     `json:"next_cursor,omitempty"`
+	Entities           []Entity   `json:"entities"`
+	Relations          []Relation `json:"relations"`
+	NextCursor         string     `json:"next_cursor,omitempty"`
+	RelationsTruncated bool       `json:"relations_truncated,omitempty"`
 }
 
 // Graph limits, enforced by the service.
@@ -49,6 +52,7 @@ const (
 	MaxObservations     = 1000     // observations of one entity, and per add
 	DefaultGraphLimit   = 100      // entities per ReadGraph page and SearchNodes answer
 	MaxGraphLimit       = 1000
+	MaxGraphRelations   = 10_000 // relations in one SearchNodes or OpenNodes answer
 )
 
 // GraphStore keeps the knowledge graph. Every method works within one
@@ -92,10 +96,12 @@ type GraphStore interface {
 	// SearchNodes returns up to limit entities whose name, type or an
 	// observation contains query, ignoring case (query is plain text, no
 	// syntax), and the relations with at least one end among them (as the
-	// official server does, so a caller sees their connections). Limit as
-	// in ReadGraph.
+	// official server does, so a caller sees their connections): the first
+	// MaxGraphRelations of them, with RelationsTruncated set when there are
+	// more. Limit as in ReadGraph.
 	SearchNodes(ctx context.Context, namespace, query string, limit int) (*Graph, error)
 	// OpenNodes returns the named entities (missing names are skipped) and
-	// the relations with at least one end among them.
+	// the relations with at least one end among them, bounded as in
+	// SearchNodes.
 	OpenNodes(ctx context.Context, namespace string, names []string) (*Graph, error)
 }

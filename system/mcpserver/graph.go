@@ -100,6 +100,10 @@ type graphOut struct {
 	Entities   []mimo.Entity   `json:"entities"`
 	Relations  []mimo.Relation `json:"relations" jsonschema:"relations from or to the entities returned (read_graph: those from them, so each appears on one page)"`
 	NextCursor string          `json:"next_cursor,omitempty" jsonschema:"read_graph only: pass as cursor for the next page; absent on the last"`
+	// Relations are cut, never entities: open_nodes and search_nodes answer
+	// every entity found, and a relation left out is still read by
+	// opening the node at its other end.
+	RelationsTruncated bool `json:"relations_truncated,omitempty" jsonschema:"search_nodes and open_nodes only: true when the entities had more than 10000 relations and only the first are given"`
 }
 
 var (
@@ -243,7 +247,7 @@ func (s *Server) openNodes(ctx context.Context, _ *mcp.CallToolRequest, a openNo
 }
 
 func toGraphOut(g *mimo.Graph) graphOut {
-	out := graphOut{Entities: g.Entities, Relations: g.Relations, NextCursor: g.NextCursor}
+	out := graphOut{Entities: g.Entities, Relations: g.Relations, NextCursor: g.NextCursor, RelationsTruncated: g.RelationsTruncated}
 	if out.Entities == nil {
 		out.Entities = []mimo.Entity{}
 	}

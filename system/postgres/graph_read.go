@@ -156,18 +156,21 @@ func withRelationsTouching(ctx context.Context, tx pgx.Tx, namespace string, es 
 		return g, nil
 	}
 	// Each end is matched by its own index (the primary key for from,
-	// relations_to for to); UNION drops a relation both ends found.
-	rows, err := tx.Query(ctx, `SELECT from_name, to_name, relation_type FROM relations
-		WHERE namespace = $1 AND from_name = ANY($2)
-		UNION
-		SELECT from_name, to_name, relation_type FROM relations
-		WHERE namespace = $1 AND to_name = ANY($2)
-		ORDER BY 1, 2, 3`, namespace, graphkit.Names(es))
+	// relations_to for to); each side reads one more than the bound, in
+	// order, so the first MaxGraphRelations of both together are there.
+	rows, err := tx.Query(ctx, `(SELECT from_name, to_name, relation_type FROM relations
+		WHERE namespace = $1 AND from_name = ANY($2) ORDER BY 1, 2, 3 LIMIT $3)
+		UNION ALL
+		(SELECT from_name, to_name, relation_type FROM relations
+		WHERE namespace = $1 AND to_name = ANY($2) ORDER BY 1, 2, 3 LIMIT $3)`,
+		namespace, graphkit.Names(es), mimo.MaxGraphRelations+1)
 	if err != nil {
 		return nil, err
 	}
-	if g.Relations, err = collectRelations(rows); err != nil {
+	rs, err := collectRelations(rows)
+	if err != nil {
 		return nil, err
 	}
+	graphkit.Touching(g, rs)
 	return g, nil
 }

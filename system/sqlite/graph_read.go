@@ -229,19 +229,21 @@ func withRelationsTouching(ctx context.Context, tx *sql.Tx, ns string, es []mimo
 	}
 	// Each end is matched by its own index (the primary key for from,
 	// relations_to for to), in two queries: as one (OR, or UNION) SQLite
-	// takes three times as long. A relation both ends found is kept once.
+	// takes three times as long. Each reads one more than the bound, in
+	// order, so the first MaxGraphRelations of both together are there.
 	from, err := queryRelations(ctx, tx, `SELECT `+relationCols+` FROM relations
-		WHERE namespace = ?1 AND from_name IN (SELECT value FROM json_each(?2))`, ns, list)
+		WHERE namespace = ?1 AND from_name IN (SELECT value FROM json_each(?2))
+		ORDER BY from_name, to_name, relation_type LIMIT ?3`, ns, list, mimo.MaxGraphRelations+1)
 	if err != nil {
 		return nil, err
 	}
 	to, err := queryRelations(ctx, tx, `SELECT `+relationCols+` FROM relations
-		WHERE namespace = ?1 AND to_name IN (SELECT value FROM json_each(?2))`, ns, list)
+		WHERE namespace = ?1 AND to_name IN (SELECT value FROM json_each(?2))
+		ORDER BY from_name, to_name, relation_type LIMIT ?3`, ns, list, mimo.MaxGraphRelations+1)
 	if err != nil {
 		return nil, err
 	}
-	g.Relations = graphkit.UniqueRelations(append(from, to...))
-	graphkit.SortRelations(g.Relations)
+	graphkit.Touching(g, append(from, to...))
 	return g, nil
 }
 

@@ -65,6 +65,7 @@ func graphCases() []graphCase {
 		{"SearchNodes/PlainText", testSearchNodesPlainText},
 		{"SearchNodes/RelationsAndLimit", testSearchNodesRelations},
 		{"OpenNodes", testOpenNodes},
+		{"OpenNodes/RelationsBounded", testRelationsBounded},
 		{"Namespaces/Isolation", testGraphIsolation},
 		{"Namespaces/EmptyIsDefault", testGraphDefaultNamespace},
 		{"Context/Cancelled", testGraphCancelled},

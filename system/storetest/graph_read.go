@@ -276,6 +276,42 @@ func testOpenNodes(t *testing.T, s mimo.GraphStore) {
 	}
 }
 
+// A node with more relations than MaxGraphRelations gets the first of
+// them, in order, and RelationsTruncated, from OpenNodes and SearchNodes.
+func testRelationsBounded(t *testing.T, s mimo.GraphStore) {
+	ctx := t.Context()
+	n := mimo.MaxGraphRelations + 5
+	es := []mimo.Entity{ent("Hub", "hub")}
+	var rs []mimo.Relation
+	for i := range n {
+		name := fmt.Sprintf("n%05d", i)
+		es = append(es, ent(name, "leaf"))
+		if i%2 == 0 {
+			rs = append(rs, rel(name, "Hub", "points at"))
+		} else {
+			rs = append(rs, rel("Hub", name, "points at"))
+		}
+	}
+	mustCreate(t, s, "g", es...)
+	mustRelate(t, s, "g", rs...)
+	all := wholeGraph(t, s, "g").Relations
+	require.Len(t, all, n)
+	for name, get := range map[string]func() (*mimo.Graph, error){
+		"OpenNodes":   func() (*mimo.Graph, error) { return s.OpenNodes(ctx, "g", []string{"Hub"}) },
+		"SearchNodes": func() (*mimo.Graph, error) { return s.SearchNodes(ctx, "g", "hub", 0) },
+	} {
+		g, err := get()
+		require.NoError(t, err)
+		require.Equal(t, []string{"Hub"}, namesOf(g.Entities), name)
+		require.Equal(t, all[:mimo.MaxGraphRelations], g.Relations, "%s: the first relations, in order", name)
+		assert.True(t, g.RelationsTruncated, name)
+	}
+	g, err := s.OpenNodes(ctx, "g", []string{"n00000"})
+	require.NoError(t, err)
+	assert.Equal(t, []mimo.Relation{rel("n00000", "Hub", "points at")}, g.Relations)
+	assert.False(t, g.RelationsTruncated)
+}
+
 // No method reads or changes another namespace's graph.
 func testGraphIsolation(t *testing.T, s mimo.GraphStore) {
 	ctx := t.Context()

@@ -194,6 +194,20 @@ func SortEntities(es []mimo.Entity) {
 	slices.SortFunc(es, func(a, b mimo.Entity) int { return strings.Compare(a.Name, b.Name) })
 }
 
+// Touching sets g's relations to rs, the relations with an end among g's
+// entities as a store read them (each side at most MaxGraphRelations+1, in
+// order), each once, in order, and at most MaxGraphRelations of them,
+// noting when there were more.
+func Touching(g *mimo.Graph, rs []mimo.Relation) {
+	rs = UniqueRelations(rs)
+	SortRelations(rs)
+	if len(rs) > mimo.MaxGraphRelations {
+		rs = rs[:mimo.MaxGraphRelations]
+		g.RelationsTruncated = true
+	}
+	g.Relations = rs
+}
+
 // SortRelations orders rs by (From, To, RelationType), comparing bytes.
 func SortRelations(rs []mimo.Relation) {
 	slices.SortFunc(rs, func(a, b mimo.Relation) int {
