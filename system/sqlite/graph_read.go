@@ -231,15 +231,18 @@ func withRelationsTouching(ctx context.Context, tx *sql.Tx, ns string, es []mimo
 	// relations_to for to), in two queries: as one (OR, or UNION) SQLite
 	// takes three times as long. Each reads one more than the bound, in
 	// order, so the first MaxGraphRelations of both together are there.
+	// The + keeps SQLite from walking the primary key in ORDER BY's order
+	// and filtering every relation of the namespace: it sorts the few
+	// rows found instead (5.8 → 3.3 ms for 100 entities, 480 relations).
 	from, err := queryRelations(ctx, tx, `SELECT `+relationCols+` FROM relations
 		WHERE namespace = ?1 AND from_name IN (SELECT value FROM json_each(?2))
-		ORDER BY from_name, to_name, relation_type LIMIT ?3`, ns, list, mimo.MaxGraphRelations+1)
+		ORDER BY +from_name, +to_name, +relation_type LIMIT ?3`, ns, list, mimo.MaxGraphRelations+1)
 	if err != nil {
 		return nil, err
 	}
 	to, err := queryRelations(ctx, tx, `SELECT `+relationCols+` FROM relations
 		WHERE namespace = ?1 AND to_name IN (SELECT value FROM json_each(?2))
-		ORDER BY from_name, to_name, relation_type LIMIT ?3`, ns, list, mimo.MaxGraphRelations+1)
+		ORDER BY +from_name, +to_name, +relation_type LIMIT ?3`, ns, list, mimo.MaxGraphRelations+1)
 	if err != nil {
 		return nil, err
 	}
