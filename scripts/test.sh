@@ -24,13 +24,17 @@ if [[ -z "${MIMO_TEST_POSTGRES_URL:-}" ]]; then
 	if url="$(./scripts/test-postgres.sh start)"; then
 		export MIMO_TEST_POSTGRES_URL="$url"
 		trap './scripts/test-postgres.sh stop >/dev/null 2>&1 || true' EXIT
+		echo "test.sh: started a throwaway Postgres on port ${PGPORT:-55432} for the Postgres tests; it is removed at the end" >&2
 	elif [[ "${CI:-}" == "true" ]]; then
 		echo "test.sh: cannot start Postgres for the tests (install the postgresql package)" >&2
 		exit 1
 	else
-		echo "test.sh: no Postgres found; the Postgres tests will be skipped" >&2
+		echo "test.sh: no Postgres found (install the postgresql package); the Postgres tests will be SKIPPED" >&2
 	fi
+else
+	echo "test.sh: the Postgres tests use MIMO_TEST_POSTGRES_URL" >&2
 fi
+echo "test.sh: unit and package tests with -race; about 5 minutes on two cores" >&2
 
 # The scenario packages need Docker and run separately (make validate).
 pkgs=$(go list ./... | grep -v '/scenarios/' || true)

@@ -33,12 +33,15 @@ type ObservationDelete struct {
 	Observations []string `json:"observations"`
 }
 
-// Graph is a set of entities and the relations among them. NextCursor,
-// from ReadGraph, is "" on the last page.
+// Graph is a set of entities and relations of theirs. NextCursor,
+// from ReadGraph, is "" on the last page. RelationsTruncated, from
+// SearchNodes and OpenNodes, says the entities' relations were more than
+// MaxGraphRelations and only the first of them (in order) are given.
 type Graph struct {
-	Entities   []Entity   `json:"entities"`
-	Relations  []Relation `json:"relations"`
-	NextCursor string     `json:"next_cursor,omitempty"`
+	Entities           []Entity   `json:"entities"`
+	Relations          []Relation `json:"relations"`
+	NextCursor         string     `json:"next_cursor,omitempty"`
+	RelationsTruncated bool       `json:"relations_truncated,omitempty"`
 }
 
 // Graph limits, enforced by the service.
@@ -49,6 +52,7 @@ const (
 	MaxObservations     = 1000     // observations of one entity, and per add
 	DefaultGraphLimit   = 100      // entities per ReadGraph page and SearchNodes answer
 	MaxGraphLimit       = 1000
+	MaxGraphRelations   = 10_000 // relations in one SearchNodes or OpenNodes answer
 )
 
 // GraphStore keeps the knowledge graph. Every method works within one
@@ -72,13 +76,17 @@ type GraphStore interface {
 	// is ENOTFOUND, naming it, and nothing is added.
 	AddObservations(ctx context.Context, namespace string, adds []ObservationAdd) ([]ObservationAdd, error)
 	// DeleteEntities deletes the named entities and every relation from or
-	// to them. Missing names are ignored.
-	DeleteEntities(ctx context.Context, namespace string, names []string) error
-	// DeleteObservations removes the given observations. Missing entities
-	// and observations are ignored.
-	DeleteObservations(ctx context.Context, namespace string, dels []ObservationDelete) error
-	// DeleteRelations deletes the given relations. Missing ones are ignored.
-	DeleteRelations(ctx context.Context, namespace string, rs []Relation) error
+	// to them, and returns the names it deleted, each once, in input order.
+	// Missing names are ignored.
+	DeleteEntities(ctx context.Context, namespace string, names []string) ([]string, error)
+	// DeleteObservations removes the given observations and returns, per
+	// input item, the observations it removed (each once, in input order;
+	// none for a missing entity). Missing entities and observations are
+	// ignored.
+	DeleteObservations(ctx context.Context, namespace string, dels []ObservationDelete) ([]ObservationDelete, error)
+	// DeleteRelations deletes the given relations and returns those it
+	// deleted, each once, in input order. Missing ones are ignored.
+	DeleteRelations(ctx context.Context, namespace string, rs []Relation) ([]Relation, error)
 	// ReadGraph returns one page of the whole graph: up to limit entities
 	// by name after cursor ("" starts at the first), and the relations
 	// whose From is one of them, so that every relation appears on exactly
@@ -87,10 +95,13 @@ type GraphStore interface {
 	ReadGraph(ctx context.Context, namespace, cursor string, limit int) (*Graph, error)
 	// SearchNodes returns up to limit entities whose name, type or an
 	// observation contains query, ignoring case (query is plain text, no
-	// syntax), and the relations whose both ends are among them. Limit as
-	// in ReadGraph.
+	// syntax), and the relations with at least one end among them (as the
+	// official server does, so a caller sees their connections): the first
+	// MaxGraphRelations of them, with RelationsTruncated set when there are
+	// more. Limit as in ReadGraph.
 	SearchNodes(ctx context.Context, namespace, query string, limit int) (*Graph, error)
 	// OpenNodes returns the named entities (missing names are skipped) and
-	// the relations whose both ends are among them.
+	// the relations with at least one end among them, bounded as in
+	// SearchNodes.
 	OpenNodes(ctx context.Context, namespace string, names []string) (*Graph, error)
 }

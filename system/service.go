@@ -43,9 +43,9 @@ type GraphService interface {
 	CreateEntities(ctx context.Context, namespace string, es []Entity) ([]Entity, error)
 	CreateRelations(ctx context.Context, namespace string, rs []Relation) ([]Relation, error)
 	AddObservations(ctx context.Context, namespace string, adds []ObservationAdd) ([]ObservationAdd, error)
-	DeleteEntities(ctx context.Context, namespace string, names []string) error
-	DeleteObservations(ctx context.Context, namespace string, dels []ObservationDelete) error
-	DeleteRelations(ctx context.Context, namespace string, rs []Relation) error
+	DeleteEntities(ctx context.Context, namespace string, names []string) ([]string, error)
+	DeleteObservations(ctx context.Context, namespace string, dels []ObservationDelete) ([]ObservationDelete, error)
+	DeleteRelations(ctx context.Context, namespace string, rs []Relation) ([]Relation, error)
 	ReadGraph(ctx context.Context, namespace, cursor string, limit int) (*Graph, error)
 	SearchNodes(ctx context.Context, namespace, query string, limit int) (*Graph, error)
 	OpenNodes(ctx context.Context, namespace string, names []string) (*Graph, error)

@@ -153,7 +153,7 @@ func (s *Server) routes(mcpHandler http.Handler) {
 	api("POST /api/search", s.handleSearch)
 	api("POST /api/ask", s.handleAsk)
 	if mcpHandler != nil {
-		mux.Handle("/mcp", s.guard(s.limitBody(mcpHandler)))
+		mux.Handle("/mcp", s.guard(mcpHandler))
 	}
 
 	mux.HandleFunc("GET /health", s.handleHealth)
@@ -192,6 +192,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveUnmatched(sw, r)
 		return
 	}
+	if !s.readBody(sw, r) {
+		return
+	}
 	s.mux.ServeHTTP(sw, r)
 }
 
@@ -218,17 +221,6 @@ func (s *Server) serveUnmatched(w http.ResponseWriter, r *http.Request) {
 		// A redirect to the cleaned path; let the mux send it.
 		s.mux.ServeHTTP(w, r)
 	}
-}
-
-// limitBody caps the body of a handler that decodes its own (the MCP
-// transport), so SPEC's body limit holds on /mcp too.
-func (s *Server) limitBody(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Body != nil {
-			r.Body = http.MaxBytesReader(w, r.Body, s.maxBody)
-		}
-		next.ServeHTTP(w, r)
-	})
 }
 
 // routeLabel turns a mux pattern ("GET /api/memories/{id}") into the route

@@ -83,13 +83,14 @@ func TestGraphToolsInTheOfficialShapes(t *testing.T) {
 	assert.Equal(t, []string{"Alice"}, found.names(), "case is ignored, observations are searched")
 	f.call(t, "search_nodes", map[string]any{"query": "person"}, &found)
 	assert.ElementsMatch(t, []string{"Alice", "Bob", "Carol"}, found.names(), "types are searched")
-	require.Len(t, found.Relations, 1, "relations among the results only")
-	assert.Equal(t, "reports_to", found.Relations[0].RelationType)
+	require.Len(t, found.Relations, 2, "relations with an end among the results, as the official server answers")
+	assert.Equal(t, "works_in", found.Relations[0].RelationType, "Alice → Billing: Billing is no person")
+	assert.Equal(t, "reports_to", found.Relations[1].RelationType)
 
 	var opened graphView
-	f.call(t, "open_nodes", map[string]any{"names": []string{"Alice", "Billing", "Nobody"}}, &opened)
-	assert.Equal(t, []string{"Alice", "Billing"}, opened.names())
-	require.Len(t, opened.Relations, 1)
+	f.call(t, "open_nodes", map[string]any{"names": []string{"Billing", "Nobody"}}, &opened)
+	assert.Equal(t, []string{"Billing"}, opened.names())
+	require.Len(t, opened.Relations, 1, "the relation to Billing, though Alice was not opened")
 	assert.Equal(t, "works_in", opened.Relations[0].RelationType)
 
 	// read_graph pages through everything; each relation appears once.
@@ -108,16 +109,43 @@ func TestGraphToolsInTheOfficialShapes(t *testing.T) {
 	assert.Equal(t, []string{"Alice", "Billing", "Bob", "Carol"}, all)
 	assert.Equal(t, 2, relations)
 
-	var ok struct {
-		Success bool   `json:"success"`
-		Message string `json:"message"`
+	var obs struct {
+		Success  bool             `json:"success"`
+		Message  string           `json:"message"`
+		Deleted  []map[string]any `json:"deleted"`
+		NotFound []map[string]any `json:"not_found"`
 	}
 	f.call(t, "delete_observations", map[string]any{"deletions": []any{
 		map[string]any{"entityName": "Alice", "observations": []string{"speaks Portuguese", "never said"}},
-	}}, &ok)
-	assert.True(t, ok.Success)
-	f.call(t, "delete_relations", map[string]any{"relations": []any{relation("Bob", "Alice", "reports_to")}}, &ok)
-	f.call(t, "delete_entities", map[string]any{"entityNames": []string{"Billing", "Nobody"}}, &ok)
+		map[string]any{"entityName": "Nobody", "observations": []string{"x"}},
+	}}, &obs)
+	assert.True(t, obs.Success)
+	assert.Equal(t, "Observations deleted successfully", obs.Message)
+	assert.Equal(t, []map[string]any{{"entityName": "Alice", "observations": []any{"speaks Portuguese"}}}, obs.Deleted)
+	assert.Equal(t, []map[string]any{{"entityName": "Alice", "observations": []any{"never said"}},
+		{"entityName": "Nobody", "observations": []any{"x"}}}, obs.NotFound)
+	var rs struct {
+		Success  bool   `json:"success"`
+		Message  string `json:"message"`
+		Deleted  []any  `json:"deleted"`
+		NotFound []any  `json:"not_found"`
+	}
+	f.call(t, "delete_relations", map[string]any{"relations": []any{relation("Bob", "Alice", "reports_to"), relation("Bob", "Alice", "likes")}}, &rs)
+	assert.True(t, rs.Success)
+	assert.Equal(t, "Relations deleted successfully", rs.Message)
+	assert.Equal(t, []any{map[string]any{"from": "Bob", "to": "Alice", "relationType": "reports_to"}}, rs.Deleted)
+	assert.Equal(t, []any{map[string]any{"from": "Bob", "to": "Alice", "relationType": "likes"}}, rs.NotFound)
+	var es struct {
+		Success  bool     `json:"success"`
+		Message  string   `json:"message"`
+		Deleted  []string `json:"deleted"`
+		NotFound []string `json:"not_found"`
+	}
+	f.call(t, "delete_entities", map[string]any{"entityNames": []string{"Billing", "Nobody", "Billing"}}, &es)
+	assert.True(t, es.Success)
+	assert.Equal(t, "Entities deleted successfully", es.Message)
+	assert.Equal(t, []string{"Billing"}, es.Deleted)
+	assert.Equal(t, []string{"Nobody"}, es.NotFound)
 	var rest graphView
 	f.call(t, "read_graph", nil, &rest)
 	assert.Equal(t, []string{"Alice", "Bob", "Carol"}, rest.names())

@@ -69,6 +69,11 @@ func New(opts Options) *Server {
 	if version == "" {
 		version = "dev"
 	}
+	var subscribe func(context.Context, *mcp.SubscribeRequest) error
+	var unsubscribe func(context.Context, *mcp.UnsubscribeRequest) error
+	if s.graph != nil {
+		subscribe, unsubscribe = s.subscribe, s.unsubscribe
+	}
 	s.mcp = mcp.NewServer(&mcp.Implementation{Name: Name, Title: "Mimo memory server", Version: version}, &mcp.ServerOptions{
 		Instructions: "Mimo stores what you learn as memories and finds them again by meaning, words and time. " +
 			"Use memory_store to remember, memory_search to recall, memory_get, memory_list, memory_update and " +
@@ -76,12 +81,15 @@ func New(opts Options) *Server {
 			"tools (create_entities, create_relations, add_observations, delete_*, read_graph, search_nodes, " +
 			"open_nodes) keep entities and relations. Every tool takes an " +
 			"optional namespace (default \"default\"); namespaces never see each other's memories.",
-		Logger: s.log,
+		Logger:             sdkLogger(s.log),
+		SubscribeHandler:   subscribe,
+		UnsubscribeHandler: unsubscribe,
 	})
 	s.mcp.AddReceivingMiddleware(s.countToolCalls)
 	s.addTools()
 	if s.graph != nil {
 		s.addGraphTools()
+		s.addGraphResource()
 	}
 	return s
 }
@@ -91,13 +99,14 @@ func New(opts Options) *Server {
 // protocol, and the initialize handshake of 2025-11-25 and older, each
 // request on a temporary session. Requests to a loopback address with a
 // Host header naming another host are refused (DNS rebinding), and so are
-// cross-origin browser requests.
+// cross-origin browser requests. A 2026-07-28 ping without the _meta that
+// era asks for is answered all the same (see answerBarePing).
 func (s *Server) Handler() http.Handler {
 	h := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s.mcp }, &mcp.StreamableHTTPOptions{
 		Stateless: true,
-		Logger:    s.log,
+		Logger:    sdkLogger(s.log),
 	})
-	return http.NewCrossOriginProtection().Handler(h)
+	return http.NewCrossOriginProtection().Handler(answerBarePing(h))
 }
 
 // Serve runs one MCP session over t (such as &mcp.StdioTransport{}) until

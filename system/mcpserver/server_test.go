@@ -25,17 +25,13 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	mf := memorytest.New(t, memorytest.Options{NoLLM: true})
-	svc, met := mf.Service, mf.Metrics
-
-	srv := mcpserver.New(mcpserver.Options{Service: svc, Metrics: met, Version: "test"})
+	srv, met := newServerWithMetrics(t, mcpserver.Options{})
 	st1, st2 := mcp.NewInMemoryTransports()
-	sctx, cancel := context.WithCancel(ctx)
+	sctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(sctx, st1) }()
 	client := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "1"}, nil)
-	cs, err := client.Connect(ctx, st2, nil)
+	cs, err := client.Connect(context.Background(), st2, nil)
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		_ = cs.Close()
@@ -43,6 +39,24 @@ func newFixture(t *testing.T) *fixture {
 		<-done
 	})
 	return &fixture{session: cs, metrics: met}
+}
+
+// newServer is an MCP server over a real service on a temp SQLite file.
+func newServer(t *testing.T) *mcpserver.Server {
+	return newServerWith(t, mcpserver.Options{})
+}
+
+// newServerWith is newServer with opts, whose Service and Metrics it sets.
+func newServerWith(t *testing.T, opts mcpserver.Options) *mcpserver.Server {
+	srv, _ := newServerWithMetrics(t, opts)
+	return srv
+}
+
+func newServerWithMetrics(t *testing.T, opts mcpserver.Options) (*mcpserver.Server, *metrics.Metrics) {
+	t.Helper()
+	mf := memorytest.New(t, memorytest.Options{NoLLM: true})
+	opts.Service, opts.Metrics, opts.Version = mf.Service, mf.Metrics, "test"
+	return mcpserver.New(opts), mf.Metrics
 }
 
 // call calls tool and decodes its structured output into out (when not

@@ -81,43 +81,43 @@ func (s *Service) AddObservations(ctx context.Context, namespace string, adds []
 }
 
 // DeleteEntities implements mimo.GraphService.
-func (s *Service) DeleteEntities(ctx context.Context, namespace string, names []string) error {
+func (s *Service) DeleteEntities(ctx context.Context, namespace string, names []string) ([]string, error) {
 	g, ns, err := s.graphCall(namespace, "entityNames", len(names))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := validateNames("entityNames", names); err != nil {
-		return err
+		return nil, err
 	}
 	return g.DeleteEntities(ctx, ns, names)
 }
 
 // DeleteObservations implements mimo.GraphService.
-func (s *Service) DeleteObservations(ctx context.Context, namespace string, dels []mimo.ObservationDelete) error {
+func (s *Service) DeleteObservations(ctx context.Context, namespace string, dels []mimo.ObservationDelete) ([]mimo.ObservationDelete, error) {
 	g, ns, err := s.graphCall(namespace, "deletions", len(dels))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for i, d := range dels {
 		field := fmt.Sprintf("deletions[%d]", i)
 		if err := validateName(field+".entityName", d.EntityName); err != nil {
-			return err
+			return nil, err
 		}
 		if len(d.Observations) > mimo.MaxObservations {
-			return mimo.Errorf(mimo.EINVALID, "%s.observations: at most %d", field, mimo.MaxObservations)
+			return nil, mimo.Errorf(mimo.EINVALID, "%s.observations: at most %d", field, mimo.MaxObservations)
 		}
 	}
 	return g.DeleteObservations(ctx, ns, dels)
 }
 
 // DeleteRelations implements mimo.GraphService.
-func (s *Service) DeleteRelations(ctx context.Context, namespace string, rs []mimo.Relation) error {
+func (s *Service) DeleteRelations(ctx context.Context, namespace string, rs []mimo.Relation) ([]mimo.Relation, error) {
 	g, ns, err := s.graphCall(namespace, "relations", len(rs))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := validateRelations(rs); err != nil {
-		return err
+		return nil, err
 	}
 	return g.DeleteRelations(ctx, ns, rs)
 }

@@ -170,7 +170,10 @@ func TestNamespacesNeverCross(t *testing.T) {
 			g, err := svc.OpenNodes(ctx, bob, []string{"Alice"})
 			return none(err, len(g.Entities))
 		}},
-		{"delete entities", func() error { return svc.DeleteEntities(ctx, bob, []string{"Alice"}) }},
+		{"delete entities", func() error {
+			deleted, err := svc.DeleteEntities(ctx, bob, []string{"Alice"})
+			return none(err, len(deleted))
+		}},
 		{"store the same content", func() error {
 			res, err := svc.Store(ctx, mimo.StoreRequest{Namespace: bob, Content: "Alice's locker code is 4471."})
 			if err == nil && (!res.Created || res.DuplicateOf != "") {

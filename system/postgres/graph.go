@@ -149,58 +149,88 @@ func (s *Store) AddObservations(ctx context.Context, namespace string, adds []mi
 }
 
 // DeleteEntities deletes the named entities of namespace; the foreign keys
-// delete every relation from or to them. Missing names are ignored.
-func (s *Store) DeleteEntities(ctx context.Context, namespace string, names []string) error {
+// delete every relation from or to them. It returns the names it deleted;
+// missing ones are ignored.
+func (s *Store) DeleteEntities(ctx context.Context, namespace string, names []string) ([]string, error) {
 	if len(names) == 0 {
-		return nil
+		return []string{}, nil
 	}
 	namespace = memorykit.Namespace(namespace)
-	return s.inTx(ctx, "delete entities", func(ctx context.Context, tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `DELETE FROM entities WHERE namespace = $1 AND name = ANY($2)`, namespace, names)
-		return err
+	var deleted []string
+	err := s.inTx(ctx, "delete entities", func(ctx context.Context, tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `DELETE FROM entities WHERE namespace = $1 AND name = ANY($2) RETURNING name`, namespace, names)
+		if err != nil {
+			return err
+		}
+		gone, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return err
+		}
+		deleted = graphkit.Kept(names, gone)
+		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return deleted, nil
 }
 
 // DeleteObservations removes every occurrence of the given observations
-// from the named entities. Missing entities and observations are ignored.
-func (s *Store) DeleteObservations(ctx context.Context, namespace string, dels []mimo.ObservationDelete) error {
+// from the named entities and returns, per item, what it removed. Missing
+// entities and observations are ignored.
+func (s *Store) DeleteObservations(ctx context.Context, namespace string, dels []mimo.ObservationDelete) ([]mimo.ObservationDelete, error) {
 	if len(dels) == 0 {
-		return nil
+		return []mimo.ObservationDelete{}, nil
 	}
 	namespace = memorykit.Namespace(namespace)
 	names := make([]string, len(dels))
 	for i, d := range dels {
 		names[i] = d.EntityName
 	}
-	return s.inTx(ctx, "delete observations", func(ctx context.Context, tx pgx.Tx) error {
+	var removed []mimo.ObservationDelete
+	err := s.inTx(ctx, "delete observations", func(ctx context.Context, tx pgx.Tx) error {
 		states, err := lockEntities(ctx, tx, namespace, names)
 		if err != nil {
 			return err
 		}
-		for _, d := range dels {
-			if st := states[d.EntityName]; st != nil {
-				st.Remove(d.Observations)
-			}
-		}
+		removed = graphkit.Removals(states, dels)
 		return saveStates(ctx, tx, namespace, states)
 	})
+	if err != nil {
+		return nil, err
+	}
+	return removed, nil
 }
 
-// DeleteRelations deletes the given relations of namespace. Missing ones
-// are ignored.
-func (s *Store) DeleteRelations(ctx context.Context, namespace string, rs []mimo.Relation) error {
+// DeleteRelations deletes the given relations of namespace and returns
+// those it deleted. Missing ones are ignored.
+func (s *Store) DeleteRelations(ctx context.Context, namespace string, rs []mimo.Relation) ([]mimo.Relation, error) {
 	if len(rs) == 0 {
-		return nil
+		return []mimo.Relation{}, nil
 	}
 	namespace = memorykit.Namespace(namespace)
 	from, to, typ := relationColumns(rs)
-	return s.inTx(ctx, "delete relations", func(ctx context.Context, tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `DELETE FROM relations r
+	var deleted []mimo.Relation
+	err := s.inTx(ctx, "delete relations", func(ctx context.Context, tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `DELETE FROM relations r
 			USING unnest($2::text[], $3::text[], $4::text[]) AS d(f, t, ty)
-			WHERE r.namespace = $1 AND r.from_name = d.f AND r.to_name = d.t AND r.relation_type = d.ty`,
+			WHERE r.namespace = $1 AND r.from_name = d.f AND r.to_name = d.t AND r.relation_type = d.ty
+			RETURNING r.from_name, r.to_name, r.relation_type`,
 			namespace, from, to, typ)
-		return err
+		if err != nil {
+			return err
+		}
+		gone, err := collectRelations(rows)
+		if err != nil {
+			return err
+		}
+		deleted = graphkit.Kept(rs, gone)
+		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return deleted, nil
 }
 
 // lockEntities loads the named entities of namespace that exist, by name,

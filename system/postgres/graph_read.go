@@ -64,8 +64,9 @@ func (s *Store) ReadGraph(ctx context.Context, namespace, cursor string, limit i
 
 // SearchNodes returns up to limit entities of namespace, by name, whose
 // name, type or an observation contains query ignoring case, and the
-// relations among them. A query that is empty or only spaces matches
-// nothing. strpos takes the query as plain text: no pattern characters.
+// relations with at least one end among them. A query that is empty or
+// only spaces matches nothing. strpos takes the query as plain text: no
+// pattern characters.
 func (s *Store) SearchNodes(ctx context.Context, namespace, query string, limit int) (*mimo.Graph, error) {
 	namespace = memorykit.Namespace(namespace)
 	limit = graphkit.Limit(limit)
@@ -95,7 +96,7 @@ func (s *Store) SearchNodes(ctx context.Context, namespace, query string, limit 
 			es = slices.DeleteFunc(es, func(e mimo.Entity) bool { return !graphkit.Contains(e, q) })
 			es = es[:min(limit, len(es))]
 		}
-		g, err = withRelationsAmong(ctx, tx, namespace, es)
+		g, err = withRelationsTouching(ctx, tx, namespace, es)
 		return err
 	})
 	if err != nil {
@@ -105,7 +106,7 @@ func (s *Store) SearchNodes(ctx context.Context, namespace, query string, limit 
 }
 
 // OpenNodes returns the named entities of namespace, by name (missing
-// names are skipped), and the relations among them.
+// names are skipped), and the relations with at least one end among them.
 func (s *Store) OpenNodes(ctx context.Context, namespace string, names []string) (*mimo.Graph, error) {
 	namespace = memorykit.Namespace(namespace)
 	if len(names) == 0 {
@@ -122,7 +123,7 @@ func (s *Store) OpenNodes(ctx context.Context, namespace string, names []string)
 		if err != nil {
 			return err
 		}
-		g, err = withRelationsAmong(ctx, tx, namespace, es)
+		g, err = withRelationsTouching(ctx, tx, namespace, es)
 		return err
 	})
 	if err != nil {
@@ -145,22 +146,32 @@ func (s *Store) readGraphTx(ctx context.Context, op string, fn func(ctx context.
 	})
 }
 
-// withRelationsAmong returns a graph of es and the relations of namespace
-// whose both ends are among es.
-func withRelationsAmong(ctx context.Context, tx pgx.Tx, namespace string, es []mimo.Entity) (*mimo.Graph, error) {
+// withRelationsTouching returns a graph of es and the relations of
+// namespace with at least one end among es, as the official server answers
+// open_nodes and search_nodes, so a caller sees the connections of what it
+// found.
+func withRelationsTouching(ctx context.Context, tx pgx.Tx, namespace string, es []mimo.Entity) (*mimo.Graph, error) {
 	g := graphkit.Empty()
 	g.Entities = es
 	if len(es) == 0 {
 		return g, nil
 	}
-	rows, err := tx.Query(ctx, `SELECT from_name, to_name, relation_type FROM relations
-		WHERE namespace = $1 AND from_name = ANY($2) AND to_name = ANY($2)
-		ORDER BY from_name, to_name, relation_type`, namespace, graphkit.Names(es))
+	// Each end is matched by its own index (the primary key for from,
+	// relations_to for to); each side reads one more than the bound, in
+	// order, so the first MaxGraphRelations of both together are there.
+	rows, err := tx.Query(ctx, `(SELECT from_name, to_name, relation_type FROM relations
+		WHERE namespace = $1 AND from_name = ANY($2) ORDER BY 1, 2, 3 LIMIT $3)
+		UNION ALL
+		(SELECT from_name, to_name, relation_type FROM relations
+		WHERE namespace = $1 AND to_name = ANY($2) ORDER BY 1, 2, 3 LIMIT $3)`,
+		namespace, graphkit.Names(es), mimo.MaxGraphRelations+1)
 	if err != nil {
 		return nil, err
 	}
-	if g.Relations, err = collectRelations(rows); err != nil {
+	rs, err := collectRelations(rows)
+	if err != nil {
 		return nil, err
 	}
+	graphkit.Touching(g, rs)
 	return g, nil
 }

@@ -53,10 +53,12 @@ func TestGraphTimestamps(t *testing.T) {
 		return err
 	})
 	step("deleting nothing", false, func() error {
-		return s.DeleteObservations(ctx, "ns", []mimo.ObservationDelete{{EntityName: "A", Observations: []string{"absent"}}})
+		_, err := s.DeleteObservations(ctx, "ns", []mimo.ObservationDelete{{EntityName: "A", Observations: []string{"absent"}}})
+		return err
 	})
 	step("deleting", true, func() error {
-		return s.DeleteObservations(ctx, "ns", []mimo.ObservationDelete{{EntityName: "A", Observations: []string{"one"}}})
+		_, err := s.DeleteObservations(ctx, "ns", []mimo.ObservationDelete{{EntityName: "A", Observations: []string{"one"}}})
+		return err
 	})
 	step("creating it again", false, func() error {
 		_, err := s.CreateEntities(ctx, "ns", []mimo.Entity{{Name: "A", EntityType: "other", Observations: []string{"x"}}})

@@ -133,33 +133,61 @@ func (s *Store) AddObservations(ctx context.Context, ns string, adds []mimo.Obse
 }
 
 // DeleteEntities deletes the named entities of ns; the foreign keys delete
-// every relation from or to them. Missing names are ignored.
-func (s *Store) DeleteEntities(ctx context.Context, ns string, names []string) error {
+// every relation from or to them. It returns the names it deleted;
+// missing ones are ignored.
+func (s *Store) DeleteEntities(ctx context.Context, ns string, names []string) ([]string, error) {
 	if len(names) == 0 {
-		return nil
+		return []string{}, nil
 	}
 	ns = memorykit.Namespace(ns)
 	list, err := encodeStrings(names)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return s.write(ctx, "sqlite: delete entities", func(w *wtx) error {
-		if _, err := w.exec(`DELETE FROM entities WHERE namespace = ? AND name IN (SELECT value FROM json_each(?))`, ns, list); err != nil {
+	var deleted []string
+	err = s.write(ctx, "sqlite: delete entities", func(w *wtx) error {
+		rows, err := w.query(`DELETE FROM entities WHERE namespace = ? AND name IN (SELECT value FROM json_each(?)) RETURNING name`, ns, list)
+		if err != nil {
 			return err
 		}
+		gone, err := scanNames(rows)
+		if err != nil {
+			return err
+		}
+		deleted = graphkit.Kept(names, gone)
 		return w.bumpGraph(ns)
 	})
+	if err != nil {
+		return nil, err
+	}
+	return deleted, nil
+}
+
+// scanNames reads a column of names, closing rows.
+func scanNames(rows *sql.Rows) ([]string, error) {
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		names = append(names, n)
+	}
+	return names, rows.Err()
 }
 
 // DeleteObservations removes every occurrence of the given observations
-// from the named entities. Missing entities and observations are ignored.
-func (s *Store) DeleteObservations(ctx context.Context, ns string, dels []mimo.ObservationDelete) error {
+// from the named entities and returns, per item, what it removed. Missing
+// entities and observations are ignored.
+func (s *Store) DeleteObservations(ctx context.Context, ns string, dels []mimo.ObservationDelete) ([]mimo.ObservationDelete, error) {
 	if len(dels) == 0 {
-		return nil
+		return []mimo.ObservationDelete{}, nil
 	}
 	ns = memorykit.Namespace(ns)
 	now := micros(time.Now())
-	return s.write(ctx, "sqlite: delete observations", func(w *wtx) error {
+	var removed []mimo.ObservationDelete
+	err := s.write(ctx, "sqlite: delete observations", func(w *wtx) error {
 		names := make([]string, len(dels))
 		for i, d := range dels {
 			names[i] = d.EntityName
@@ -168,31 +196,44 @@ func (s *Store) DeleteObservations(ctx context.Context, ns string, dels []mimo.O
 		if err != nil {
 			return err
 		}
-		for _, d := range dels {
-			if st := states[d.EntityName]; st != nil {
-				st.Remove(d.Observations)
-			}
-		}
+		removed = graphkit.Removals(states, dels)
 		return w.saveStates(ns, states, now)
 	})
+	if err != nil {
+		return nil, err
+	}
+	return removed, nil
 }
 
-// DeleteRelations deletes the given relations of ns. Missing ones are
-// ignored.
-func (s *Store) DeleteRelations(ctx context.Context, ns string, rs []mimo.Relation) error {
+// DeleteRelations deletes the given relations of ns and returns those it
+// deleted. Missing ones are ignored.
+func (s *Store) DeleteRelations(ctx context.Context, ns string, rs []mimo.Relation) ([]mimo.Relation, error) {
 	if len(rs) == 0 {
-		return nil
+		return []mimo.Relation{}, nil
 	}
 	ns = memorykit.Namespace(ns)
-	return s.write(ctx, "sqlite: delete relations", func(w *wtx) error {
+	var deleted []mimo.Relation
+	err := s.write(ctx, "sqlite: delete relations", func(w *wtx) error {
+		var gone []mimo.Relation
 		for _, r := range rs {
-			if _, err := w.exec(`DELETE FROM relations WHERE namespace = ? AND from_name = ? AND to_name = ? AND relation_type = ?`,
-				ns, r.From, r.To, r.RelationType); err != nil {
+			res, err := w.exec(`DELETE FROM relations WHERE namespace = ? AND from_name = ? AND to_name = ? AND relation_type = ?`,
+				ns, r.From, r.To, r.RelationType)
+			if err != nil {
 				return err
 			}
+			if n, err := res.RowsAffected(); err != nil {
+				return err
+			} else if n > 0 {
+				gone = append(gone, r)
+			}
 		}
+		deleted = graphkit.Kept(rs, gone)
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return deleted, nil
 }
 
 // bumpGraph gives ns's entities a new version (migration 00005), so that
@@ -217,15 +258,11 @@ func (w *wtx) names(ns string, names []string) (map[string]bool, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
+	have, err := scanNames(rows)
+	for _, n := range have {
 		found[n] = true
 	}
-	return found, rows.Err()
+	return found, err
 }
 
 // entityStates loads the named entities of ns that exist, by name, for

@@ -60,8 +60,9 @@ func (s *Store) ReadGraph(ctx context.Context, ns, cursor string, limit int) (*m
 }
 
 // SearchNodes returns up to limit entities of ns, by name, whose name, type
-// or an observation contains query ignoring case, and the relations among
-// them. A query that is empty or only spaces matches nothing.
+// or an observation contains query ignoring case, and the relations with
+// at least one end among them. A query that is empty or only spaces
+// matches nothing.
 func (s *Store) SearchNodes(ctx context.Context, ns, query string, limit int) (*mimo.Graph, error) {
 	ns = memorykit.Namespace(ns)
 	limit = graphkit.Limit(limit)
@@ -85,7 +86,7 @@ func (s *Store) SearchNodes(ctx context.Context, ns, query string, limit int) (*
 				if err != nil {
 					return err
 				}
-				g, err = withRelationsAmong(ctx, tx, ns, es)
+				g, err = withRelationsTouching(ctx, tx, ns, es)
 				return err
 			}
 		}
@@ -102,7 +103,7 @@ func (s *Store) SearchNodes(ctx context.Context, ns, query string, limit int) (*
 			es = slices.DeleteFunc(es, func(e mimo.Entity) bool { return !graphkit.Contains(e, q) })
 			es = es[:min(limit, len(es))]
 		}
-		g, err = withRelationsAmong(ctx, tx, ns, es)
+		g, err = withRelationsTouching(ctx, tx, ns, es)
 		return err
 	})
 	if err != nil {
@@ -169,7 +170,7 @@ func entitiesNamed(ctx context.Context, tx *sql.Tx, ns string, names []string) (
 }
 
 // OpenNodes returns the named entities of ns, by name (missing names are
-// skipped), and the relations among them.
+// skipped), and the relations with at least one end among them.
 func (s *Store) OpenNodes(ctx context.Context, ns string, names []string) (*mimo.Graph, error) {
 	ns = memorykit.Namespace(ns)
 	if len(names) == 0 {
@@ -190,7 +191,7 @@ func (s *Store) OpenNodes(ctx context.Context, ns string, names []string) (*mimo
 		if err != nil {
 			return err
 		}
-		g, err = withRelationsAmong(ctx, tx, ns, es)
+		g, err = withRelationsTouching(ctx, tx, ns, es)
 		return err
 	})
 	if err != nil {
@@ -214,9 +215,10 @@ func (s *Store) readTx(ctx context.Context, what string, fn func(tx *sql.Tx) err
 	return nil
 }
 
-// withRelationsAmong returns a graph of es and the relations of ns whose
-// both ends are among es.
-func withRelationsAmong(ctx context.Context, tx *sql.Tx, ns string, es []mimo.Entity) (*mimo.Graph, error) {
+// withRelationsTouching returns a graph of es and the relations of ns with
+// at least one end among es, as the official server answers open_nodes and
+// search_nodes, so a caller sees the connections of what it found.
+func withRelationsTouching(ctx context.Context, tx *sql.Tx, ns string, es []mimo.Entity) (*mimo.Graph, error) {
 	g := graphkit.Empty()
 	g.Entities = es
 	if len(es) == 0 {
@@ -226,24 +228,26 @@ func withRelationsAmong(ctx context.Context, tx *sql.Tx, ns string, es []mimo.En
 	if err != nil {
 		return nil, err
 	}
-	// Only the from end is matched in SQL: a primary-key range per entity.
-	// Matching both ends there makes SQLite probe every (from, to) pair,
-	// n² lookups (4 ms for 100 entities); the to end is checked here.
+	// Each end is matched by its own index (the primary key for from,
+	// relations_to for to), in two queries: as one (OR, or UNION) SQLite
+	// takes three times as long. Each reads one more than the bound, in
+	// order, so the first MaxGraphRelations of both together are there.
+	// The + keeps SQLite from walking the primary key in ORDER BY's order
+	// and filtering every relation of the namespace: it sorts the few
+	// rows found instead (5.8 → 3.3 ms for 100 entities, 480 relations).
 	from, err := queryRelations(ctx, tx, `SELECT `+relationCols+` FROM relations
 		WHERE namespace = ?1 AND from_name IN (SELECT value FROM json_each(?2))
-		ORDER BY from_name, to_name, relation_type`, ns, list)
+		ORDER BY +from_name, +to_name, +relation_type LIMIT ?3`, ns, list, mimo.MaxGraphRelations+1)
 	if err != nil {
 		return nil, err
 	}
-	among := make(map[string]bool, len(es))
-	for _, e := range es {
-		among[e.Name] = true
+	to, err := queryRelations(ctx, tx, `SELECT `+relationCols+` FROM relations
+		WHERE namespace = ?1 AND to_name IN (SELECT value FROM json_each(?2))
+		ORDER BY +from_name, +to_name, +relation_type LIMIT ?3`, ns, list, mimo.MaxGraphRelations+1)
+	if err != nil {
+		return nil, err
 	}
-	for _, r := range from {
-		if among[r.To] {
-			g.Relations = append(g.Relations, r)
-		}
-	}
+	graphkit.Touching(g, append(from, to...))
 	return g, nil
 }
 

@@ -54,10 +54,12 @@ func TestGraphTimestamps(t *testing.T) {
 		return err
 	})
 	step("deleting nothing", false, func() error {
-		return s.DeleteObservations(ctx, "ns", []mimo.ObservationDelete{{EntityName: "A", Observations: []string{"absent"}}})
+		_, err := s.DeleteObservations(ctx, "ns", []mimo.ObservationDelete{{EntityName: "A", Observations: []string{"absent"}}})
+		return err
 	})
 	step("deleting", true, func() error {
-		return s.DeleteObservations(ctx, "ns", []mimo.ObservationDelete{{EntityName: "A", Observations: []string{"one"}}})
+		_, err := s.DeleteObservations(ctx, "ns", []mimo.ObservationDelete{{EntityName: "A", Observations: []string{"one"}}})
+		return err
 	})
 	step("creating it again", false, func() error {
 		_, err := s.CreateEntities(ctx, "ns", []mimo.Entity{{Name: "A", EntityType: "other", Observations: []string{"x"}}})
@@ -96,10 +98,12 @@ func TestSearchNodesSeesEveryWriteOfEveryProcess(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"Ana"}, names(a, "portuguese"), "an added observation")
 
-	require.NoError(t, b.DeleteObservations(ctx, "ns", []mimo.ObservationDelete{{EntityName: "Ana", Observations: []string{"leads billing"}}}))
+	_, err = b.DeleteObservations(ctx, "ns", []mimo.ObservationDelete{{EntityName: "Ana", Observations: []string{"leads billing"}}})
+	require.NoError(t, err)
 	assert.Equal(t, []string{"Bo"}, names(a, "billing"), "a deleted observation")
 
-	require.NoError(t, a.DeleteEntities(ctx, "ns", []string{"Bo"}))
+	_, err = a.DeleteEntities(ctx, "ns", []string{"Bo"})
+	require.NoError(t, err)
 	assert.Empty(t, names(b, "billing"), "a deleted entity")
 	assert.Empty(t, names(a, "billing"))
 

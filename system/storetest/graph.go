@@ -65,6 +65,7 @@ func graphCases() []graphCase {
 		{"SearchNodes/PlainText", testSearchNodesPlainText},
 		{"SearchNodes/RelationsAndLimit", testSearchNodesRelations},
 		{"OpenNodes", testOpenNodes},
+		{"OpenNodes/RelationsBounded", testRelationsBounded},
 		{"Namespaces/Isolation", testGraphIsolation},
 		{"Namespaces/EmptyIsDefault", testGraphDefaultNamespace},
 		{"Context/Cancelled", testGraphCancelled},
@@ -217,18 +218,25 @@ func testRelationDuplicates(t *testing.T, s mimo.GraphStore) {
 	assert.Empty(t, none)
 }
 
-// DeleteRelations deletes exactly the given relations; missing ones are
-// ignored, and the entities stay.
+// DeleteRelations deletes exactly the given relations and says which it
+// deleted; missing ones are ignored, and the entities stay.
 func testDeleteRelations(t *testing.T, s mimo.GraphStore) {
 	ctx := t.Context()
 	mustCreate(t, s, "g", ent("A", "t"), ent("B", "t"))
 	mustRelate(t, s, "g", rel("A", "B", "knows"), rel("A", "B", "likes"), rel("B", "A", "knows"))
-	require.NoError(t, s.DeleteRelations(ctx, "g", []mimo.Relation{
-		rel("A", "B", "likes"), rel("A", "B", "hates"), rel("Ghost", "A", "knows"), rel("A", "B", "likes"),
-	}))
+	deleted, err := s.DeleteRelations(ctx, "g", []mimo.Relation{
+		rel("A", "B", "likes"), rel("A", "B", "hates"), rel("Ghost", "A", "knows"), rel("A", "B", "likes"), rel("B", "A", "knows"),
+	})
+	require.NoError(t, err)
+	require.Equal(t, []mimo.Relation{rel("A", "B", "likes"), rel("B", "A", "knows")}, deleted, "what was deleted, once each, in input order")
 	requireGraph(t, wholeGraph(t, s, "g"), []mimo.Entity{ent("A", "t"), ent("B", "t")},
-		[]mimo.Relation{rel("A", "B", "knows"), rel("B", "A", "knows")})
-	require.NoError(t, s.DeleteRelations(ctx, "g", nil))
+		[]mimo.Relation{rel("A", "B", "knows")})
+	for _, rs := range [][]mimo.Relation{nil, {rel("A", "B", "likes")}} {
+		deleted, err = s.DeleteRelations(ctx, "g", rs)
+		require.NoError(t, err)
+		require.NotNil(t, deleted)
+		require.Empty(t, deleted)
+	}
 }
 
 // AddObservations appends only what the entity lacks, in order, and says
@@ -275,18 +283,31 @@ func testAddObservationsMissing(t *testing.T, s mimo.GraphStore) {
 	requireGraph(t, wholeGraph(t, s, "g"), []mimo.Entity{ent("A", "t", "kept")}, nil)
 }
 
-// DeleteObservations removes the given observations and keeps the order
-// of the rest; missing entities and observations are ignored.
+// DeleteObservations removes the given observations, keeps the order of
+// the rest and says per item what it removed; missing entities and
+// observations are ignored.
 func testDeleteObservations(t *testing.T, s mimo.GraphStore) {
 	ctx := t.Context()
 	mustCreate(t, s, "g", ent("A", "t", "1", "2", "3", "4"), ent("B", "t", "x"))
-	require.NoError(t, s.DeleteObservations(ctx, "g", []mimo.ObservationDelete{
-		{EntityName: "A", Observations: []string{"3", "1", "not there"}},
+	removed, err := s.DeleteObservations(ctx, "g", []mimo.ObservationDelete{
+		{EntityName: "A", Observations: []string{"3", "1", "not there", "3"}},
 		{EntityName: "Ghost", Observations: []string{"x"}},
 		{EntityName: "B", Observations: nil},
-	}))
+	})
+	require.NoError(t, err)
+	require.Equal(t, []mimo.ObservationDelete{
+		{EntityName: "A", Observations: []string{"3", "1"}},
+		{EntityName: "Ghost", Observations: []string{}},
+		{EntityName: "B", Observations: []string{}},
+	}, removed, "per item, what it removed")
 	requireGraph(t, wholeGraph(t, s, "g"), []mimo.Entity{ent("A", "t", "2", "4"), ent("B", "t", "x")}, nil)
-	require.NoError(t, s.DeleteObservations(ctx, "g", []mimo.ObservationDelete{{EntityName: "B", Observations: []string{"x"}}}))
+	removed, err = s.DeleteObservations(ctx, "g", []mimo.ObservationDelete{{EntityName: "B", Observations: []string{"x"}}})
+	require.NoError(t, err)
+	require.Equal(t, []mimo.ObservationDelete{{EntityName: "B", Observations: []string{"x"}}}, removed)
+	removed, err = s.DeleteObservations(ctx, "g", nil)
+	require.NoError(t, err)
+	require.NotNil(t, removed)
+	require.Empty(t, removed)
 	requireGraph(t, wholeGraph(t, s, "g"), []mimo.Entity{ent("A", "t", "2", "4"), ent("B", "t")}, nil)
 
 	// A deleted observation may be added again, at the end.
@@ -304,14 +325,22 @@ func testDeleteEntitiesCascade(t *testing.T, s mimo.GraphStore) {
 	mustCreate(t, s, "g", ent("A", "t"), ent("B", "t"), ent("C", "t"), ent("D", "t"))
 	mustRelate(t, s, "g", rel("A", "B", "r"), rel("B", "C", "r"), rel("C", "B", "r"), rel("B", "B", "self"),
 		rel("C", "D", "r"), rel("A", "D", "r"))
-	require.NoError(t, s.DeleteEntities(ctx, "g", []string{"B", "Ghost", "B"}))
+	deleted, err := s.DeleteEntities(ctx, "g", []string{"Ghost", "B", "B"})
+	require.NoError(t, err)
+	require.Equal(t, []string{"B"}, deleted)
 	requireGraph(t, wholeGraph(t, s, "g"), []mimo.Entity{ent("A", "t"), ent("C", "t"), ent("D", "t")},
 		[]mimo.Relation{rel("A", "D", "r"), rel("C", "D", "r")})
 	mustCreate(t, s, "g", ent("B", "new"))
 	g, err := s.OpenNodes(ctx, "g", []string{"A", "B", "C"})
 	require.NoError(t, err)
-	requireGraph(t, g, []mimo.Entity{ent("A", "t"), ent("B", "new"), ent("C", "t")}, nil)
-	require.NoError(t, s.DeleteEntities(ctx, "g", nil))
+	requireGraph(t, g, []mimo.Entity{ent("A", "t"), ent("B", "new"), ent("C", "t")},
+		[]mimo.Relation{rel("A", "D", "r"), rel("C", "D", "r")})
+	for _, names := range [][]string{nil, {"Ghost"}} {
+		deleted, err = s.DeleteEntities(ctx, "g", names)
+		require.NoError(t, err)
+		require.NotNil(t, deleted)
+		require.Empty(t, deleted)
+	}
 }
 
 // Parallel adds to one entity lose nothing and repeat nothing.

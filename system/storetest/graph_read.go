@@ -65,7 +65,8 @@ func testReadGraphPaging(t *testing.T, s mimo.GraphStore) {
 	// A cursor stays valid when the entity it names is deleted.
 	g, err := s.ReadGraph(ctx, "g", "", 5)
 	require.NoError(t, err)
-	require.NoError(t, s.DeleteEntities(ctx, "g", []string{g.Entities[4].Name}))
+	_, err = s.DeleteEntities(ctx, "g", []string{g.Entities[4].Name})
+	require.NoError(t, err)
 	g, err = s.ReadGraph(ctx, "g", g.NextCursor, 2)
 	require.NoError(t, err)
 	assert.Equal(t, []string{name(5), name(6)}, namesOf(g.Entities))
@@ -228,39 +229,87 @@ func testSearchNodesPlainText(t *testing.T, s mimo.GraphStore) {
 	assert.Len(t, wholeGraph(t, s, "g").Entities, 7, "the graph is intact")
 }
 
-// SearchNodes returns the relations whose both ends are among the entities
-// it returns, after the limit.
+// SearchNodes returns the relations with at least one end among the
+// entities it returns, after the limit, as the official server does.
 func testSearchNodesRelations(t *testing.T, s mimo.GraphStore) {
-	mustCreate(t, s, "g", ent("apple pie", "dessert"), ent("apple tart", "dessert"), ent("banana", "fruit"), ent("apple juice", "drink"))
+	mustCreate(t, s, "g", ent("apple pie", "dessert"), ent("apple tart", "dessert"), ent("banana", "fruit"), ent("apple juice", "drink"),
+		ent("cherry", "fruit"))
 	mustRelate(t, s, "g", rel("apple pie", "apple tart", "cousin"), rel("apple pie", "banana", "contains"),
-		rel("banana", "apple tart", "topping"), rel("apple juice", "apple pie", "pairs with"), rel("apple tart", "apple tart", "is"))
+		rel("banana", "apple tart", "topping"), rel("apple juice", "apple pie", "pairs with"), rel("apple tart", "apple tart", "is"),
+		rel("banana", "cherry", "beside"))
 	g, err := s.SearchNodes(t.Context(), "g", "APPLE", 0)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"apple juice", "apple pie", "apple tart"}, namesOf(g.Entities))
 	assert.Equal(t, []mimo.Relation{rel("apple juice", "apple pie", "pairs with"), rel("apple pie", "apple tart", "cousin"),
-		rel("apple tart", "apple tart", "is")}, g.Relations)
+		rel("apple pie", "banana", "contains"), rel("apple tart", "apple tart", "is"), rel("banana", "apple tart", "topping")},
+		g.Relations, "every relation from or to a match, once, and none between two others")
 	g, err = s.SearchNodes(t.Context(), "g", "apple", 2)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"apple juice", "apple pie"}, namesOf(g.Entities))
-	assert.Equal(t, []mimo.Relation{rel("apple juice", "apple pie", "pairs with")}, g.Relations)
+	assert.Equal(t, []mimo.Relation{rel("apple juice", "apple pie", "pairs with"), rel("apple pie", "apple tart", "cousin"),
+		rel("apple pie", "banana", "contains")}, g.Relations, "relations of the entities within the limit only")
 	assert.Empty(t, g.NextCursor, "SearchNodes does not page")
 }
 
 // OpenNodes returns the named entities that exist, by name, and the
-// relations among them.
+// relations with at least one end among them, as the official server does.
 func testOpenNodes(t *testing.T, s mimo.GraphStore) {
 	ctx := t.Context()
-	mustCreate(t, s, "g", ent("A", "t", "a1"), ent("B", "t"), ent("C", "t", "c1", "c2"))
-	mustRelate(t, s, "g", rel("A", "B", "r"), rel("A", "C", "r"), rel("C", "A", "r"), rel("B", "C", "r"))
+	mustCreate(t, s, "g", ent("A", "t", "a1"), ent("B", "t"), ent("C", "t", "c1", "c2"), ent("D", "t"))
+	mustRelate(t, s, "g", rel("A", "B", "r"), rel("A", "C", "r"), rel("C", "A", "r"), rel("B", "C", "r"), rel("B", "D", "r"),
+		rel("D", "D", "r"))
 	g, err := s.OpenNodes(ctx, "g", []string{"C", "Ghost", "A", "A"})
 	require.NoError(t, err)
 	requireGraph(t, g, []mimo.Entity{ent("A", "t", "a1"), ent("C", "t", "c1", "c2")},
-		[]mimo.Relation{rel("A", "C", "r"), rel("C", "A", "r")})
+		[]mimo.Relation{rel("A", "B", "r"), rel("A", "C", "r"), rel("B", "C", "r"), rel("C", "A", "r")})
+	g, err = s.OpenNodes(ctx, "g", []string{"B"})
+	require.NoError(t, err)
+	requireGraph(t, g, []mimo.Entity{ent("B", "t")},
+		[]mimo.Relation{rel("A", "B", "r"), rel("B", "C", "r"), rel("B", "D", "r")}, "a node's connections to nodes not opened")
+	g, err = s.OpenNodes(ctx, "g", []string{"D"})
+	require.NoError(t, err)
+	requireGraph(t, g, []mimo.Entity{ent("D", "t")}, []mimo.Relation{rel("B", "D", "r"), rel("D", "D", "r")}, "a self-relation once")
 	for _, names := range [][]string{nil, {}, {"Ghost"}, {"a", "c"}} {
 		g, err = s.OpenNodes(ctx, "g", names)
 		require.NoError(t, err)
 		requireGraph(t, g, nil, nil, "names %q", names)
 	}
+}
+
+// A node with more relations than MaxGraphRelations gets the first of
+// them, in order, and RelationsTruncated, from OpenNodes and SearchNodes.
+func testRelationsBounded(t *testing.T, s mimo.GraphStore) {
+	ctx := t.Context()
+	n := mimo.MaxGraphRelations + 5
+	es := []mimo.Entity{ent("Hub", "hub")}
+	var rs []mimo.Relation
+	for i := range n {
+		name := fmt.Sprintf("n%05d", i)
+		es = append(es, ent(name, "leaf"))
+		if i%2 == 0 {
+			rs = append(rs, rel(name, "Hub", "points at"))
+		} else {
+			rs = append(rs, rel("Hub", name, "points at"))
+		}
+	}
+	mustCreate(t, s, "g", es...)
+	mustRelate(t, s, "g", rs...)
+	all := wholeGraph(t, s, "g").Relations
+	require.Len(t, all, n)
+	for name, get := range map[string]func() (*mimo.Graph, error){
+		"OpenNodes":   func() (*mimo.Graph, error) { return s.OpenNodes(ctx, "g", []string{"Hub"}) },
+		"SearchNodes": func() (*mimo.Graph, error) { return s.SearchNodes(ctx, "g", "hub", 0) },
+	} {
+		g, err := get()
+		require.NoError(t, err)
+		require.Equal(t, []string{"Hub"}, namesOf(g.Entities), name)
+		require.Equal(t, all[:mimo.MaxGraphRelations], g.Relations, "%s: the first relations, in order", name)
+		assert.True(t, g.RelationsTruncated, name)
+	}
+	g, err := s.OpenNodes(ctx, "g", []string{"n00000"})
+	require.NoError(t, err)
+	assert.Equal(t, []mimo.Relation{rel("n00000", "Hub", "points at")}, g.Relations)
+	assert.False(t, g.RelationsTruncated)
 }
 
 // No method reads or changes another namespace's graph.
@@ -286,9 +335,15 @@ func testGraphIsolation(t *testing.T, s mimo.GraphStore) {
 	requireCode(t, err, mimo.ENOTFOUND, "CreateRelations")
 	_, err = s.AddObservations(ctx, b, []mimo.ObservationAdd{{EntityName: "X", Contents: []string{"pwned"}}})
 	requireCode(t, err, mimo.ENOTFOUND, "AddObservations")
-	require.NoError(t, s.DeleteObservations(ctx, b, []mimo.ObservationDelete{{EntityName: "X", Observations: []string{"the launch code is swordfish"}}}))
-	require.NoError(t, s.DeleteRelations(ctx, b, []mimo.Relation{rel("X", "Y", "guards")}))
-	require.NoError(t, s.DeleteEntities(ctx, b, []string{"X", "Y"}))
+	removed, err := s.DeleteObservations(ctx, b, []mimo.ObservationDelete{{EntityName: "X", Observations: []string{"the launch code is swordfish"}}})
+	require.NoError(t, err)
+	assert.Equal(t, []mimo.ObservationDelete{{EntityName: "X", Observations: []string{}}}, removed, "DeleteObservations removed nothing")
+	deletedRels, err := s.DeleteRelations(ctx, b, []mimo.Relation{rel("X", "Y", "guards")})
+	require.NoError(t, err)
+	assert.Empty(t, deletedRels, "DeleteRelations deleted nothing")
+	deleted, err := s.DeleteEntities(ctx, b, []string{"X", "Y"})
+	require.NoError(t, err)
+	assert.Empty(t, deleted, "DeleteEntities deleted nothing")
 	requireGraph(t, wholeGraph(t, s, a), before.Entities, before.Relations, "tenant a is untouched")
 
 	// Tenant b may use the same names; its entities and relations are its
@@ -309,8 +364,12 @@ func testGraphIsolation(t *testing.T, s mimo.GraphStore) {
 	require.NoError(t, err)
 	requireGraph(t, g, []mimo.Entity{ent("X", "mine", "the launch code is swordfish"), ent("Z", "mine")},
 		[]mimo.Relation{rel("X", "Z", "guards")})
-	require.NoError(t, s.DeleteObservations(ctx, b, []mimo.ObservationDelete{{EntityName: "X", Observations: []string{"the launch code is swordfish"}}}))
-	require.NoError(t, s.DeleteEntities(ctx, b, []string{"X"}))
+	removed, err = s.DeleteObservations(ctx, b, []mimo.ObservationDelete{{EntityName: "X", Observations: []string{"the launch code is swordfish"}}})
+	require.NoError(t, err)
+	assert.Equal(t, []mimo.ObservationDelete{{EntityName: "X", Observations: []string{"the launch code is swordfish"}}}, removed)
+	deleted, err = s.DeleteEntities(ctx, b, []string{"X"})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"X"}, deleted)
 	requireGraph(t, wholeGraph(t, s, a), before.Entities, before.Relations, "tenant a is still untouched")
 	requireGraph(t, wholeGraph(t, s, b), []mimo.Entity{ent("Z", "mine")}, nil)
 }
@@ -336,11 +395,17 @@ func testGraphDefaultNamespace(t *testing.T, s mimo.GraphStore) {
 		assert.Equal(t, []string{"B"}, namesOf(g.Entities), "SearchNodes %q", ns)
 		g, err = s.OpenNodes(ctx, ns, []string{"A", "B"})
 		require.NoError(t, err)
-		assert.Len(t, g.Relations, 1, "OpenNodes %q", ns)
+		assert.Len(t, g.Relations, 2, "OpenNodes %q", ns)
 	}
-	require.NoError(t, s.DeleteObservations(ctx, "", []mimo.ObservationDelete{{EntityName: "A", Observations: []string{"one"}}}))
-	require.NoError(t, s.DeleteRelations(ctx, "", []mimo.Relation{rel("A", "C", "r")}))
-	require.NoError(t, s.DeleteEntities(ctx, "", []string{"B"}))
+	removed, err := s.DeleteObservations(ctx, "", []mimo.ObservationDelete{{EntityName: "A", Observations: []string{"one"}}})
+	require.NoError(t, err)
+	assert.Equal(t, []mimo.ObservationDelete{{EntityName: "A", Observations: []string{"one"}}}, removed)
+	deletedRels, err := s.DeleteRelations(ctx, "", []mimo.Relation{rel("A", "C", "r")})
+	require.NoError(t, err)
+	assert.Equal(t, []mimo.Relation{rel("A", "C", "r")}, deletedRels)
+	deleted, err := s.DeleteEntities(ctx, "", []string{"B"})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"B"}, deleted)
 	requireGraph(t, wholeGraph(t, s, d), []mimo.Entity{ent("A", "t"), ent("C", "t")}, nil)
 }
 
@@ -368,11 +433,18 @@ func testGraphCancelled(t *testing.T, s mimo.GraphStore) {
 				_, err := s.AddObservations(ctx, "g", []mimo.ObservationAdd{{EntityName: "A", Contents: []string{"two"}}})
 				return err
 			},
-			"DeleteEntities": func() error { return s.DeleteEntities(ctx, "g", []string{"A"}) },
-			"DeleteObservations": func() error {
-				return s.DeleteObservations(ctx, "g", []mimo.ObservationDelete{{EntityName: "A", Observations: []string{"one"}}})
+			"DeleteEntities": func() error {
+				_, err := s.DeleteEntities(ctx, "g", []string{"A"})
+				return err
 			},
-			"DeleteRelations": func() error { return s.DeleteRelations(ctx, "g", []mimo.Relation{rel("A", "B", "r")}) },
+			"DeleteObservations": func() error {
+				_, err := s.DeleteObservations(ctx, "g", []mimo.ObservationDelete{{EntityName: "A", Observations: []string{"one"}}})
+				return err
+			},
+			"DeleteRelations": func() error {
+				_, err := s.DeleteRelations(ctx, "g", []mimo.Relation{rel("A", "B", "r")})
+				return err
+			},
 			"ReadGraph": func() error {
 				_, err := s.ReadGraph(ctx, "g", "", 0)
 				return err

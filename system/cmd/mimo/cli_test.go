@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -124,4 +125,71 @@ func TestMigrateBackupRestore(t *testing.T) {
 			assert.Contains(t, out, "database: "+b.name)
 		})
 	}
+}
+
+// A MIMO_* variable that is no setting (a typo, or a setting Mimo does not
+// have) stops start-up with one line naming the closest setting; the
+// variables of the project's own tooling are left alone.
+func TestUnknownMimoVariableStopsStartup(t *testing.T) {
+	run := func(environ ...string) (int, string) {
+		var out, errb bytes.Buffer
+		code := Run(context.Background(), []string{"version"}, Env{Stdout: &out, Stderr: &errb,
+			Getenv:  func(k string) string { return map[string]string{"MIMO_DATA_DIR": t.TempDir()}[k] },
+			Environ: func() []string { return append([]string{"HOME=/nowhere", "MIMO_DATA_DIR=x"}, environ...) }})
+		return code, errb.String()
+	}
+	for name, closest := range map[string]string{
+		"MIMO_PORT": "MIMO_ADDR", "MIMO_HOST": "MIMO_ADDR", "MIMO_EMBED_DIMS": "MIMO_EMBED_DIM",
+		"MIMO_LOGLEVEL": "MIMO_LOG_LEVEL", "MIMO_POSTGRES_URL": "MIMO_DATABASE_URL",
+	} {
+		code, errOut := run(name + "=5000")
+		assert.Equal(t, 2, code, name)
+		assert.Equal(t, 1, strings.Count(errOut, "\n"), "one line: %q", errOut)
+		assert.Contains(t, errOut, name+" is not a Mimo setting; did you mean "+closest+"?")
+	}
+	code, errOut := run("MIMO_TEST_POSTGRES_URL=postgres://x", "MIMO_IMAGES_CACHE=y", "MIMO_LOG_LEVEL=warn", "NOT_MIMO=1")
+	assert.Equal(t, 0, code, errOut)
+}
+
+// A bad address, or one in use, is told in one line, exit 2, before the
+// database or index is opened.
+func TestServeChecksItsAddressFirst(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer func() { _ = ln.Close() }()
+	for _, addr := range []string{ln.Addr().String(), "127.0.0.1:abc", "127.0.0.1:70000"} {
+		dir := filepath.Join(t.TempDir(), "data")
+		code, out, errOut := runCLI(t, map[string]string{"MIMO_ADDR": addr, "MIMO_DATA_DIR": dir}, "serve")
+		assert.Equal(t, 2, code, addr)
+		assert.Empty(t, out)
+		assert.Equal(t, 1, strings.Count(errOut, "\n"), "one line: %q", errOut)
+		assert.Contains(t, errOut, "MIMO_ADDR=")
+		assert.NoDirExists(t, dir, "nothing was opened")
+	}
+}
+
+// `mimo --version` is `mimo version`; each command's help lists its own
+// flags and usage.
+func TestVersionFlagAndEachCommandsOwnHelp(t *testing.T) {
+	code, out, errOut := runCLI(t, map[string]string{"MIMO_DATA_DIR": t.TempDir()}, "--version")
+	assert.Equal(t, 0, code, errOut)
+	assert.True(t, strings.HasPrefix(out, "mimo "), out)
+
+	_, out, _ = runCLI(t, nil, "version", "--help")
+	assert.Contains(t, out, "Usage: mimo version")
+	assert.Contains(t, out, "-data-dir")
+	for _, serveOnly := range []string{"-addr", "-api-key", "-rate-limit", "-llm"} {
+		assert.NotContains(t, out, serveOnly, "version does not take serve's flags")
+	}
+	_, out, _ = runCLI(t, nil, "serve", "--help")
+	assert.Contains(t, out, "-addr")
+	_, out, _ = runCLI(t, nil, "stdio", "--help")
+	assert.Contains(t, out, "-llm")
+	assert.NotContains(t, out, "-addr")
+	for _, c := range []string{"import", "export"} {
+		_, out, _ = runCLI(t, nil, c, "--help")
+		assert.Contains(t, out, "Usage: mimo "+c+" [flags] [--namespace NS]")
+	}
+	_, out, _ = runCLI(t, nil, "--help")
+	assert.Contains(t, out, "[--namespace NS] FILE")
 }

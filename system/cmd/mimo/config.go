@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -47,8 +48,12 @@ type setting struct {
 
 var settings = []setting{
 	{"MIMO_ADDR", "addr", "127.0.0.1:4000", "HTTP listen address (host:port; port 0 picks a free one)", func(c *Config, v string) error {
-		if _, _, err := net.SplitHostPort(v); err != nil {
+		_, port, err := net.SplitHostPort(v)
+		if err != nil {
 			return fmt.Errorf("not host:port; set it like 127.0.0.1:4000")
+		}
+		if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+			return fmt.Errorf("the port is not a number from 0 to 65535; set it like 127.0.0.1:4000")
 		}
 		c.Addr = v
 		return nil
@@ -160,11 +165,15 @@ var settings = []setting{
 	}},
 }
 
-// bindFlags adds a flag per setting to fs. Parsed values land in the
-// returned map, keyed by flag name, for loadConfig to check.
-func bindFlags(fs *flag.FlagSet) map[string]*string {
+// bindFlags adds to fs a flag per setting named in only (nil: every
+// setting). Parsed values land in the returned map, keyed by flag name,
+// for loadConfig to check.
+func bindFlags(fs *flag.FlagSet, only []string) map[string]*string {
 	vals := map[string]*string{}
 	for _, s := range settings {
+		if only != nil && !slices.Contains(only, s.flag) {
+			continue
+		}
 		usage := s.usage
 		if s.def != "" {
 			usage += " (default " + s.def + ")"
@@ -204,6 +213,85 @@ func loadConfig(fs *flag.FlagSet, flags map[string]*string, getenv func(string) 
 		c.DataDir = dir
 	}
 	return c, nil
+}
+
+// stdioSettings are serve's but those of the HTTP server.
+func stdioSettings() []string {
+	var out []string
+	for _, s := range settings {
+		switch s.flag {
+		case "addr", "api-key", "rate-limit":
+		default:
+			out = append(out, s.flag)
+		}
+	}
+	return out
+}
+
+// toolVariables are MIMO_* variables that the project's own tests and
+// tooling read (test databases, image builds, reports), which Mimo itself
+// ignores: a developer's shell may export them.
+var toolVariables = []string{"MIMO_TEST_", "MIMO_BENCH_", "MIMO_IMAGES_", "MIMO_SQLITE_TEST_", "MIMO_RESULTS_DIR", "MIMO_RETRIEVAL_OUT", "MIMO_COMMIT"}
+
+// checkEnviron refuses a MIMO_* variable that is no setting, a typo that
+// would otherwise be ignored without a word, naming the closest setting.
+func checkEnviron(environ []string) error {
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if !strings.HasPrefix(name, "MIMO_") || slices.ContainsFunc(settings, func(s setting) bool { return s.env == name }) ||
+			slices.ContainsFunc(toolVariables, func(p string) bool { return strings.HasPrefix(name, p) }) {
+			continue
+		}
+		return fmt.Errorf("%s is not a Mimo setting; did you mean %s? (unset it; 'mimo serve --help' lists the settings)", name, closestSetting(name))
+	}
+	return nil
+}
+
+// settingHints are words a mistaken name may hold, and the setting they
+// mean.
+var settingHints = []struct{ word, env string }{
+	{"PORT", "MIMO_ADDR"}, {"HOST", "MIMO_ADDR"}, {"LISTEN", "MIMO_ADDR"}, {"BIND", "MIMO_ADDR"},
+	{"POSTGRES", "MIMO_DATABASE_URL"}, {"DB", "MIMO_DATABASE_URL"}, {"DSN", "MIMO_DATABASE_URL"},
+	{"TOKEN", "MIMO_API_KEY"}, {"DEBUG", "MIMO_LOG_LEVEL"}, {"VERBOSE", "MIMO_LOG_LEVEL"},
+}
+
+// closestSetting is the setting name meant by name: by a word it holds,
+// else the nearest by edit distance.
+func closestSetting(name string) string {
+	rest := strings.TrimPrefix(name, "MIMO_")
+	for _, h := range settingHints {
+		if slices.Contains(strings.Split(rest, "_"), h.word) {
+			return h.env
+		}
+	}
+	best, bestDist := settings[0].env, -1
+	for _, s := range settings {
+		if d := editDistance(name, s.env); bestDist < 0 || d < bestDist {
+			best, bestDist = s.env, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 func defaultDataDir(getenv func(string) string) (string, error) {

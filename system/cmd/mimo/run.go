@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"mimo/system"
@@ -20,18 +21,30 @@ type Env struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
+	// Environ lists the environment as KEY=value, to find MIMO_* variables
+	// that are no setting. Nil skips that check.
+	Environ func() []string
 	// OnListen, if set, is called with the bound address once serve
 	// accepts connections (useful with MIMO_ADDR=127.0.0.1:0).
 	OnListen func(addr string)
 }
 
-// command is one subcommand: its usage line, summary and body, and the
-// flags of its own beyond the settings, which it reads from cfg.Cmd.
+// command is one subcommand: its usage line, summary and body, the
+// settings it uses (flag names; nil means all), which are its flags, and
+// the flags of its own beyond them, which it reads from cfg.Cmd.
 type command struct {
 	name, args, summary string
 	run                 func(ctx context.Context, env Env, cfg *Config, args []string) error
+	settings            []string
 	flags               func(fs *flag.FlagSet, o *commandOptions)
 }
+
+// The settings commands use: the store's, and the embedder's for those
+// that embed.
+var (
+	storeSettings = []string{"data-dir", "database-url", "log-level"}
+	embedSettings = append(slices.Clone(storeSettings), "embedder", "embed-url", "embed-model", "embed-dim")
+)
 
 // commandOptions are the flags only some commands take.
 type commandOptions struct {
@@ -43,23 +56,23 @@ var commands []command
 
 func init() {
 	commands = []command{
-		{"serve", "", "run the HTTP server: REST API, MCP at /mcp, /health*, /metrics", runServe, nil},
-		{"stdio", "", "serve MCP over stdin and stdout, for desktop clients (logs on stderr)", runStdio, nil},
-		{"migrate", "up | down [N] | status", "apply, roll back or list schema migrations (up backs up first)", runMigrate, nil},
-		{"backup", "FILE", "write a consistent snapshot of all data while serving", runBackup, nil},
-		{"restore", "[--force] FILE", "restore a snapshot (refuses to overwrite data without --force)", runRestore,
+		{"serve", "", "run the HTTP server: REST API, MCP at /mcp, /health*, /metrics", runServe, nil, nil},
+		{"stdio", "", "serve MCP over stdin and stdout, for desktop clients (logs on stderr)", runStdio, stdioSettings(), nil},
+		{"migrate", "up | down [N] | status", "apply, roll back or list schema migrations (up backs up first)", runMigrate, storeSettings, nil},
+		{"backup", "FILE", "write a consistent snapshot of all data while serving", runBackup, storeSettings, nil},
+		{"restore", "[--force] FILE", "restore a snapshot (refuses to overwrite data without --force)", runRestore, storeSettings,
 			func(fs *flag.FlagSet, o *commandOptions) {
 				fs.BoolVar(&o.Force, "force", false, "replace existing data")
 			}},
-		{"import", "FILE", "read memories and graph from JSONL (Mimo's export, or the official memory server's memory.jsonl)", runImport,
+		{"import", "[--namespace NS] FILE", "read memories and graph from JSONL (Mimo's export, or the official memory server's memory.jsonl)", runImport, embedSettings,
 			func(fs *flag.FlagSet, o *commandOptions) {
 				fs.StringVar(&o.Namespace, "namespace", "", "the namespace to import into (default: each memory's own; the graph into \"default\")")
 			}},
-		{"export", "[FILE]", "write a namespace's memories and graph as JSONL (to stdout without FILE)", runExport,
+		{"export", "[--namespace NS] [FILE]", "write a namespace's memories and graph as JSONL (to stdout without FILE)", runExport, embedSettings,
 			func(fs *flag.FlagSet, o *commandOptions) {
 				fs.StringVar(&o.Namespace, "namespace", "", "the namespace to export (default \"default\")")
 			}},
-		{"version", "", "print version, schema version and build info", runVersion, nil},
+		{"version", "", "print version, schema version and build info", runVersion, storeSettings, nil},
 	}
 }
 
@@ -75,6 +88,9 @@ func Run(ctx context.Context, args []string, env Env) int {
 			return 2
 		}
 		return 0
+	}
+	if args[0] == "--version" || args[0] == "-version" {
+		args = append([]string{"version"}, args[1:]...)
 	}
 	var cmd *command
 	for i := range commands {
@@ -102,7 +118,7 @@ func Run(ctx context.Context, args []string, env Env) int {
 	if cmd.flags != nil {
 		cmd.flags(fs, &opts)
 	}
-	flags := bindFlags(fs)
+	flags := bindFlags(fs, cmd.settings)
 	fs.Usage = func() {
 		out := fs.Output()
 		fmt.Fprintf(out, "Usage: mimo %s [flags] %s\n\n%s.\n\nFlags (each mirrors the environment variable in brackets):\n", cmd.name, cmd.args, capitalize(cmd.summary))
@@ -115,6 +131,9 @@ func Run(ctx context.Context, args []string, env Env) int {
 		return 2
 	}
 	cfg, err := loadConfig(fs, flags, env.Getenv)
+	if err == nil && env.Environ != nil {
+		err = checkEnviron(env.Environ())
+	}
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "mimo: %v\n", err)
 		return 2
@@ -136,7 +155,7 @@ func usage(w io.Writer) {
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %-9s %-24s %s\n", c.name, c.args, c.summary)
 	}
-	fmt.Fprintln(w, "\nRun 'mimo COMMAND --help' for a command's flags. Every flag mirrors a MIMO_* environment variable.")
+	fmt.Fprintln(w, "\nRun 'mimo COMMAND --help' for a command's flags. Every flag mirrors a MIMO_* environment variable.\n'mimo --version' is 'mimo version'.")
 }
 
 func capitalize(s string) string {
@@ -160,3 +179,13 @@ func errorLine(err error) string {
 func usageErr(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, args...))
 }
+
+// settingErr is a setting found wrong only when used (an address that
+// cannot be listened on): exit 2 as for bad usage, its message alone.
+func settingErr(format string, args ...any) error {
+	return badSetting{fmt.Errorf(format, args...)}
+}
+
+type badSetting struct{ error }
+
+func (badSetting) Is(target error) bool { return target == errUsage }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -20,12 +19,29 @@ func newLogger(env Env, cfg *Config) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(env.Stderr, &slog.HandlerOptions{Level: cfg.logLevel()}))
 }
 
+// listenCause is the reason within a listen error ("address already in
+// use"), without the operation and address the message names already.
+func listenCause(err error) error {
+	if op, ok := errors.AsType[*net.OpError](err); ok && op.Err != nil {
+		return op.Err
+	}
+	return err
+}
+
 func runServe(ctx context.Context, env Env, cfg *Config, args []string) error {
 	if len(args) > 0 {
 		return usageErr("serve takes no arguments, got %q", args)
 	}
 	log := newLogger(env, cfg)
 	started := time.Now()
+
+	// The address is taken first: a bad one or a port in use is a setting
+	// to fix, told in one line before anything is opened.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return settingErr("MIMO_ADDR=%q: cannot listen: %v; choose a free port or another address", cfg.Addr, listenCause(err))
+	}
+	defer func() { _ = ln.Close() }()
 
 	c, err := openCore(ctx, cfg, log)
 	if err != nil {
@@ -45,10 +61,6 @@ func runServe(ctx context.Context, env Env, cfg *Config, args []string) error {
 		Ready:     c.store.Ping,
 		MCP:       tools.Handler(),
 	})
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("MIMO_ADDR=%q: cannot listen: %v; choose a free port or another address", cfg.Addr, err)
-	}
 	srv := &http.Server{
 		Handler:           api,
 		ReadHeaderTimeout: 10 * time.Second,

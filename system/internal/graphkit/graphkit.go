@@ -146,6 +146,24 @@ func UniqueEntities(es []mimo.Entity) []mimo.Entity {
 	return out
 }
 
+// Kept returns the items of asked that are in gone, each once, in the
+// order asked: what a store deleted, in the order it was asked, whatever
+// order the database reported it in (never nil).
+func Kept[T comparable](asked, gone []T) []T {
+	in := make(map[T]bool, len(gone))
+	for _, x := range gone {
+		in[x] = true
+	}
+	out := make([]T, 0, len(gone))
+	for _, x := range asked {
+		if in[x] {
+			out = append(out, x)
+			delete(in, x)
+		}
+	}
+	return out
+}
+
 // UniqueRelations returns rs without repeats, first occurrence kept.
 func UniqueRelations(rs []mimo.Relation) []mimo.Relation {
 	seen := make(map[mimo.Relation]bool, len(rs))
@@ -174,6 +192,20 @@ func Ends(rs []mimo.Relation) []string {
 // columns use.
 func SortEntities(es []mimo.Entity) {
 	slices.SortFunc(es, func(a, b mimo.Entity) int { return strings.Compare(a.Name, b.Name) })
+}
+
+// Touching sets g's relations to rs, the relations with an end among g's
+// entities as a store read them (each side at most MaxGraphRelations+1, in
+// order), each once, in order, and at most MaxGraphRelations of them,
+// noting when there were more.
+func Touching(g *mimo.Graph, rs []mimo.Relation) {
+	rs = UniqueRelations(rs)
+	SortRelations(rs)
+	if len(rs) > mimo.MaxGraphRelations {
+		rs = rs[:mimo.MaxGraphRelations]
+		g.RelationsTruncated = true
+	}
+	g.Relations = rs
 }
 
 // SortRelations orders rs by (From, To, RelationType), comparing bytes.
@@ -219,20 +251,39 @@ func (st *State) Add(contents []string) []string {
 	return added
 }
 
-// Remove drops the given observations; the others keep their order.
-func (st *State) Remove(obs []string) {
+// Remove drops the given observations, the others keeping their order,
+// and returns those the entity held, each once, in the order given (never
+// nil).
+func (st *State) Remove(obs []string) []string {
+	removed := []string{}
 	drop := map[string]bool{}
 	for _, o := range obs {
 		if st.has[o] {
 			drop[o] = true
 			delete(st.has, o)
+			removed = append(removed, o)
 		}
 	}
 	if len(drop) == 0 {
-		return
+		return removed
 	}
 	st.Entity.Observations = slices.DeleteFunc(st.Entity.Observations, func(o string) bool { return drop[o] })
 	st.Changed = true
+	return removed
+}
+
+// Removals applies dels to states (the entities that exist, by name) and
+// returns, per item of dels, what it removed: what DeleteObservations
+// answers. A missing entity removes nothing.
+func Removals(states map[string]*State, dels []mimo.ObservationDelete) []mimo.ObservationDelete {
+	out := make([]mimo.ObservationDelete, len(dels))
+	for i, d := range dels {
+		out[i] = mimo.ObservationDelete{EntityName: d.EntityName, Observations: []string{}}
+		if st := states[d.EntityName]; st != nil {
+			out[i].Observations = st.Remove(d.Observations)
+		}
+	}
+	return out
 }
 
 // SearchText is SearchText of the entity as it now stands.

@@ -1,0 +1,46 @@
+package httpapi
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+
+	mimo "mimo/system"
+)
+
+// MaxDiscardBytes bounds how much of an oversized request body is read and
+// thrown away before the 413 is sent.
+const MaxDiscardBytes = 64 << 20 // 64 MiB
+
+// readBody reads r's body before any handler runs, so every route answers
+// an oversized body the same way: 413 with a JSON error. A body within the
+// limit replaces r.Body, read whole. A body over it is read on and thrown
+// away, up to MaxDiscardBytes, before the answer is written: a client that
+// is still sending (as Go's http.Client and most libraries do, reading the
+// answer only once the body is sent) would otherwise meet a connection
+// reset instead of the 413. A body longer still gets the 413 and the
+// connection is closed. readBody reports whether the handler should run.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) bool {
+	if r.Body == nil || r.Body == http.NoBody {
+		return true
+	}
+	if r.ContentLength <= s.maxBody {
+		buf, err := io.ReadAll(io.LimitReader(r.Body, s.maxBody+1))
+		if err != nil {
+			s.writeError(w, r, mimo.Wrap(mimo.EINVALID, err, "could not read the request body"))
+			return false
+		}
+		if int64(len(buf)) <= s.maxBody {
+			r.Body = io.NopCloser(bytes.NewReader(buf))
+			return true
+		}
+	}
+	// Over the limit: declared so, or found so while reading.
+	n, err := io.CopyN(io.Discard, r.Body, MaxDiscardBytes)
+	if n == MaxDiscardBytes || (err != nil && !errors.Is(err, io.EOF)) {
+		w.Header().Set("Connection", "close")
+	}
+	s.writeError(w, r, mimo.Errorf(mimo.ETOOLARGE, "request body is over %d bytes", s.maxBody))
+	return false
+}
