@@ -1,0 +1,66 @@
+package load
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// runSource writes src as a script in a temporary directory and runs it.
+func runSource(t *testing.T, src string, cfg Config) (*Result, error) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "script.js")
+	require.NoError(t, os.WriteFile(path, []byte(src), 0o600))
+	return runFile(t, path, cfg)
+}
+
+func runFile(t *testing.T, path string, cfg Config) (*Result, error) {
+	t.Helper()
+	script, err := LoadScript(path)
+	if err != nil {
+		return nil, err
+	}
+	var log bytes.Buffer
+	if cfg.Log == nil {
+		cfg.Log = &log
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := Execute(ctx, script, cfg)
+	if t.Failed() || err != nil {
+		t.Logf("run log:\n%s", log.String())
+	}
+	return res, err
+}
+
+// server starts an httptest server on 127.0.0.1 with handler h.
+func server(t *testing.T, h http.HandlerFunc) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(h)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	srv.Listener = l
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// count returns a metric's count aggregate.
+func count(t *testing.T, res *Result, name string) float64 {
+	t.Helper()
+	m := res.Registry.Get(name)
+	require.NotNil(t, m, name)
+	v, ok := m.Value("count", res.Duration)
+	require.True(t, ok)
+	return v
+}
+
+func ptr[T any](v T) *T { return &v }
