@@ -42,6 +42,7 @@ func transformModule(name, src string) (string, error) {
 		if !ok {
 			break
 		}
+		t.outPos = out.Len() + start - last
 		end, repl, err := t.rewrite(start, word)
 		if err != nil {
 			return "", err
@@ -71,6 +72,8 @@ type moduleTransform struct {
 	name string
 	src  string
 	pos  int
+	// outPos is where, in the rewritten body, the statement being rewritten starts.
+	outPos int
 	// decls are offsets, in the rewritten body, of declarations whose names are exported.
 	decls []int
 	// named maps exported names to local names (export { a as b }).
@@ -249,7 +252,7 @@ func (t *moduleTransform) rewriteExport(start int) (int, string, error) {
 		return rest, exportsName + ".default =", nil
 	case "const", "let", "var", "function", "async", "class":
 		// The declaration stays; its names are read from the parsed body afterwards.
-		t.decls = append(t.decls, start)
+		t.decls = append(t.decls, t.outPos)
 		return after, strings.Repeat(" ", after-start), nil
 	}
 	if l.punct('*') {
@@ -309,7 +312,7 @@ func (t *moduleTransform) exportTail(body string) (string, error) {
 		for _, at := range t.decls {
 			i := sort.Search(len(stmts), func(i int) bool { return int(stmts[i].Idx0())-1 >= at })
 			if i == len(stmts) {
-				return "", t.errorf(at, "export: no declaration follows")
+				return "", fmt.Errorf("%s: export: no declaration follows", t.name)
 			}
 			for _, n := range declaredNames(stmts[i]) {
 				pairs = append(pairs, [2]string{n, n})

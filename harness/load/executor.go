@@ -39,10 +39,11 @@ func (r *Run) runScenario(ctx context.Context, s *Scenario) {
 		}
 	}
 	start := time.Now()
-	soft, cancelSoft := context.WithDeadline(ctx, start.Add(s.length()))
-	defer cancelSoft()
+	// soft derives from hard so that no iteration starts once hard has ended.
 	hard, cancelHard := context.WithDeadline(ctx, start.Add(s.length()+time.Duration(*s.GracefulStop)))
 	defer cancelHard()
+	soft, cancelSoft := context.WithDeadline(hard, start.Add(s.length()))
+	defer cancelSoft()
 	switch s.Executor {
 	case SharedIterations:
 		var claimed atomic.Int64

@@ -3,11 +3,15 @@ package load
 import (
 	"bytes"
 	"context"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sort"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -64,3 +68,39 @@ func count(t *testing.T, res *Result, name string) float64 {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func exactPercentile(vals []float64, q float64) float64 {
+	s := append([]float64(nil), vals...)
+	sort.Float64s(s)
+	i := int(math.Ceil(q/100*float64(len(s)))) - 1
+	return s[max(0, min(i, len(s)-1))]
+}
+
+func percentileName(q float64) string {
+	return "p(" + strconv.FormatFloat(q, 'f', -1, 64) + ")"
+}
+
+// recorder is an Output that keeps every sample.
+type recorder struct {
+	mu      sync.Mutex
+	samples []Sample
+}
+
+func (r *recorder) AddSample(s Sample) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.samples = append(r.samples, s)
+}
+
+// of returns the samples of the named metric.
+func (r *recorder) of(name string) []Sample {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []Sample
+	for _, s := range r.samples {
+		if s.Metric.Name == name {
+			out = append(out, s)
+		}
+	}
+	return out
+}

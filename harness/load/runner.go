@@ -83,7 +83,7 @@ type Result struct {
 	Duration time.Duration
 	// Crossed: a threshold failed. Aborted: one with abortOnFail stopped the test.
 	// Interrupted: the caller's context was cancelled (Ctrl-C) before the end.
-	Crossed, Aborted, Interrupted bool
+	Crossed, Aborted, Interrupted    bool
 	Completed, InterruptedIterations int64
 }
 

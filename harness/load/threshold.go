@@ -40,7 +40,10 @@ func ParseThreshold(src string) (*Threshold, error) {
 	}
 	agg := m[1]
 	if strings.HasPrefix(agg, "p(") {
-		q, _ := trendAgg(agg)
+		q, ok := trendAgg(agg)
+		if !ok {
+			return nil, fmt.Errorf("threshold %q: a percentile is between 0 and 100", src)
+		}
 		agg = "p(" + strconv.FormatFloat(q, 'f', -1, 64) + ")"
 	}
 	return &Threshold{Source: src, agg: agg, op: m[2], bound: bound}, nil
