@@ -11,6 +11,7 @@ import (
 	"net/http/httptrace"
 	"os"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -127,15 +128,25 @@ func (c *httpClient) do(ctx context.Context, r *httpRequest) *httpResult {
 	res := &httpResult{req: r}
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
+	// The transport may call the trace from its dialing goroutine, even after the request
+	// has taken another connection; hence the lock.
+	var mu sync.Mutex
 	var t0, tConnStart, tConnDone, tTLSStart, tTLSDone, tGot, tWrote, tFirst time.Time
+	mark := func(t *time.Time) func() {
+		return func() {
+			mu.Lock()
+			*t = time.Now()
+			mu.Unlock()
+		}
+	}
 	trace := &httptrace.ClientTrace{
-		ConnectStart:         func(string, string) { tConnStart = time.Now() },
-		ConnectDone:          func(string, string, error) { tConnDone = time.Now() },
-		TLSHandshakeStart:    func() { tTLSStart = time.Now() },
-		TLSHandshakeDone:     func(tls.ConnectionState, error) { tTLSDone = time.Now() },
-		GotConn:              func(httptrace.GotConnInfo) { tGot = time.Now() },
-		WroteRequest:         func(httptrace.WroteRequestInfo) { tWrote = time.Now() },
-		GotFirstResponseByte: func() { tFirst = time.Now() },
+		ConnectStart:         func(string, string) { mark(&tConnStart)() },
+		ConnectDone:          func(string, string, error) { mark(&tConnDone)() },
+		TLSHandshakeStart:    mark(&tTLSStart),
+		TLSHandshakeDone:     func(tls.ConnectionState, error) { mark(&tTLSDone)() },
+		GotConn:              func(httptrace.GotConnInfo) { mark(&tGot)() },
+		WroteRequest:         func(httptrace.WroteRequestInfo) { mark(&tWrote)() },
+		GotFirstResponseByte: mark(&tFirst),
 	}
 	var body io.Reader
 	if r.body != nil {
@@ -162,6 +173,8 @@ func (c *httpClient) do(ctx context.Context, r *httpRequest) *httpResult {
 		}
 	}
 	end := time.Now()
+	mu.Lock()
+	defer mu.Unlock()
 	if err != nil {
 		res.err, res.errorCode = err, errorCode(err)
 		if res.status == 0 {

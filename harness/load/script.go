@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/dop251/goja"
+	"github.com/dop251/goja/parser"
 )
 
 // Script is a test script and the local modules and files it reads: compiled once and
@@ -65,7 +66,16 @@ func (s *Script) compile(name, src string) (*goja.Program, error) {
 	if err != nil {
 		return nil, &ScriptError{Msg: "SyntaxError: " + err.Error()}
 	}
-	p, err := goja.Compile(name, code, true)
+	ast, err := parser.ParseFile(nil, name, code, 0)
+	if err != nil {
+		var list parser.ErrorList
+		if errors.As(err, &list) && len(list) > 0 {
+			pos := list[0].Position
+			return nil, &ScriptError{Msg: fmt.Sprintf("%s:%d:%d: SyntaxError: %s", pos.Filename, pos.Line, pos.Column, list[0].Message)}
+		}
+		return nil, &ScriptError{Msg: "SyntaxError: " + err.Error()}
+	}
+	p, err := goja.CompileAST(ast, true)
 	if err != nil {
 		var se *goja.CompilerSyntaxError
 		if errors.As(err, &se) && se.File != nil {
