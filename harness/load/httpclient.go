@@ -52,7 +52,7 @@ func newHTTPClient(run *Run) *httpClient {
 	if run.opts.InsecureSkipTLSVerify != nil && *run.opts.InsecureSkipTLSVerify {
 		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the script asked for it
 	}
-	c.client = &http.Client{Transport: tr}
+	c.client = &http.Client{Transport: &directTransport{dial: tr.DialContext, fallback: tr}}
 	return c
 }
 
@@ -213,7 +213,10 @@ func (c *httpClient) do(ctx context.Context, r *httpRequest) *httpResult {
 // response outside 200-399, or none), data_sent and data_received.
 func (c *httpClient) record(res *httpResult, now time.Time) {
 	expected := res.status >= 200 && res.status < 400
-	tags := res.req.tags.with("status", strconv.Itoa(res.status), "expected_response", strconv.FormatBool(expected))
+	// The request's tags map is its own until now; completing it in place saves a copy.
+	tags := res.req.tags
+	tags["status"] = strconv.Itoa(res.status)
+	tags["expected_response"] = strconv.FormatBool(expected)
 	if res.errorCode != 0 {
 		tags["error_code"] = strconv.Itoa(res.errorCode)
 	}

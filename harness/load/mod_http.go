@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -117,99 +116,6 @@ func (vu *VU) httpPrepare(method string, u, body, params goja.Value) *httpReques
 		r.tags[k] = v
 	}
 	return r
-}
-
-// httpResponse makes the script's Response object: status, status_text, proto, url,
-// body, headers, timings, error, error_code, request, and json([selector]).
-func (vu *VU) httpResponse(res *httpResult) goja.Value {
-	rt := vu.rt
-	o := rt.NewObject()
-	set := func(k string, v any) { _ = o.Set(k, v) }
-	set("status", res.status)
-	set("status_text", "")
-	if res.status != 0 {
-		set("status_text", strconv.Itoa(res.status)+" "+http.StatusText(res.status))
-	}
-	set("proto", res.proto)
-	set("url", res.finalURL)
-	if res.req.discardBody {
-		set("body", goja.Null())
-	} else {
-		set("body", string(res.body))
-	}
-	headers := rt.NewObject()
-	for k, v := range res.header {
-		_ = headers.Set(k, strings.Join(v, ", "))
-	}
-	set("headers", headers)
-	tm := rt.NewObject()
-	for k, v := range map[string]float64{
-		"blocked": res.timings.blocked, "connecting": res.timings.connecting,
-		"tls_handshaking": res.timings.tlsHandshaking, "sending": res.timings.sending,
-		"waiting": res.timings.waiting, "receiving": res.timings.receiving, "duration": res.timings.duration,
-	} {
-		_ = tm.Set(k, v)
-	}
-	set("timings", tm)
-	set("error", "")
-	set("error_code", res.errorCode)
-	if res.err != nil {
-		set("error", res.err.Error())
-		vu.run.logf("level=warning msg=%q error=%q vu=%d", "Request Failed", res.err.Error(), vu.ID)
-	}
-	reqHeaders := rt.NewObject()
-	for k, v := range res.req.header {
-		_ = reqHeaders.Set(k, strings.Join(v, ", "))
-	}
-	req := rt.NewObject()
-	_ = req.Set("method", res.req.method)
-	_ = req.Set("url", res.req.url)
-	_ = req.Set("headers", reqHeaders)
-	_ = req.Set("body", string(res.req.body))
-	set("request", req)
-	var parsed goja.Value
-	set("json", func(c goja.FunctionCall) goja.Value {
-		if parsed == nil {
-			v, err := vu.jsonParse(string(res.body))
-			if err != nil {
-				panic(err)
-			}
-			parsed = v
-		}
-		if sel := c.Argument(0); !goja.IsUndefined(sel) {
-			return jsonSelect(rt, parsed, sel.String())
-		}
-		return parsed
-	})
-	return o
-}
-
-func (vu *VU) jsonParse(s string) (goja.Value, error) {
-	parse, _ := goja.AssertFunction(vu.rt.Get("JSON").ToObject(vu.rt).Get("parse"))
-	return parse(goja.Undefined(), vu.rt.ToValue(s))
-}
-
-// jsonSelect walks a dotted path ("a.b.0.c"; "#" is an array's length), the part of
-// k6's selector syntax scripts use. A missing step gives undefined.
-func jsonSelect(rt *goja.Runtime, v goja.Value, path string) goja.Value {
-	for _, step := range strings.Split(path, ".") {
-		if v == nil || goja.IsUndefined(v) || goja.IsNull(v) {
-			return goja.Undefined()
-		}
-		o, ok := v.(*goja.Object)
-		if !ok {
-			return goja.Undefined()
-		}
-		if step == "#" {
-			v = o.Get("length")
-			continue
-		}
-		v = o.Get(step)
-	}
-	if v == nil {
-		return goja.Undefined()
-	}
-	return v
 }
 
 // httpBatch sends requests in parallel (at most options.batch at once, default 20) and

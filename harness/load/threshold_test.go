@@ -65,15 +65,6 @@ func TestThresholdAggregationsPerMetricType(t *testing.T) {
 	}
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 func TestThresholdsOnMetricsAndSubmetrics(t *testing.T) {
 	reg := NewRegistry()
 	dur := reg.Get("http_req_duration")
