@@ -239,9 +239,25 @@ func TestInvalidScenariosAreConfigErrors(t *testing.T) {
 		`{ s: { executor: 'ramping-vus' } }`,
 		`{ s: { executor: 'no-such' } }`,
 		`{ s: { vus: 1 } }`,
+		`{ s: { executor: 'per-vu-iterations', exec: 'missing' } }`,
 	} {
 		_, err := runSource(t, scenarioScript("http://127.0.0.1:1", sc, ""), Config{})
 		var ce *ConfigError
 		assert.ErrorAs(t, err, &ce, sc)
 	}
+}
+
+func TestStagesShortcutRampsVUs(t *testing.T) {
+	h := newHitServer(t)
+	src := fmt.Sprintf(`
+import http from 'k6/http';
+import { sleep } from 'k6';
+export const options = { stages: [ { duration: '500ms', target: 3 }, { duration: '500ms', target: 3 } ] };
+export default function () { http.get('%s/?vu=' + __VU); sleep(0.02); }
+`, h.url)
+	res, err := runSource(t, src, Config{})
+	require.NoError(t, err)
+	assert.Len(t, h.perVU, 3)
+	vusMax, _ := res.Registry.Get("vus_max").Value("max", res.Duration)
+	assert.Equal(t, 3.0, vusMax)
 }

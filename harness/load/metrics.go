@@ -78,10 +78,9 @@ type Metric struct {
 	Type     MetricType
 	Contains ValueType
 
-	mu         sync.Mutex
-	sink       sink
-	subs       []*Submetric
-	thresholds []*Threshold
+	mu   sync.Mutex
+	sink sink
+	subs []*Submetric
 }
 
 // Submetric aggregates the samples of its parent whose tags contain Tags, as k6's
@@ -91,8 +90,7 @@ type Submetric struct {
 	Parent *Metric
 	Tags   Tags
 
-	sink       sink
-	thresholds []*Threshold
+	sink sink
 }
 
 // Output receives every sample as it is pushed (for example --out json). Implementations

@@ -138,6 +138,11 @@ func Execute(ctx context.Context, script *Script, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, &ConfigError{err}
 	}
+	for _, s := range scenarios {
+		if _, ok := goja.AssertFunction(vu0.exports.Get(s.Exec)); !ok {
+			return nil, &ConfigError{fmt.Errorf("scenario %q: the script exports no function %q", s.Name, s.Exec)}
+		}
+	}
 	thresholds, err := newThresholds(r.reg, r.opts.Thresholds)
 	if err != nil {
 		return nil, &ConfigError{err}

@@ -3,7 +3,6 @@ package load
 import (
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 )
 
@@ -193,14 +192,4 @@ func (p *printer) metric(indent, label string, m *Metric, v valuer, stats []stri
 			"min=" + fmtValue(m, "min", get("min")), "max=" + fmtValue(m, "max", get("max"))}
 	}
 	p.line(dotted(indent, label) + " " + strings.Join(vals, " "))
-}
-
-// sortedKeys returns a map's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -92,7 +92,7 @@ func newVU(run *Run, id int64) (*VU, error) {
 	for k, v := range map[string]any{
 		"__VU":    id,
 		"__ITER":  0,
-		"__ENV":   run.env,
+		"__ENV":   maps.Clone(run.env), // a VU's own: scripts may write to it
 		"open":    vu.open,
 		"console": vu.console(),
 	} {
@@ -213,11 +213,8 @@ func (vu *VU) activate(s *Scenario) error {
 	maps.Copy(vu.baseTags, s.Tags)
 	vu.baseTags["scenario"] = s.Name
 	vu.setGroup("")
-	env := vu.run.env
-	if len(s.Env) > 0 {
-		env = maps.Clone(env)
-		maps.Copy(env, s.Env)
-	}
+	env := maps.Clone(vu.run.env)
+	maps.Copy(env, s.Env)
 	if err := vu.rt.Set("__ENV", env); err != nil {
 		return err
 	}
