@@ -258,7 +258,9 @@ func (vu *VU) iterate(ctx context.Context) (completed bool) {
 	mu.Unlock()
 	stop()
 	vu.rt.ClearInterrupt()
-	vu.setGroup("")
+	if vu.group != "" { // an exception thrown inside a group leaves it set
+		vu.setGroup("")
+	}
 	end := time.Now()
 	var ie *goja.InterruptedError
 	// An iteration whose context ended was cut short even when the script did not notice
