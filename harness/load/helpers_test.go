@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"math"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -45,14 +44,10 @@ func runFile(t *testing.T, path string, cfg Config) (*Result, error) {
 	return res, err
 }
 
-// server starts an httptest server on 127.0.0.1 with handler h.
+// server starts an httptest server (on 127.0.0.1) with handler h.
 func server(t *testing.T, h http.HandlerFunc) *httptest.Server {
 	t.Helper()
-	srv := httptest.NewUnstartedServer(h)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	srv.Listener = l
-	srv.Start()
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv
 }

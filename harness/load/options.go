@@ -99,15 +99,9 @@ func (o Options) Apply(over Options) Options {
 		o.Scenarios = nil
 		o.Duration, o.Iterations, o.Stages = nil, nil, nil
 	}
-	if over.VUs != nil {
-		o.VUs = over.VUs
-	}
-	if over.Duration != nil {
-		o.Duration = over.Duration
-	}
-	if over.Iterations != nil {
-		o.Iterations = over.Iterations
-	}
+	setIf(&o.VUs, over.VUs)
+	setIf(&o.Duration, over.Duration)
+	setIf(&o.Iterations, over.Iterations)
 	if over.Stages != nil {
 		o.Stages = over.Stages
 	}
@@ -117,22 +111,11 @@ func (o Options) Apply(over Options) Options {
 	if over.Thresholds != nil {
 		o.Thresholds = over.Thresholds
 	}
-	if over.Tags != nil {
-		o.Tags = maps.Clone(o.Tags)
-		if o.Tags == nil {
-			o.Tags = map[string]string{}
-		}
-		maps.Copy(o.Tags, over.Tags)
-	}
+	// Tags and hosts add up across layers; the later layer wins a key both set.
+	o.Tags = mergeMaps(o.Tags, over.Tags)
+	o.Hosts = mergeMaps(o.Hosts, over.Hosts)
 	if over.SummaryTrendStats != nil {
 		o.SummaryTrendStats = over.SummaryTrendStats
-	}
-	if over.Hosts != nil {
-		o.Hosts = maps.Clone(o.Hosts)
-		if o.Hosts == nil {
-			o.Hosts = map[string]string{}
-		}
-		maps.Copy(o.Hosts, over.Hosts)
 	}
 	setIf(&o.InsecureSkipTLSVerify, over.InsecureSkipTLSVerify)
 	setIf(&o.UserAgent, over.UserAgent)
@@ -143,6 +126,18 @@ func (o Options) Apply(over Options) Options {
 	setIf(&o.TeardownTimeout, over.TeardownTimeout)
 	setIf(&o.NoColor, over.NoColor)
 	return o
+}
+
+func mergeMaps(base, over map[string]string) map[string]string {
+	if over == nil {
+		return base
+	}
+	out := maps.Clone(base)
+	if out == nil {
+		out = map[string]string{}
+	}
+	maps.Copy(out, over)
+	return out
 }
 
 func setIf[T any](dst **T, src *T) {

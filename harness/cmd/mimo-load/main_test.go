@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -23,12 +22,7 @@ import (
 const seedScript = "../../load/testdata/seed.js"
 
 func server(t *testing.T, h http.HandlerFunc) *httptest.Server {
-	t.Helper()
-	srv := httptest.NewUnstartedServer(h)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	srv.Listener = l
-	srv.Start()
+	srv := httptest.NewServer(h) // on 127.0.0.1
 	t.Cleanup(srv.Close)
 	return srv
 }
