@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"net/url"
 	"os"
 	"strconv"
 	"sync"
@@ -20,9 +21,10 @@ import (
 // httpClient is one VU's HTTP client: its own connection pool (as each k6 VU has), byte
 // counting for data_sent and data_received, and the hosts option's name overrides.
 type httpClient struct {
-	run    *Run
-	client *http.Client
-	ua     string
+	run *Run
+	// transport sends one request; send follows redirects over it.
+	transport http.RoundTripper
+	ua        string
 	// Bytes moved on this VU's connections, and how much of it samples already carry.
 	sent, received         atomic.Int64
 	sentSeen, receivedSeen atomic.Int64
@@ -52,7 +54,7 @@ func newHTTPClient(run *Run) *httpClient {
 	if run.opts.InsecureSkipTLSVerify != nil && *run.opts.InsecureSkipTLSVerify {
 		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the script asked for it
 	}
-	c.client = &http.Client{Transport: &directTransport{dial: tr.DialContext, fallback: tr}}
+	c.transport = &directTransport{dial: tr.DialContext, fallback: tr}
 	return c
 }
 
@@ -98,6 +100,7 @@ func (cc *countingConn) Write(p []byte) (int, error) {
 // httpRequest is a request made from a script's arguments, ready to send.
 type httpRequest struct {
 	method, url string
+	u           *url.URL
 	body        []byte
 	header      http.Header
 	timeout     time.Duration
@@ -148,29 +151,20 @@ func (c *httpClient) do(ctx context.Context, r *httpRequest) *httpResult {
 		WroteRequest:         func(httptrace.WroteRequestInfo) { mark(&tWrote)() },
 		GotFirstResponseByte: mark(&tFirst),
 	}
-	var body io.Reader
-	if r.body != nil {
-		body = bytes.NewReader(r.body)
+	if r.header.Get("User-Agent") == "" && c.ua != "" {
+		r.header.Set("User-Agent", c.ua)
 	}
-	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), r.method, r.url, body)
+	t0 = time.Now()
+	resp, err := c.send(httptrace.WithClientTrace(ctx, trace), r)
 	if err == nil {
-		req.Header = r.header
-		if req.Header.Get("User-Agent") == "" && c.ua != "" {
-			req.Header.Set("User-Agent", c.ua)
+		res.status, res.proto, res.header = resp.StatusCode, resp.Proto, resp.Header
+		res.finalURL = resp.Request.URL.String()
+		if r.discardBody {
+			_, err = io.Copy(io.Discard, resp.Body)
+		} else {
+			res.body, err = io.ReadAll(resp.Body)
 		}
-		t0 = time.Now()
-		var resp *http.Response
-		resp, err = c.client.Do(req)
-		if err == nil {
-			res.status, res.proto, res.header = resp.StatusCode, resp.Proto, resp.Header
-			res.finalURL = resp.Request.URL.String()
-			if r.discardBody {
-				_, err = io.Copy(io.Discard, resp.Body)
-			} else {
-				res.body, err = io.ReadAll(resp.Body)
-			}
-			resp.Body.Close()
-		}
+		resp.Body.Close()
 	}
 	end := time.Now()
 	mu.Lock()
@@ -180,9 +174,6 @@ func (c *httpClient) do(ctx context.Context, r *httpRequest) *httpResult {
 		if res.status == 0 {
 			res.finalURL = r.url
 		}
-	}
-	if t0.IsZero() {
-		t0 = end
 	}
 	tm := &res.timings
 	span := func(a, b time.Time) float64 {
@@ -267,4 +258,61 @@ func errorCode(err error) int {
 		return 1200
 	}
 	return 1000
+}
+
+// maxRedirects is how many redirects a request follows (k6's default).
+const maxRedirects = 10
+
+// send sends the request through the VU's transport and follows redirects as net/http's
+// client, and so k6, does: after 301, 302 and 303 the next request is a GET without a
+// body (a HEAD stays a HEAD), after 307 and 308 it repeats the method and body; a move to
+// another host drops Authorization and Cookie. The response's Request is the last one.
+func (c *httpClient) send(ctx context.Context, r *httpRequest) (*http.Response, error) {
+	method, u, body, header := r.method, r.u, r.body, r.header
+	for hops := 0; ; hops++ {
+		var rd io.Reader
+		if body != nil {
+			rd = bytes.NewReader(body)
+		}
+		req, err := http.NewRequestWithContext(ctx, method, "", rd)
+		if err != nil {
+			return nil, err
+		}
+		req.URL, req.Host, req.Header = u, u.Host, header
+		resp, err := c.transport.RoundTrip(req)
+		if err != nil {
+			return nil, &url.Error{Op: method, URL: u.String(), Err: err}
+		}
+		loc := resp.Header.Get("Location")
+		if hops == maxRedirects || loc == "" || !isRedirect(resp.StatusCode) {
+			return resp, nil
+		}
+		next, err := u.Parse(loc)
+		if err != nil {
+			return resp, nil
+		}
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+		resp.Body.Close()
+		if resp.StatusCode <= http.StatusSeeOther && method != http.MethodHead {
+			method, body = http.MethodGet, nil
+			header = header.Clone()
+			header.Del("Content-Type")
+			header.Del("Content-Length")
+		}
+		if next.Host != u.Host {
+			header = header.Clone()
+			header.Del("Authorization")
+			header.Del("Cookie")
+		}
+		u = next
+	}
+}
+
+func isRedirect(code int) bool {
+	switch code {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther,
+		http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		return true
+	}
+	return false
 }

@@ -58,9 +58,11 @@ func (vu *VU) httpPrepare(method string, u, body, params goja.Value) *httpReques
 		vu.throw("making HTTP requests in the init context is not supported")
 	}
 	r := &httpRequest{method: method, url: u.String(), header: http.Header{}, timeout: 60 * time.Second}
-	if _, err := url.ParseRequestURI(r.url); err != nil {
-		vu.throw("invalid URL %q: %v", r.url, err)
+	pu, err := url.Parse(r.url)
+	if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+		vu.throw("invalid URL %q: expected http://host/... or https://host/...", r.url)
 	}
+	r.u = pu
 	r.discardBody = vu.run.opts.DiscardResponseBodies != nil && *vu.run.opts.DiscardResponseBodies
 	var userTags map[string]string
 	if p := params; p != nil && !goja.IsUndefined(p) && !goja.IsNull(p) {

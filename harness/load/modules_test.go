@@ -346,3 +346,38 @@ export default function () { http.get('%s/'); sleep(0.05); }
 	assert.Equal(t, ExitThresholdsFailed, res.ExitCode())
 	assert.Less(t, res.Duration, 15*time.Second, "stopped well before its 20 s")
 }
+
+func TestRedirectsAreFollowed(t *testing.T) {
+	var mu sync.Mutex
+	var seen []string
+	srv := server(t, func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		seen = append(seen, r.Method+" "+r.URL.Path+" "+string(body))
+		mu.Unlock()
+		switch r.URL.Path {
+		case "/303":
+			http.Redirect(w, r, "/landing", http.StatusSeeOther)
+		case "/307":
+			http.Redirect(w, r, "/landing", http.StatusTemporaryRedirect)
+		case "/loop":
+			http.Redirect(w, r, "/loop", http.StatusFound)
+		default:
+			_, _ = w.Write([]byte("landed"))
+		}
+	})
+	src := fmt.Sprintf(`
+import http from 'k6/http';
+import { check } from 'k6';
+export default function () {
+  check(http.post('%[1]s/303', 'a'), { '303 becomes GET': (r) => r.status === 200 && r.url === '%[1]s/landing' && r.body === 'landed' });
+  check(http.post('%[1]s/307', 'b'), { '307 keeps the method': (r) => r.status === 200 });
+  check(http.get('%[1]s/loop'), { 'at most 10 redirects': (r) => r.status === 302 });
+}
+`, srv.URL)
+	res, err := runSource(t, src, Config{})
+	require.NoError(t, err)
+	requireAllChecksPass(t, res)
+	assert.Equal(t, []string{"POST /303 a", "GET /landing ", "POST /307 b", "POST /landing b"}, seen[:4])
+	assert.Len(t, seen, 4+11, "the loop: the request and ten redirects")
+}
