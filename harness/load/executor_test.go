@@ -261,3 +261,15 @@ export default function () { http.get('%s/?vu=' + __VU); sleep(0.02); }
 	vusMax, _ := res.Registry.Get("vus_max").Value("max", res.Duration)
 	assert.Equal(t, 3.0, vusMax)
 }
+
+func TestRampingVUsInterruptsRampedDownVUsAfterGracefulRampDown(t *testing.T) {
+	h := newHitServer(t)
+	src := scenarioScript(h.url, `{ s: { executor: 'ramping-vus', startVUs: 0, gracefulRampDown: '0s', gracefulStop: '10s',
+		stages: [ { duration: '100ms', target: 2 }, { duration: '300ms', target: 0 } ] } }`, "sleep(1.5);")
+	res, err := runSource(t, src, Config{})
+	require.NoError(t, err)
+	// The second VU is ramped down mid-stage and interrupted at once; the first leaves only
+	// when the stages end, so gracefulStop lets its iteration finish.
+	assert.Equal(t, int64(1), res.InterruptedIterations)
+	assert.Equal(t, int64(1), res.Completed)
+}
