@@ -139,7 +139,14 @@ func (r *Run) rampingVUs(soft, hard context.Context, start time.Time, s *Scenari
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		apply(rampingTarget(*s.StartVUs, s.Stages, time.Since(start)))
+		elapsed := time.Since(start)
+		if elapsed >= s.length() {
+			// The stages are over: VUs still running have gracefulStop, not gracefulRampDown.
+			<-soft.Done()
+			wg.Wait()
+			return
+		}
+		apply(rampingTarget(*s.StartVUs, s.Stages, elapsed))
 		select {
 		case <-soft.Done():
 			wg.Wait()

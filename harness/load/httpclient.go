@@ -8,11 +8,9 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptrace"
 	"net/url"
 	"os"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -131,31 +129,12 @@ func (c *httpClient) do(ctx context.Context, r *httpRequest) *httpResult {
 	res := &httpResult{req: r}
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
-	// The transport may call the trace from its dialing goroutine, even after the request
-	// has taken another connection; hence the lock.
-	var mu sync.Mutex
-	var t0, tConnStart, tConnDone, tTLSStart, tTLSDone, tGot, tWrote, tFirst time.Time
-	mark := func(t *time.Time) func() {
-		return func() {
-			mu.Lock()
-			*t = time.Now()
-			mu.Unlock()
-		}
-	}
-	trace := &httptrace.ClientTrace{
-		ConnectStart:         func(string, string) { mark(&tConnStart)() },
-		ConnectDone:          func(string, string, error) { mark(&tConnDone)() },
-		TLSHandshakeStart:    mark(&tTLSStart),
-		TLSHandshakeDone:     func(tls.ConnectionState, error) { mark(&tTLSDone)() },
-		GotConn:              func(httptrace.GotConnInfo) { mark(&tGot)() },
-		WroteRequest:         func(httptrace.WroteRequestInfo) { mark(&tWrote)() },
-		GotFirstResponseByte: mark(&tFirst),
-	}
+	times := &reqTimes{}
 	if r.header.Get("User-Agent") == "" && c.ua != "" {
 		r.header.Set("User-Agent", c.ua)
 	}
-	t0 = time.Now()
-	resp, err := c.send(httptrace.WithClientTrace(ctx, trace), r)
+	times.start = time.Now()
+	resp, err := c.send(withReqTimes(ctx, times), r)
 	if err == nil {
 		res.status, res.proto, res.header = resp.StatusCode, resp.Proto, resp.Header
 		res.finalURL = resp.Request.URL.String()
@@ -167,32 +146,13 @@ func (c *httpClient) do(ctx context.Context, r *httpRequest) *httpResult {
 		resp.Body.Close()
 	}
 	end := time.Now()
-	mu.Lock()
-	defer mu.Unlock()
 	if err != nil {
 		res.err, res.errorCode = err, errorCode(err)
 		if res.status == 0 {
 			res.finalURL = r.url
 		}
 	}
-	tm := &res.timings
-	span := func(a, b time.Time) float64 {
-		if a.IsZero() || b.IsZero() || b.Before(a) {
-			return 0
-		}
-		return ms(b.Sub(a))
-	}
-	if !tConnStart.IsZero() {
-		tm.blocked = span(t0, tConnStart)
-	} else {
-		tm.blocked = span(t0, tGot)
-	}
-	tm.connecting = span(tConnStart, tConnDone)
-	tm.tlsHandshaking = span(tTLSStart, tTLSDone)
-	tm.sending = span(tGot, tWrote)
-	tm.waiting = span(tWrote, tFirst)
-	tm.receiving = span(tFirst, end)
-	tm.duration = tm.sending + tm.waiting + tm.receiving
+	res.timings = times.timings(end)
 	// A request cut short because its iteration was stopped is not a measurement.
 	if !errors.Is(ctx.Err(), context.Canceled) || res.status != 0 {
 		c.record(res, end)

@@ -43,20 +43,23 @@ type directConn struct {
 
 // RoundTrip implements http.RoundTripper.
 func (t *directTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	times := reqTimesFrom(req.Context())
 	if req.URL.Scheme != "http" {
+		if times != nil {
+			req = req.WithContext(httptrace.WithClientTrace(req.Context(), times.trace()))
+		}
 		return t.fallback.RoundTrip(req)
 	}
 	addr := req.URL.Host
 	if req.URL.Port() == "" {
 		addr = net.JoinHostPort(req.URL.Hostname(), "80")
 	}
-	trace := httptrace.ContextClientTrace(req.Context())
 	for attempt := 0; ; attempt++ {
-		c, reused, err := t.get(req.Context(), addr, trace)
+		c, reused, err := t.get(req.Context(), addr, times)
 		if err != nil {
 			return nil, err
 		}
-		resp, started, err := t.exchange(req, c, reused, addr, trace)
+		resp, started, err := t.exchange(req, c, reused, addr, times)
 		if err == nil {
 			return resp, nil
 		}
@@ -75,7 +78,7 @@ func (t *directTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // get returns an idle connection to addr, or dials one.
-func (t *directTransport) get(ctx context.Context, addr string, trace *httptrace.ClientTrace) (*directConn, bool, error) {
+func (t *directTransport) get(ctx context.Context, addr string, times *reqTimes) (*directConn, bool, error) {
 	t.mu.Lock()
 	if list := t.idle[addr]; len(list) > 0 {
 		c := list[len(list)-1]
@@ -84,13 +87,9 @@ func (t *directTransport) get(ctx context.Context, addr string, trace *httptrace
 		return c, true, nil
 	}
 	t.mu.Unlock()
-	if trace != nil && trace.ConnectStart != nil {
-		trace.ConnectStart("tcp", addr)
-	}
+	times.mark(&times.connStart)
 	conn, err := t.dial(ctx, "tcp", addr)
-	if trace != nil && trace.ConnectDone != nil {
-		trace.ConnectDone("tcp", addr, err)
-	}
+	times.mark(&times.connDone)
 	if err != nil {
 		return nil, false, err
 	}
@@ -112,7 +111,7 @@ func (t *directTransport) put(addr string, c *directConn) {
 
 // exchange writes the request and reads the response head; started says whether any of
 // the response had arrived when it failed.
-func (t *directTransport) exchange(req *http.Request, c *directConn, reused bool, addr string, trace *httptrace.ClientTrace) (*http.Response, bool, error) {
+func (t *directTransport) exchange(req *http.Request, c *directConn, reused bool, addr string, times *reqTimes) (*http.Response, bool, error) {
 	ctx := req.Context()
 	// The context's end interrupts blocked reads and writes through the deadline.
 	stop := context.AfterFunc(ctx, func() { _ = c.SetDeadline(time.Unix(1, 0)) })
@@ -123,25 +122,19 @@ func (t *directTransport) exchange(req *http.Request, c *directConn, reused bool
 		}
 		return nil, started, err
 	}
-	if trace != nil && trace.GotConn != nil {
-		trace.GotConn(httptrace.GotConnInfo{Conn: c.Conn, Reused: reused})
-	}
+	times.mark(&times.gotConn)
 	err := req.Write(c.bw)
 	if err == nil {
 		err = c.bw.Flush()
 	}
-	if trace != nil && trace.WroteRequest != nil {
-		trace.WroteRequest(httptrace.WroteRequestInfo{Err: err})
-	}
+	times.mark(&times.wrote)
 	if err != nil {
 		return fail(false, err)
 	}
 	if _, err := c.br.Peek(1); err != nil {
 		return fail(false, err)
 	}
-	if trace != nil && trace.GotFirstResponseByte != nil {
-		trace.GotFirstResponseByte()
-	}
+	times.mark(&times.firstByte)
 	resp, err := http.ReadResponse(c.br, req)
 	if err != nil {
 		return fail(true, err)
