@@ -86,8 +86,16 @@ func TestIterationsShortcutFromFlagsOverridesScriptScenarios(t *testing.T) {
 func TestConstantVUsKeepsItsVUsBusyForTheDuration(t *testing.T) {
 	h := newHitServer(t)
 	rec := &recorder{}
-	res, err := runSource(t, scenarioScript(h.url, `{ s: { executor: 'constant-vus', vus: 3, duration: '1500ms' } }`, "sleep(0.05);"), Config{Outputs: []Output{rec}})
+	var mu sync.Mutex
+	var progress []Progress
+	report := func(p Progress) { mu.Lock(); progress = append(progress, p); mu.Unlock() }
+	res, err := runSource(t, scenarioScript(h.url, `{ s: { executor: 'constant-vus', vus: 3, duration: '1500ms' } }`, "sleep(0.05);"),
+		Config{Outputs: []Output{rec}, Progress: report})
 	require.NoError(t, err)
+	require.NotEmpty(t, progress, "a run over a second reports its progress")
+	assert.Equal(t, int64(3), progress[0].MaxVUs)
+	assert.Equal(t, int64(3), progress[0].ActiveVUs)
+	assert.Positive(t, progress[0].Completed)
 	assert.Len(t, h.perVU, 3, "every VU ran")
 	assert.Greater(t, h.total.Load(), int64(30), "3 VUs looping at most 50 ms apart for 1.5 s")
 	vus := rec.of("vus")

@@ -36,6 +36,9 @@ type Config struct {
 	Outputs []Output
 	// Progress, when set, is called about once a second with the run's progress.
 	Progress func(Progress)
+	// Start, when set, is called with the scenarios, sorted by name, once the options are
+	// known and before any VU is made (for a start-up banner).
+	Start func([]*Scenario)
 }
 
 // Progress is a snapshot of a running test, for a live progress line.
@@ -146,6 +149,9 @@ func Execute(ctx context.Context, script *Script, cfg Config) (*Result, error) {
 	thresholds, err := newThresholds(r.reg, r.opts.Thresholds)
 	if err != nil {
 		return nil, &ConfigError{err}
+	}
+	if cfg.Start != nil {
+		cfg.Start(sortedScenarios(scenarios))
 	}
 
 	var total int64

@@ -173,3 +173,46 @@ func (s *Scenario) length() time.Duration {
 	}
 	return time.Duration(s.Duration)
 }
+
+// Describe says what the scenario will do, in the words k6's start-up banner uses.
+func (s *Scenario) Describe() string {
+	d := func(x Duration) string { return time.Duration(x).String() }
+	extra := "gracefulStop: " + d(*s.GracefulStop)
+	if s.StartTime > 0 {
+		extra = "startTime: " + d(s.StartTime) + ", " + extra
+	}
+	perSec := func(n int64) string {
+		return fmtNumber(float64(n)/time.Duration(s.TimeUnit).Seconds()) + " iterations/s"
+	}
+	switch s.Executor {
+	case SharedIterations:
+		return fmt.Sprintf("%d iterations shared among %d VUs (maxDuration: %s, %s)", *s.Iterations, *s.VUs, d(*s.MaxDuration), extra)
+	case PerVUIterations:
+		return fmt.Sprintf("%d iterations for each of %d VUs (maxDuration: %s, %s)", *s.Iterations, *s.VUs, d(*s.MaxDuration), extra)
+	case ConstantVUs:
+		return fmt.Sprintf("%d looping VUs for %s (%s)", *s.VUs, d(s.Duration), extra)
+	case RampingVUs:
+		return fmt.Sprintf("Up to %d looping VUs for %s over %d stages (gracefulRampDown: %s, %s)",
+			s.maxVUs(), s.length(), len(s.Stages), d(*s.GracefulRampDown), extra)
+	case ConstantArrivalRate:
+		return fmt.Sprintf("%s for %s (maxVUs: %d, %s)", perSec(s.Rate), d(s.Duration), *s.MaxVUs, extra)
+	}
+	peak := s.StartRate
+	for _, st := range s.Stages {
+		peak = max(peak, st.Target)
+	}
+	return fmt.Sprintf("Up to %s for %s over %d stages (maxVUs: %d, %s)", perSec(peak), s.length(), len(s.Stages), *s.MaxVUs, extra)
+}
+
+// PeakVUs is how many VUs the scenario may hold at once.
+func (s *Scenario) PeakVUs() int64 { return s.maxVUs() }
+
+// Longest is the longest the scenario can take from the test's start: its startTime,
+// its length and its gracefulStop (and, for ramping-vus, gracefulRampDown).
+func (s *Scenario) Longest() time.Duration {
+	d := time.Duration(s.StartTime) + s.length() + time.Duration(*s.GracefulStop)
+	if s.Executor == RampingVUs {
+		d += time.Duration(*s.GracefulRampDown)
+	}
+	return d
+}

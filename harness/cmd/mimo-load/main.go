@@ -195,7 +195,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, err)
 	}
 	if !quiet {
-		fmt.Fprintf(stdout, "\n  mimo-load: running %s (k6-compatible runner)\n", positional[0])
+		cfg.Start = func(scs []*load.Scenario) { banner(stdout, positional[0], outs, scs) }
 	}
 	res, err := load.Execute(ctx, script, cfg)
 	prog.clear()
@@ -289,4 +289,30 @@ func (p *progress) clear() {
 	if p != nil {
 		fmt.Fprint(p.w, "\r\x1b[K")
 	}
+}
+
+// banner prints what is about to run, as k6 does at start-up.
+func banner(w io.Writer, script string, outs []string, scs []*load.Scenario) {
+	output := "-"
+	if len(outs) > 0 {
+		output = strings.Join(outs, ", ")
+	}
+	var maxVUs int64
+	var longest time.Duration
+	for _, s := range scs {
+		maxVUs += s.PeakVUs()
+		longest = max(longest, s.Longest())
+	}
+	plural := "s"
+	if len(scs) == 1 {
+		plural = ""
+	}
+	fmt.Fprintf(w, "\n  mimo-load (k6-compatible runner)\n\n")
+	fmt.Fprintf(w, "     execution: local\n        script: %s\n        output: %s\n\n", script, output)
+	fmt.Fprintf(w, "     scenarios: (100.00%%) %d scenario%s, %d max VUs, %s max duration (incl. graceful stop):\n",
+		len(scs), plural, maxVUs, longest)
+	for _, s := range scs {
+		fmt.Fprintf(w, "              * %s: %s\n", s.Name, s.Describe())
+	}
+	fmt.Fprintln(w)
 }

@@ -179,6 +179,7 @@ export default function () { check(1, { 'ran': (v) => v === 1 }); sleep(0.05); }
 		t.Fatal("the run did not stop after the interrupt")
 	}
 	assert.Equal(t, 105, code)
+	assert.Contains(t, out, "* default: 2 looping VUs for 1m0s (gracefulStop: 30s)", "the start-up banner")
 	assert.Contains(t, out, "✓ ran")
 	assert.Contains(t, out, "iterations")
 }
