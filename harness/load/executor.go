@@ -13,7 +13,7 @@ import (
 // Two deadlines govern a scenario, as in k6: until its length (duration, the sum of its
 // stages, or maxDuration) it starts iterations; iterations still running then have
 // gracefulStop more to finish before they are interrupted. Cancelling ctx interrupts at once.
-func (r *Run) runScenario(ctx context.Context, s *Scenario) {
+func (r *testRun) runScenario(ctx context.Context, s *Scenario) {
 	if s.StartTime > 0 {
 		t := time.NewTimer(time.Duration(s.StartTime))
 		select {
@@ -67,7 +67,7 @@ func (r *Run) runScenario(ctx context.Context, s *Scenario) {
 
 // loopAll runs one looping VU per element of vus until its next() says no more or soft
 // ends; each VU gets its own next from mk.
-func (r *Run) loopAll(soft, hard context.Context, vus []*VU, mk func() func() bool) {
+func (r *testRun) loopAll(soft, hard context.Context, vus []*VU, mk func() func() bool) {
 	var wg sync.WaitGroup
 	for _, vu := range vus {
 		wg.Add(1)
@@ -82,7 +82,7 @@ func (r *Run) loopAll(soft, hard context.Context, vus []*VU, mk func() func() bo
 
 // loop runs iterations on vu while soft lasts and next allows; each iteration may run
 // until hard ends.
-func (r *Run) loop(soft, hard context.Context, vu *VU, next func() bool) {
+func (r *testRun) loop(soft, hard context.Context, vu *VU, next func() bool) {
 	r.vuStarted()
 	defer r.activeVUs.Add(-1)
 	for soft.Err() == nil && next() {
@@ -95,7 +95,7 @@ func (r *Run) loop(soft, hard context.Context, vu *VU, next func() bool) {
 // crosses the next whole VU and down when it falls below the current one. A VU ramped
 // down finishes its iteration within gracefulRampDown; at the end of the stages, within
 // gracefulStop.
-func (r *Run) rampingVUs(soft, hard context.Context, start time.Time, s *Scenario, vus []*VU) {
+func (r *testRun) rampingVUs(soft, hard context.Context, start time.Time, s *Scenario, vus []*VU) {
 	type slot struct {
 		cancel context.CancelFunc
 		done   chan struct{}
@@ -178,7 +178,7 @@ func rampingTarget(startVUs int64, stages []Stage, elapsed time.Duration) int64 
 // arrivalRate starts iterations on the schedule the rate (or stages) set, each on a free
 // VU. When none is free, the iteration is dropped (counted in dropped_iterations) and,
 // below maxVUs, one more VU is initialised for the ones to come.
-func (r *Run) arrivalRate(soft, hard context.Context, start time.Time, s *Scenario, vus []*VU) {
+func (r *testRun) arrivalRate(soft, hard context.Context, start time.Time, s *Scenario, vus []*VU) {
 	free := make(chan *VU, *s.MaxVUs)
 	for _, vu := range vus {
 		free <- vu

@@ -61,7 +61,7 @@ func WriteSummaryExport(w io.Writer, res *Result, st ExportState, so SummaryOpti
 		out["thresholds"] = th
 	}
 	doc := map[string]any{
-		"root_group": exportGroup(res.Checks.Root()),
+		"root_group": exportGroup(res.Checks),
 		"options": map[string]any{
 			"summaryTrendStats": stats,
 			"summaryTimeUnit":   "",

@@ -19,7 +19,7 @@ import (
 // httpClient is one VU's HTTP client: its own connection pool (as each k6 VU has), byte
 // counting for data_sent and data_received, and the hosts option's name overrides.
 type httpClient struct {
-	run *Run
+	run *testRun
 	// transport sends one request; send follows redirects over it.
 	transport http.RoundTripper
 	ua        string
@@ -28,7 +28,7 @@ type httpClient struct {
 	sentSeen, receivedSeen atomic.Int64
 }
 
-func newHTTPClient(run *Run) *httpClient {
+func newHTTPClient(run *testRun) *httpClient {
 	c := &httpClient{run: run, ua: "mimo-load/1.0 (k6-compatible)"}
 	if run.opts.UserAgent != nil {
 		c.ua = *run.opts.UserAgent

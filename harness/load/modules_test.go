@@ -56,7 +56,7 @@ func requireAllChecksPass(t *testing.T, res *Result) {
 			walk(sub)
 		}
 	}
-	walk(res.Checks.Root())
+	walk(res.Checks)
 	assert.Positive(t, n, "the script made checks")
 }
 
@@ -185,7 +185,7 @@ export default function () {
 	}
 	assert.Equal(t, map[string]bool{"::outer": true, "::outer::inner": true}, groups)
 
-	root := res.Checks.Root()
+	root := res.Checks
 	require.Len(t, root.Groups, 1)
 	inner := root.Groups[0].Groups[0]
 	assert.Equal(t, "::outer::inner", inner.Path)

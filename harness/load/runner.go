@@ -48,8 +48,8 @@ type Progress struct {
 	Completed, Interrupted int64
 }
 
-// Run is one execution of a script: its options, metrics, VUs and what they did.
-type Run struct {
+// testRun is one execution of a script: its options, metrics, VUs and what they did.
+type testRun struct {
 	script *Script
 	cfg    Config
 	opts   Options
@@ -81,7 +81,7 @@ type Result struct {
 	Options    Options
 	Registry   *Registry
 	Thresholds *Thresholds
-	Checks     *groupTree
+	Checks     *Group // the root of the group tree, with every check's passes and fails
 	// Duration is the time from the first scenario's start to the last one's end.
 	Duration time.Duration
 	// Crossed: a threshold failed. Aborted: one with abortOnFail stopped the test.
@@ -112,7 +112,7 @@ func (e *ConfigError) Unwrap() error { return e.Err }
 // setup, every scenario, teardown. Errors are *ScriptError (exit 107) or *ConfigError
 // (exit 104); a run that started returns its Result even when ctx is cancelled.
 func Execute(ctx context.Context, script *Script, cfg Config) (*Result, error) {
-	r := &Run{script: script, cfg: cfg, reg: NewRegistry(), env: cfg.Env, ctx: ctx, checks: newGroupTree(), opts: cfg.Base}
+	r := &testRun{script: script, cfg: cfg, reg: NewRegistry(), env: cfg.Env, ctx: ctx, checks: newGroupTree(), opts: cfg.Base}
 	if r.env == nil {
 		r.env = map[string]string{}
 	}
@@ -171,7 +171,7 @@ func Execute(ctx context.Context, script *Script, cfg Config) (*Result, error) {
 		return nil, err
 	}
 
-	res := &Result{Registry: r.reg, Thresholds: thresholds, Checks: r.checks}
+	res := &Result{Registry: r.reg, Thresholds: thresholds}
 	runCtx, abort := context.WithCancel(ctx)
 	defer abort()
 	start := time.Now()
@@ -202,6 +202,7 @@ func Execute(ctx context.Context, script *Script, cfg Config) (*Result, error) {
 	}
 	res.Crossed, _ = thresholds.evaluate(res.Duration)
 	res.Options = r.opts
+	res.Checks = r.checks.Root()
 	res.Completed, res.InterruptedIterations = r.completed.Load(), r.interrupted.Load()
 	return res, nil
 }
@@ -215,7 +216,7 @@ func sortedScenarios(m map[string]*Scenario) []*Scenario {
 	return out
 }
 
-func (r *Run) bindBuiltins() {
+func (r *testRun) bindBuiltins() {
 	g := r.reg.Get
 	r.builtin = builtinSet{
 		vus: g("vus"), vusMax: g("vus_max"), iterations: g("iterations"),
@@ -232,7 +233,7 @@ func (r *Run) bindBuiltins() {
 }
 
 // newVU initialises one more VU (counted in vus_max).
-func (r *Run) newVU() (*VU, error) {
+func (r *testRun) newVU() (*VU, error) {
 	vu, err := newVU(r, r.maxVUs.Add(1))
 	if err != nil {
 		r.maxVUs.Add(-1)
@@ -242,7 +243,7 @@ func (r *Run) newVU() (*VU, error) {
 }
 
 // logf writes one log line (console output, script errors).
-func (r *Run) logf(format string, args ...any) {
+func (r *testRun) logf(format string, args ...any) {
 	if r.cfg.Log == nil {
 		return
 	}
@@ -253,7 +254,7 @@ func (r *Run) logf(format string, args ...any) {
 
 // setup runs the script's setup() in vu0, within setupTimeout, and keeps its result as
 // JSON: like k6, every VU gets its own copy of the data, decoded from that JSON.
-func (r *Run) setup(vu0 *VU) error {
+func (r *testRun) setup(vu0 *VU) error {
 	fn, ok := goja.AssertFunction(vu0.exports.Get("setup"))
 	if !ok {
 		return nil
@@ -273,7 +274,7 @@ func (r *Run) setup(vu0 *VU) error {
 	return nil
 }
 
-func (r *Run) teardown(vu0 *VU) error {
+func (r *testRun) teardown(vu0 *VU) error {
 	fn, ok := goja.AssertFunction(vu0.exports.Get("teardown"))
 	if !ok {
 		return nil
@@ -287,7 +288,7 @@ func (r *Run) teardown(vu0 *VU) error {
 }
 
 // callLifecycle calls setup or teardown, interrupting it after timeout.
-func (r *Run) callLifecycle(vu *VU, fn goja.Callable, timeout time.Duration, name string, arg goja.Value) (goja.Value, error) {
+func (r *testRun) callLifecycle(vu *VU, fn goja.Callable, timeout time.Duration, name string, arg goja.Value) (goja.Value, error) {
 	// Lifecycle functions run to completion even after Ctrl-C (k6 runs teardown then).
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), timeout)
 	defer cancel()
@@ -305,7 +306,7 @@ func (r *Run) callLifecycle(vu *VU, fn goja.Callable, timeout time.Duration, nam
 }
 
 // setupValue decodes setup()'s data for one runtime.
-func (r *Run) setupValue(rt *goja.Runtime) (goja.Value, error) {
+func (r *testRun) setupValue(rt *goja.Runtime) (goja.Value, error) {
 	if r.setupJSON == "" {
 		return goja.Undefined(), nil
 	}
@@ -318,7 +319,7 @@ func (r *Run) setupValue(rt *goja.Runtime) (goja.Value, error) {
 
 // watch samples vus and vus_max every second, reports progress, and evaluates the
 // thresholds every two seconds (as k6 does) to abort the run on an abortOnFail one.
-func (r *Run) watch(start time.Time, done <-chan struct{}, ts *Thresholds, abort context.CancelFunc, aborted *bool) {
+func (r *testRun) watch(start time.Time, done <-chan struct{}, ts *Thresholds, abort context.CancelFunc, aborted *bool) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for n := 1; ; n++ {
@@ -350,7 +351,7 @@ func (r *Run) watch(start time.Time, done <-chan struct{}, ts *Thresholds, abort
 	}
 }
 
-func (r *Run) sampleVUs(now time.Time) {
+func (r *testRun) sampleVUs(now time.Time) {
 	r.reg.Push(
 		Sample{Metric: r.builtin.vus, Time: now, Value: float64(r.activeVUs.Load()), Tags: Tags{}},
 		Sample{Metric: r.builtin.vusMax, Time: now, Value: float64(r.maxVUs.Load()), Tags: Tags{}},
@@ -358,7 +359,7 @@ func (r *Run) sampleVUs(now time.Time) {
 }
 
 // vuStarted counts a VU becoming active, keeping the peak.
-func (r *Run) vuStarted() {
+func (r *testRun) vuStarted() {
 	n := r.activeVUs.Add(1)
 	for {
 		p := r.peakVUs.Load()

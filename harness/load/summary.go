@@ -149,7 +149,7 @@ func (p *printer) checks(res *Result) {
 	p.line(fmt.Sprintf("%s %-7s %s/s", dotted("    ", "checks_total"), fmtNumber(total), fmtNumber(total/res.Duration.Seconds())))
 	p.line(fmt.Sprintf("%s %-7s %s out of %s", dotted("    ", "checks_succeeded"), rate(passes), fmtNumber(passes), fmtNumber(total)))
 	p.line(fmt.Sprintf("%s %-7s %s out of %s", dotted("    ", "checks_failed"), rate(fails), fmtNumber(fails), fmtNumber(total)))
-	p.group(res.Checks.Root(), "    ")
+	p.group(res.Checks, "    ")
 }
 
 func (p *printer) group(g *Group, indent string) {

@@ -45,7 +45,7 @@ var errInterrupted = errors.New("iteration interrupted")
 // own HTTP connections, and what it is doing now. A VU runs on one goroutine at a time.
 type VU struct {
 	ID  int64 // __VU: 1.., or 0 for the VU that reads options and runs setup and teardown
-	run *Run
+	run *testRun
 	rt  *goja.Runtime
 
 	exports *goja.Object
@@ -79,7 +79,7 @@ func (vu *VU) Tags() Tags { return vu.tags }
 func (vu *VU) InInit() bool { return vu.inInit }
 
 // newVU makes a runtime and evaluates the script's init context in it.
-func newVU(run *Run, id int64) (*VU, error) {
+func newVU(run *testRun, id int64) (*VU, error) {
 	vu := &VU{ID: id, run: run, rt: goja.New(), modules: map[string]*goja.Object{}, inInit: true, ctx: run.ctx}
 	vu.rt.SetFieldNameMapper(goja.TagFieldNameMapper("js", true))
 	vu.http = newHTTPClient(run)
