@@ -26,6 +26,7 @@ type httpClient struct {
 	// Bytes moved on this VU's connections, and how much of it samples already carry.
 	sent, received         atomic.Int64
 	sentSeen, receivedSeen atomic.Int64
+	cookies                vuCookies
 }
 
 func newHTTPClient(run *testRun) *httpClient {
@@ -238,11 +239,12 @@ func (c *httpClient) send(ctx context.Context, r *httpRequest) (*http.Response, 
 		if err != nil {
 			return nil, err
 		}
-		req.URL, req.Host, req.Header = u, u.Host, header
+		req.URL, req.Host, req.Header = u, u.Host, c.cookies.header(u, header)
 		resp, err := c.transport.RoundTrip(req)
 		if err != nil {
 			return nil, &url.Error{Op: method, URL: u.String(), Err: err}
 		}
+		c.cookies.store(u, resp)
 		loc := resp.Header.Get("Location")
 		if hops == maxRedirects || loc == "" || !isRedirect(resp.StatusCode) {
 			return resp, nil

@@ -381,3 +381,43 @@ export default function () {
 	assert.Equal(t, []string{"POST /303 a", "GET /landing ", "POST /307 b", "POST /landing b"}, seen[:4])
 	assert.Len(t, seen, 4+11, "the loop: the request and ten redirects")
 }
+
+func TestCookiesLastAnIteration(t *testing.T) {
+	var mu sync.Mutex
+	var seen []string
+	srv := server(t, func(w http.ResponseWriter, r *http.Request) {
+		c, err := r.Cookie("session")
+		mu.Lock()
+		if err == nil {
+			seen = append(seen, r.URL.Path+"="+c.Value)
+		} else {
+			seen = append(seen, r.URL.Path+"=")
+		}
+		mu.Unlock()
+		switch r.URL.Path {
+		case "/login":
+			http.SetCookie(w, &http.Cookie{Name: "session", Value: "s1", Path: "/"})
+			http.Redirect(w, r, "/home", http.StatusFound)
+		case "/after":
+			http.SetCookie(w, &http.Cookie{Name: "pref", Value: "dark", Path: "/x", HttpOnly: true})
+		}
+	})
+	src := fmt.Sprintf(`
+import http from 'k6/http';
+import { check } from 'k6';
+export const options = { iterations: 2 };
+export default function () {
+  http.get('%[1]s/before');
+  const r = http.get('%[1]s/login');
+  check(r, { 'redirected home': (x) => x.url === '%[1]s/home' });
+  check(http.get('%[1]s/after'), {
+    'response cookies': (x) => x.cookies.pref[0].value === 'dark' && x.cookies.pref[0].path === '/x' && x.cookies.pref[0].http_only,
+  });
+}
+`, srv.URL)
+	res, err := runSource(t, src, Config{})
+	require.NoError(t, err)
+	requireAllChecksPass(t, res)
+	once := []string{"/before=", "/login=", "/home=s1", "/after=s1"}
+	assert.Equal(t, append(once, once...), seen, "the cookie follows the redirect and is gone in the next iteration")
+}

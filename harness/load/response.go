@@ -9,8 +9,8 @@ import (
 )
 
 // responseKeys are a Response's properties, as k6 names them.
-var responseKeys = []string{"status", "status_text", "proto", "url", "body", "headers", "timings",
-	"error", "error_code", "request", "json"}
+var responseKeys = []string{"status", "status_text", "proto", "url", "body", "headers", "cookies",
+	"timings", "error", "error_code", "request", "json"}
 
 // response is the script's view of an HTTP result: a goja dynamic object whose properties
 // are made when first read, because most scripts read two or three of them and making
@@ -67,6 +67,25 @@ func (r *response) make(key string) goja.Value {
 		return rt.ToValue(string(res.body))
 	case "headers":
 		return headerObject(rt, res.header)
+	case "cookies":
+		// k6's shape: name → [{name, value, domain, path, http_only, secure, max_age, expires}].
+		o := rt.NewObject()
+		if res.header != nil {
+			for _, ck := range (&http.Response{Header: res.header}).Cookies() {
+				var list []any
+				if v := o.Get(ck.Name); v != nil {
+					list = v.Export().([]any)
+				}
+				expires := int64(0)
+				if !ck.Expires.IsZero() {
+					expires = ck.Expires.UnixMilli()
+				}
+				list = append(list, map[string]any{"name": ck.Name, "value": ck.Value, "domain": ck.Domain,
+					"path": ck.Path, "http_only": ck.HttpOnly, "secure": ck.Secure, "max_age": ck.MaxAge, "expires": expires})
+				_ = o.Set(ck.Name, list)
+			}
+		}
+		return o
 	case "timings":
 		t := res.timings
 		o := rt.NewObject()

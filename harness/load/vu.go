@@ -83,10 +83,7 @@ func newVU(run *testRun, id int64) (*VU, error) {
 	vu := &VU{ID: id, run: run, rt: goja.New(), modules: map[string]*goja.Object{}, inInit: true, ctx: run.ctx}
 	vu.rt.SetFieldNameMapper(goja.TagFieldNameMapper("js", true))
 	vu.http = newHTTPClient(run)
-	vu.baseTags = Tags(maps.Clone(run.opts.Tags))
-	if vu.baseTags == nil {
-		vu.baseTags = Tags{}
-	}
+	vu.baseTags = Tags(run.opts.Tags).with()
 	vu.setGroup("")
 	g := vu.rt.GlobalObject()
 	for k, v := range map[string]any{
@@ -233,13 +230,15 @@ func (vu *VU) activate(s *Scenario) error {
 	return nil
 }
 
-// iterate runs one iteration of the activated scenario's function, interrupting it when ctx is done, and records
-// iterations and iteration_duration for it unless it was interrupted. An exception
-// thrown by the script is logged with its position and ends only this iteration.
+// iterate runs one iteration of the activated scenario's function, interrupting it when
+// ctx is done, and records iterations and iteration_duration for it unless it was
+// interrupted. An exception thrown by the script is logged with its position and ends
+// only this iteration.
 func (vu *VU) iterate(ctx context.Context) (completed bool) {
 	vu.ctx = ctx
 	_ = vu.rt.Set("__ITER", vu.iter)
 	vu.iter++
+	vu.http.cookies.reset()
 	// The interrupt must not land after the call returned (it would stop the VU's next
 	// iteration instead), hence the flag under a lock.
 	var mu sync.Mutex
