@@ -28,7 +28,8 @@ const (
 // transformModule rewrites the top-level import and export statements of an ES module
 // into calls of __mimo_require(specifier) and assignments to __mimo_exports, and returns a
 // function expression taking (__mimo_exports, __mimo_require) whose call evaluates the
-// module. Every line of src keeps its number. Import bindings are made where the import
+// module; a script with neither imports nor exports also gets (exports, module), CommonJS
+// style. Every line of src keeps its number. Import bindings are made where the import
 // statement stood (scripts import at the top, so hoisting is not needed); exported
 // declarations are copied onto __mimo_exports after the module body has run. Errors name
 // name:line:column.
@@ -42,6 +43,7 @@ func transformModule(name, src string) (string, error) {
 		if !ok {
 			break
 		}
+		t.module = true
 		t.outPos = out.Len() + start - last
 		end, repl, err := t.rewrite(start, word)
 		if err != nil {
@@ -64,7 +66,13 @@ func transformModule(name, src string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return "(function(" + exportsName + ", " + requireName + ") {" + body + "\n" + tail + "\n})", nil
+	params := exportsName + ", " + requireName
+	if !t.module {
+		// No import or export: a CommonJS-style script, which uses exports, module and
+		// require (a global) as k6 allows. An ES module may declare those names itself.
+		params += ", exports, module"
+	}
+	return "(function(" + params + ") {" + body + "\n" + tail + "\n})", nil
 }
 
 // moduleTransform scans a module's source for the statements it rewrites.
@@ -72,6 +80,8 @@ type moduleTransform struct {
 	name string
 	src  string
 	pos  int
+	// module says whether any import or export statement was found.
+	module bool
 	// outPos is where, in the rewritten body, the statement being rewritten starts.
 	outPos int
 	// decls are offsets, in the rewritten body, of declarations whose names are exported.
@@ -243,7 +253,7 @@ func (t *moduleTransform) rewriteExport(start int) (int, string, error) {
 		if w2 == "function" || w2 == "class" {
 			l.word()
 			l.punct('*')
-			if n := l.peekWord(); n != "" {
+			if n := l.peekWord(); n != "" && n != "extends" {
 				// A named default declaration binds its name in the module too.
 				t.named = append(t.named, [2]string{n, "default"})
 				return rest, strings.Repeat(" ", rest-start), nil

@@ -51,6 +51,7 @@ func TestTransformModuleImportsAndExports(t *testing.T) {
 		{"export class", `export class C {} export const s = typeof C;`, map[string]any{"s": "function"}},
 		{"export default anonymous", `export default function () { return 1 }`, map[string]any{"default": isFunction}},
 		{"export default named", "export default function main() { return 2 }\nexport const s = main();", map[string]any{"default": isFunction, "s": int64(2)}},
+		{"export default anonymous class", "class B {}\nexport default class extends B {}", map[string]any{"default": isFunction}},
 		{"export default expression", `export default 40 + 2;`, map[string]any{"default": int64(42)}},
 		{"export list", `const a = 1, b = 2; export { a, b as c };`, map[string]any{"a": int64(1), "c": int64(2)}},
 		{"several declarators", `export const a = 1, b = { x: [1, 2] }, c = 3;`, map[string]any{"a": int64(1), "c": int64(3)}},

@@ -421,3 +421,13 @@ export default function () {
 	once := []string{"/before=", "/login=", "/home=s1", "/after=s1"}
 	assert.Equal(t, append(once, once...), seen, "the cookie follows the redirect and is gone in the next iteration")
 }
+
+func TestRequireInCommonJSStyle(t *testing.T) {
+	srv := server(t, echo)
+	src := fmt.Sprintf("const http = require('k6/http');\nconst { check } = require('k6');\n"+
+		"exports.options = { iterations: 1 };\n"+
+		"exports.default = function () { check(http.get('%s/cjs'), { 'required modules work': (r) => r.json('path') === '/cjs' }); };\n", srv.URL)
+	res, err := runSource(t, src, Config{})
+	require.NoError(t, err)
+	requireAllChecksPass(t, res)
+}

@@ -87,10 +87,12 @@ func newVU(run *testRun, id int64) (*VU, error) {
 	vu.setGroup("")
 	g := vu.rt.GlobalObject()
 	for k, v := range map[string]any{
-		"__VU":    id,
-		"__ITER":  0,
-		"__ENV":   maps.Clone(run.env), // a VU's own: scripts may write to it
-		"open":    vu.open,
+		"__VU":   id,
+		"__ITER": 0,
+		"__ENV":  maps.Clone(run.env), // a VU's own: scripts may write to it
+		"open":   vu.open,
+		// CommonJS-style scripts (k6 accepts them too) load modules with require.
+		"require": func(spec string) (*goja.Object, error) { return vu.require(run.script.Path, spec) },
 		"console": vu.console(),
 	} {
 		if err := g.Set(k, v); err != nil {
@@ -118,9 +120,14 @@ func (vu *VU) evalModule(name string, prog *goja.Program) (*goja.Object, error) 
 		return nil, fmt.Errorf("%s: module did not compile to a function", name)
 	}
 	exports := vu.rt.NewObject()
+	module := vu.rt.NewObject()
+	_ = module.Set("exports", exports)
 	require := func(spec string) (*goja.Object, error) { return vu.require(name, spec) }
-	if _, err := fn(goja.Undefined(), exports, vu.rt.ToValue(require)); err != nil {
+	if _, err := fn(goja.Undefined(), exports, vu.rt.ToValue(require), exports, module); err != nil {
 		return nil, err
+	}
+	if o, ok := module.Get("exports").(*goja.Object); ok && o != exports {
+		return o, nil // module.exports = {...}
 	}
 	return exports, nil
 }
