@@ -23,14 +23,21 @@ type httpClient struct {
 	// transport sends one request; send follows redirects over it.
 	transport http.RoundTripper
 	ua        string
+	// maxRedirects is how many redirects a request follows (options.maxRedirects; k6's
+	// default is 10).
+	maxRedirects int
 	// Bytes moved on this VU's connections, and how much of it samples already carry.
 	sent, received         atomic.Int64
 	sentSeen, receivedSeen atomic.Int64
 	cookies                vuCookies
+	expected               *statusSet // set by http.setResponseCallback; nil: 200-399
 }
 
 func newHTTPClient(run *testRun) *httpClient {
-	c := &httpClient{run: run, ua: "mimo-load/1.0 (k6-compatible)"}
+	c := &httpClient{run: run, ua: "mimo-load/1.0 (k6-compatible)", maxRedirects: 10}
+	if run.opts.MaxRedirects != nil {
+		c.maxRedirects = int(*run.opts.MaxRedirects)
+	}
 	if run.opts.UserAgent != nil {
 		c.ua = *run.opts.UserAgent
 	}
@@ -105,6 +112,8 @@ type httpRequest struct {
 	timeout     time.Duration
 	tags        Tags
 	discardBody bool
+	// expected decides which statuses count as expected (nil: 200-399).
+	expected *statusSet
 }
 
 // httpResult is what came back, with k6's timings in milliseconds.
@@ -164,7 +173,7 @@ func (c *httpClient) do(ctx context.Context, r *httpRequest) *httpResult {
 // record pushes the request's samples: http_reqs, the timings, http_req_failed (a
 // response outside 200-399, or none), data_sent and data_received.
 func (c *httpClient) record(res *httpResult, now time.Time) {
-	expected := res.status >= 200 && res.status < 400
+	expected := res.status != 0 && res.req.expected.expected(res.status)
 	// The request's tags map is its own until now; completing it in place saves a copy.
 	tags := res.req.tags
 	tags["status"] = strconv.Itoa(res.status)
@@ -221,9 +230,6 @@ func errorCode(err error) int {
 	return 1000
 }
 
-// maxRedirects is how many redirects a request follows (k6's default).
-const maxRedirects = 10
-
 // send sends the request through the VU's transport and follows redirects as net/http's
 // client, and so k6, does: after 301, 302 and 303 the next request is a GET without a
 // body (a HEAD stays a HEAD), after 307 and 308 it repeats the method and body; a move to
@@ -246,7 +252,7 @@ func (c *httpClient) send(ctx context.Context, r *httpRequest) (*http.Response, 
 		}
 		c.cookies.store(u, resp)
 		loc := resp.Header.Get("Location")
-		if hops == maxRedirects || loc == "" || !isRedirect(resp.StatusCode) {
+		if hops >= c.maxRedirects || loc == "" || !isRedirect(resp.StatusCode) {
 			return resp, nil
 		}
 		next, err := u.Parse(loc)

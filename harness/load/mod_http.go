@@ -35,7 +35,9 @@ func httpModule(vu *VU) (*goja.Object, error) {
 		"request": func(c goja.FunctionCall) goja.Value {
 			return vu.httpCall(strings.ToUpper(c.Argument(0).String()), c.Argument(1), c.Argument(2), c.Argument(3))
 		},
-		"batch": vu.httpBatch,
+		"batch":               vu.httpBatch,
+		"expectedStatuses":    vu.expectedStatuses,
+		"setResponseCallback": vu.setResponseCallback,
 	}
 	for name, fn := range fns {
 		if err := o.Set(name, fn); err != nil {
@@ -57,7 +59,8 @@ func (vu *VU) httpPrepare(method string, u, body, params goja.Value) *httpReques
 	if vu.inInit {
 		vu.throw("making HTTP requests in the init context is not supported")
 	}
-	r := &httpRequest{method: method, url: u.String(), header: http.Header{}, timeout: 60 * time.Second}
+	r := &httpRequest{method: method, url: u.String(), header: http.Header{}, timeout: 60 * time.Second,
+		expected: vu.http.expected}
 	pu, err := url.Parse(r.url)
 	if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
 		vu.throw("invalid URL %q: expected http://host/... or https://host/...", r.url)
@@ -87,6 +90,9 @@ func (vu *VU) httpPrepare(method string, u, body, params goja.Value) *httpReques
 		}
 		if rt := po.Get("responseType"); rt != nil && !goja.IsUndefined(rt) {
 			r.discardBody = rt.String() == "none"
+		}
+		if cb := po.Get("responseCallback"); cb != nil && !goja.IsUndefined(cb) {
+			r.expected = vu.statusSetArg(cb)
 		}
 	}
 	switch b := body.Export().(type) {

@@ -431,3 +431,39 @@ func TestRequireInCommonJSStyle(t *testing.T) {
 	require.NoError(t, err)
 	requireAllChecksPass(t, res)
 }
+
+func TestExpectedStatusesAndMaxRedirects(t *testing.T) {
+	srv := server(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/gone":
+			w.WriteHeader(http.StatusNotFound)
+		case "/hop":
+			http.Redirect(w, r, "/end", http.StatusFound)
+		}
+	})
+	src := fmt.Sprintf(`
+import http from 'k6/http';
+import { check } from 'k6';
+export const options = {
+  iterations: 1, maxRedirects: 0,
+  thresholds: { 'http_req_failed{name:gone-ok}': ['rate==0'], 'http_req_failed{name:gone-default}': ['rate==1'],
+                'http_req_failed{name:gone-vu}': ['rate==0'], 'http_req_failed{name:ok-vu}': ['rate==1'] },
+};
+export default function () {
+  http.get('%[1]s/gone', { tags: { name: 'gone-default' } });
+  http.get('%[1]s/gone', { tags: { name: 'gone-ok' }, responseCallback: http.expectedStatuses(200, { min: 400, max: 404 }) });
+  http.setResponseCallback(http.expectedStatuses(404));
+  http.get('%[1]s/gone', { tags: { name: 'gone-vu' } });
+  http.get('%[1]s/fine', { tags: { name: 'ok-vu' } });
+  check(http.get('%[1]s/hop'), { 'no redirect followed': (r) => r.status === 302 });
+}
+`, srv.URL)
+	res, err := runSource(t, src, Config{})
+	require.NoError(t, err)
+	requireAllChecksPass(t, res)
+	for _, mt := range res.Thresholds.Metrics {
+		for _, th := range mt.List {
+			assert.False(t, th.Crossed(), "%s %s: %v", mt.Name, th.Source, th.Last())
+		}
+	}
+}

@@ -85,6 +85,7 @@ type Options struct {
 	DiscardResponseBodies *bool             `json:"discardResponseBodies,omitempty"`
 	Throw                 *bool             `json:"throw,omitempty"`
 	Batch                 *int64            `json:"batch,omitempty"`
+	MaxRedirects          *int64            `json:"maxRedirects,omitempty"`
 	SetupTimeout          *Duration         `json:"setupTimeout,omitempty"`
 	TeardownTimeout       *Duration         `json:"teardownTimeout,omitempty"`
 	NoColor               *bool             `json:"noColor,omitempty"`
@@ -122,6 +123,7 @@ func (o Options) Apply(over Options) Options {
 	setIf(&o.DiscardResponseBodies, over.DiscardResponseBodies)
 	setIf(&o.Throw, over.Throw)
 	setIf(&o.Batch, over.Batch)
+	setIf(&o.MaxRedirects, over.MaxRedirects)
 	setIf(&o.SetupTimeout, over.SetupTimeout)
 	setIf(&o.TeardownTimeout, over.TeardownTimeout)
 	setIf(&o.NoColor, over.NoColor)
