@@ -39,6 +39,9 @@ func (r *testRun) runScenario(ctx context.Context, s *Scenario) {
 		}
 	}
 	start := time.Now()
+	if st := r.scenarios[s.Name]; st != nil {
+		st.start.Store(start.UnixMilli())
+	}
 	// soft derives from hard so that no iteration starts once hard has ended.
 	hard, cancelHard := context.WithDeadline(ctx, start.Add(s.length()+time.Duration(*s.GracefulStop)))
 	defer cancelHard()

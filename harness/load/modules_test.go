@@ -467,3 +467,51 @@ export default function () {
 		}
 	}
 }
+
+func TestExecutionModule(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	srv := server(t, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen[r.URL.Path] = true
+		mu.Unlock()
+	})
+	src := fmt.Sprintf(`
+import http from 'k6/http';
+import { check } from 'k6';
+import exec from 'k6/execution';
+export const options = { scenarios: { s: { executor: 'per-vu-iterations', vus: 2, iterations: 3 } } };
+export default function () {
+  check(exec, {
+    'vu': (e) => e.vu.idInTest === __VU && e.vu.iterationInInstance === __ITER && e.vu.iterationInScenario === __ITER,
+    'scenario': (e) => e.scenario.name === 's' && e.scenario.executor === 'per-vu-iterations' && e.scenario.startTime > 0,
+    'instance': (e) => e.instance.vusInitialized === 2 && e.instance.currentTestRunDuration >= 0,
+  });
+  http.get('%s/' + exec.scenario.iterationInTest);
+}
+`, srv.URL)
+	res, err := runSource(t, src, Config{})
+	require.NoError(t, err)
+	requireAllChecksPass(t, res)
+	assert.Equal(t, map[string]bool{"/0": true, "/1": true, "/2": true, "/3": true, "/4": true, "/5": true}, seen,
+		"iterationInTest numbers the scenario's iterations across VUs")
+}
+
+func TestTestAbortStopsTheRunWithExit108(t *testing.T) {
+	src := `
+import exec from 'k6/execution';
+import { sleep } from 'k6';
+export const options = { vus: 2, duration: '20s' };
+export default function () {
+  if (exec.scenario.iterationInTest === 5) exec.test.abort('enough');
+  sleep(0.01);
+}
+`
+	var log bytes.Buffer
+	res, err := runSource(t, src, Config{Log: &log})
+	require.NoError(t, err)
+	assert.True(t, res.ScriptAborted)
+	assert.Equal(t, ExitScriptAborted, res.ExitCode())
+	assert.Less(t, res.Duration, 15*time.Second)
+	assert.Contains(t, log.String(), "enough")
+}

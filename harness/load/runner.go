@@ -3,6 +3,7 @@ package load
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -20,6 +21,7 @@ const (
 	ExitInvalidConfig    = 104
 	ExitInterrupted      = 105
 	ExitScriptError      = 107
+	ExitScriptAborted    = 108
 )
 
 // Config is what a run takes besides its script. The zero value runs the script with its
@@ -68,6 +70,34 @@ type testRun struct {
 	activeVUs, maxVUs      atomic.Int64
 	peakVUs                atomic.Int64 // the most VUs active at once
 	freeVUs                chan *VU
+
+	// abort ends the run early (exec.test.abort, abortOnFail); started is when the
+	// scenarios began; scenarios holds each scenario's start and iteration counter.
+	abort     context.CancelCauseFunc
+	started   time.Time
+	scenarios map[string]*scenarioState
+}
+
+// scenarioState is what the run tracks of one scenario while it goes.
+type scenarioState struct {
+	start atomic.Int64 // Unix milliseconds; 0 before it starts
+	iters atomic.Int64
+}
+
+// scenarioIteration returns the scenario-wide number of a new iteration (from 0).
+func (r *testRun) scenarioIteration(name string) int64 {
+	if st := r.scenarios[name]; st != nil {
+		return st.iters.Add(1) - 1
+	}
+	return 0
+}
+
+// scenarioStart is when the scenario started (the zero time before).
+func (r *testRun) scenarioStart(name string) time.Time {
+	if st := r.scenarios[name]; st != nil && st.start.Load() != 0 {
+		return time.UnixMilli(st.start.Load())
+	}
+	return time.Time{}
 }
 
 type builtinSet struct {
@@ -86,14 +116,17 @@ type Result struct {
 	Duration time.Duration
 	// Crossed: a threshold failed. Aborted: one with abortOnFail stopped the test.
 	// Interrupted: the caller's context was cancelled (Ctrl-C) before the end.
-	Crossed, Aborted, Interrupted    bool
-	Completed, InterruptedIterations int64
+	// ScriptAborted: the script called exec.test.abort().
+	Crossed, Aborted, Interrupted, ScriptAborted bool
+	Completed, InterruptedIterations             int64
 }
 
 // ExitCode is the code k6 would exit with: 0, 99 for a crossed threshold, 105 when
-// interrupted from outside.
+// interrupted from outside, 108 when the script called exec.test.abort().
 func (r *Result) ExitCode() int {
 	switch {
+	case r.ScriptAborted:
+		return ExitScriptAborted
 	case r.Crossed:
 		return ExitThresholdsFailed
 	case r.Interrupted:
@@ -172,9 +205,15 @@ func Execute(ctx context.Context, script *Script, cfg Config) (*Result, error) {
 	}
 
 	res := &Result{Registry: r.reg, Thresholds: thresholds}
-	runCtx, abort := context.WithCancel(ctx)
-	defer abort()
+	r.scenarios = map[string]*scenarioState{}
+	for name := range scenarios {
+		r.scenarios[name] = &scenarioState{}
+	}
+	runCtx, abort := context.WithCancelCause(ctx)
+	defer abort(nil)
+	r.abort = abort
 	start := time.Now()
+	r.started = start
 	done := make(chan struct{})
 	var bg sync.WaitGroup
 	bg.Add(1)
@@ -196,6 +235,7 @@ func Execute(ctx context.Context, script *Script, cfg Config) (*Result, error) {
 	close(done)
 	bg.Wait()
 	res.Interrupted = ctx.Err() != nil
+	res.ScriptAborted = errors.Is(context.Cause(runCtx), errScriptAbort)
 
 	if err := r.teardown(vu0); err != nil {
 		return nil, err
@@ -319,7 +359,7 @@ func (r *testRun) setupValue(rt *goja.Runtime) (goja.Value, error) {
 
 // watch samples vus and vus_max every second, reports progress, and evaluates the
 // thresholds every two seconds (as k6 does) to abort the run on an abortOnFail one.
-func (r *testRun) watch(start time.Time, done <-chan struct{}, ts *Thresholds, abort context.CancelFunc, aborted *bool) {
+func (r *testRun) watch(start time.Time, done <-chan struct{}, ts *Thresholds, abort context.CancelCauseFunc, aborted *bool) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for n := 1; ; n++ {
@@ -343,7 +383,7 @@ func (r *testRun) watch(start time.Time, done <-chan struct{}, ts *Thresholds, a
 				if _, ab := ts.evaluate(now.Sub(start)); ab {
 					*aborted = true
 					r.logf("level=error msg=%q", "a threshold with abortOnFail was crossed; stopping the test")
-					abort()
+					abort(errThresholdAbort)
 					return
 				}
 			}
@@ -357,6 +397,9 @@ func (r *testRun) sampleVUs(now time.Time) {
 		Sample{Metric: r.builtin.vusMax, Time: now, Value: float64(r.maxVUs.Load()), Tags: Tags{}},
 	)
 }
+
+// errThresholdAbort is the cause a run is cancelled with by an abortOnFail threshold.
+var errThresholdAbort = errors.New("a threshold with abortOnFail was crossed")
 
 // vuStarted counts a VU becoming active, keeping the peak.
 func (r *testRun) vuStarted() {

@@ -36,6 +36,7 @@ func init() {
 	RegisterModule("k6", k6Module)
 	RegisterModule("k6/http", httpModule)
 	RegisterModule("k6/metrics", metricsModule)
+	RegisterModule("k6/execution", executionModule)
 }
 
 // errInterrupted is what a VU's runtime is interrupted with when its iteration's time is up.
@@ -52,15 +53,18 @@ type VU struct {
 	modules map[string]*goja.Object
 	inInit  bool
 
-	ctx       context.Context // the current iteration's (or setup's) context
-	iter      int64           // iterations this VU has started (__ITER of the next)
-	scenario  *Scenario
-	baseTags  Tags   // options.tags + scenario tags + scenario name
-	tags      Tags   // baseTags + group
-	group     string // "" at the root, "::a::b" inside groups a then b
-	setupData goja.Value
-	fn        goja.Callable // the scenario's exec function in this VU's runtime
-	http      *httpClient
+	ctx  context.Context // the current iteration's (or setup's) context
+	iter int64           // iterations this VU has started (__ITER of the next)
+	// iterInScenario counts the iterations this VU started in its current scenario;
+	// iterInTest is the scenario-wide number of the current one.
+	iterInScenario, iterInTest int64
+	scenario                   *Scenario
+	baseTags                   Tags   // options.tags + scenario tags + scenario name
+	tags                       Tags   // baseTags + group
+	group                      string // "" at the root, "::a::b" inside groups a then b
+	setupData                  goja.Value
+	fn                         goja.Callable // the scenario's exec function in this VU's runtime
+	http                       *httpClient
 }
 
 // Runtime is the VU's JavaScript runtime (for modules).
@@ -213,6 +217,7 @@ func (vu *VU) activate(s *Scenario) error {
 		return nil
 	}
 	vu.scenario = s
+	vu.iterInScenario = 0
 	vu.baseTags = Tags(vu.run.opts.Tags).with()
 	maps.Copy(vu.baseTags, s.Tags)
 	vu.baseTags["scenario"] = s.Name
@@ -245,6 +250,8 @@ func (vu *VU) iterate(ctx context.Context) (completed bool) {
 	vu.ctx = ctx
 	_ = vu.rt.Set("__ITER", vu.iter)
 	vu.iter++
+	vu.iterInScenario++
+	vu.iterInTest = vu.run.scenarioIteration(vu.scenario.Name)
 	vu.http.cookies.reset()
 	// The interrupt must not land after the call returned (it would stop the VU's next
 	// iteration instead), hence the flag under a lock.

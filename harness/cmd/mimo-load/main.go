@@ -2,7 +2,7 @@
 // flags, runs the script's scenarios with one JavaScript runtime per VU, prints k6's
 // end-of-test summary and exits as k6 does — 0 when every threshold holds, 99 when one is
 // crossed, 104 on invalid options, 105 when interrupted, 107 on a script error (its
-// message names file:line:column).
+// message names file:line:column), 108 when the script aborts the test.
 package main
 
 import (
@@ -29,7 +29,8 @@ Runs a k6 script (k6/http, k6, k6/metrics, registered k6/x extensions) the way
 end-of-test summary on stdout; logs and script errors on stderr.
 
 Exit status: 0 thresholds held, 99 a threshold was crossed, 104 invalid
-options, 105 interrupted, 107 script error, 2 bad usage.
+options, 105 interrupted, 107 script error, 108 the script called
+exec.test.abort(), 2 bad usage.
 
 Flags:
 `
@@ -222,6 +223,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	code := res.ExitCode()
 	switch {
+	case res.ScriptAborted:
+		fmt.Fprintln(stderr, "level=error msg=\"test run aborted by the script\"")
 	case res.Aborted:
 		fmt.Fprintln(stderr, "level=error msg=\"test run aborted by a failed threshold (abortOnFail)\"")
 	case code == load.ExitThresholdsFailed:
