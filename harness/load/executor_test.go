@@ -281,3 +281,15 @@ func TestRampingVUsInterruptsRampedDownVUsAfterGracefulRampDown(t *testing.T) {
 	assert.Equal(t, int64(1), res.InterruptedIterations)
 	assert.Equal(t, int64(1), res.Completed)
 }
+
+func TestArrivalRateGrowsToMaxVUs(t *testing.T) {
+	h := newHitServer(t)
+	src := scenarioScript(h.url, `{ s: { executor: 'constant-arrival-rate', rate: 20, duration: '1s', preAllocatedVUs: 1, maxVUs: 4 } }`, "sleep(0.15);")
+	res, err := runSource(t, src, Config{})
+	require.NoError(t, err)
+	assert.Equal(t, 20.0, count(t, res, "iterations")+droppedCount(res), "every scheduled iteration ran or was dropped")
+	vusMax, _ := res.Registry.Get("vus_max").Value("max", res.Duration)
+	assert.Greater(t, vusMax, 1.0, "VUs were added when none was free")
+	assert.LessOrEqual(t, vusMax, 4.0, "but no more than maxVUs")
+	assert.LessOrEqual(t, len(h.perVU), 4)
+}

@@ -515,3 +515,13 @@ export default function () {
 	assert.Less(t, res.Duration, 15*time.Second)
 	assert.Contains(t, log.String(), "enough")
 }
+
+func TestSetupTimeoutIsAScriptError(t *testing.T) {
+	src := "import { sleep } from 'k6';\nexport const options = { setupTimeout: '200ms' };\nexport function setup() { sleep(5); }\nexport default function () {}\n"
+	began := time.Now()
+	_, err := runSource(t, src, Config{})
+	var se *ScriptError
+	require.ErrorAs(t, err, &se)
+	assert.Contains(t, se.Error(), "setup() timed out after 200ms")
+	assert.Less(t, time.Since(began), 4*time.Second, "setup was stopped, not waited for")
+}

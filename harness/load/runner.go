@@ -339,6 +339,10 @@ func (r *testRun) callLifecycle(vu *VU, fn goja.Callable, timeout time.Duration,
 	v, err := fn(goja.Undefined(), arg)
 	stop()
 	vu.rt.ClearInterrupt()
+	if ctx.Err() != nil {
+		// Cut short even if the script did not notice (sleep returns early then).
+		return nil, &ScriptError{Msg: fmt.Sprintf("%s() timed out after %s", name, timeout)}
+	}
 	if err != nil {
 		return nil, &ScriptError{Msg: jsError(err)}
 	}
