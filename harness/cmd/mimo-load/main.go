@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -70,6 +71,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		duration, config  string
 		summaryExport     string
 		env, outs         multi
+		tags, stages      multi
+		trendStats        string
 		quiet, noColor    bool
 		noSummary, sysEnv bool
 		noThresholds      bool
@@ -100,6 +103,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&noSummary, "no-summary", false, "do not print the end-of-test summary")
 	fs.BoolVar(&noThresholds, "no-thresholds", false, "do not evaluate thresholds")
 	fs.BoolVar(&sysEnv, "include-system-env-vars", true, "start __ENV from the process environment")
+	fs.Var(&tags, "tag", "NAME=VALUE added to every sample's tags (repeatable)")
+	for _, name := range []string{"stage", "s"} {
+		fs.Var(&stages, name, "DURATION:TARGET, a ramping-vus stage (repeatable; overrides the script's scenarios)")
+	}
+	fs.StringVar(&trendStats, "summary-trend-stats", "", "the trend aggregates the summary shows, e.g. avg,p(95),p(99)")
 
 	// Flags may come before and after the script, as with k6.
 	rest := args[1:]
@@ -163,6 +171,32 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		ld := load.Duration(d)
 		cfg.Over.Duration = &ld
+	}
+	for _, kv := range tags {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			fmt.Fprintf(stderr, "mimo-load run: --tag %q: expected NAME=VALUE\n", kv)
+			return 2
+		}
+		if cfg.Over.Tags == nil {
+			cfg.Over.Tags = map[string]string{}
+		}
+		cfg.Over.Tags[k] = v
+	}
+	for _, st := range stages {
+		d, target, ok := strings.Cut(st, ":")
+		pd, err := load.ParseDuration(d)
+		n, err2 := strconv.ParseInt(target, 10, 64)
+		if !ok || err != nil || err2 != nil {
+			fmt.Fprintf(stderr, "mimo-load run: --stage %q: expected DURATION:TARGET, e.g. 30s:10\n", st)
+			return load.ExitInvalidConfig
+		}
+		cfg.Over.Stages = append(cfg.Over.Stages, load.Stage{Duration: load.Duration(pd), Target: n})
+	}
+	if trendStats != "" {
+		for _, s := range strings.Split(trendStats, ",") {
+			cfg.Over.SummaryTrendStats = append(cfg.Over.SummaryTrendStats, strings.TrimSpace(s))
+		}
 	}
 	if noThresholds {
 		cfg.Over.Thresholds = map[string][]load.ThresholdSpec{}

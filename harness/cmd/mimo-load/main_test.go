@@ -193,3 +193,21 @@ func TestUsage(t *testing.T) {
 	assert.Equal(t, 0, code)
 	assert.Contains(t, errOut, "mimo-load run")
 }
+
+func TestTagStageAndTrendStatsFlags(t *testing.T) {
+	srv := server(t, func(w http.ResponseWriter, r *http.Request) {})
+	dir := t.TempDir()
+	samples := filepath.Join(dir, "samples.json")
+	script := writeScript(t, "import http from 'k6/http';\nimport { sleep } from 'k6';\nexport default function () { http.get(__ENV.BASE); sleep(0.05); }\n")
+	code, out, errOut := runCLI(t, context.Background(), "run", "--no-color", "-e", "BASE="+srv.URL, "--tag", "run=ci",
+		"--stage", "300ms:2", "-s", "300ms:0", "--summary-trend-stats", "min,p(99)", "--out", "json="+samples, script)
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "* default: Up to 2 looping VUs for 600ms over 2 stages")
+	assert.Regexp(t, `http_req_duration\.+: min=\S+ p\(99\)=\S+\n`, out)
+	b, err := os.ReadFile(samples)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"run":"ci"`)
+
+	code, _, _ = runCLI(t, context.Background(), "run", "-q", "--stage", "soon", script)
+	assert.Equal(t, 104, code)
+}
