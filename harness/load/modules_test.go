@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sync"
@@ -524,4 +525,30 @@ func TestSetupTimeoutIsAScriptError(t *testing.T) {
 	require.ErrorAs(t, err, &se)
 	assert.Contains(t, se.Error(), "setup() timed out after 200ms")
 	assert.Less(t, time.Since(began), 4*time.Second, "setup was stopped, not waited for")
+}
+
+func TestHTTPSGoesThroughTheStandardTransport(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(echo))
+	t.Cleanup(srv.Close)
+	src := fmt.Sprintf(`
+import http from 'k6/http';
+import { check } from 'k6';
+export const options = { iterations: 2, insecureSkipTLSVerify: true };
+export default function () {
+  check(http.post('%s/tls', 'x'), {
+    'https works': (r) => r.status === 200 && r.json('body') === 'x' && r.timings.duration > 0,
+  });
+}
+`, srv.URL)
+	rec := &recorder{}
+	res, err := runSource(t, src, Config{Outputs: []Output{rec}})
+	require.NoError(t, err)
+	requireAllChecksPass(t, res)
+	var handshakes int
+	for _, s := range rec.of("http_req_tls_handshaking") {
+		if s.Value > 0 {
+			handshakes++
+		}
+	}
+	assert.Equal(t, 1, handshakes, "one TLS handshake, then the connection is reused")
 }
