@@ -12,11 +12,12 @@ import (
 // {"type":"Metric",...} line the first time a metric appears, then {"type":"Point",...}
 // lines. It is safe for concurrent use; Close flushes it.
 type JSONOutput struct {
-	mu   sync.Mutex
-	w    *bufio.Writer
-	c    io.Closer
-	seen map[*Metric]bool
-	err  error
+	mu         sync.Mutex
+	w          *bufio.Writer
+	c          io.Closer
+	seen       map[*Metric]bool
+	thresholds map[string][]string // by metric name, for the Metric lines
+	err        error
 }
 
 // NewJSONOutput writes to w (closed by Close when it is an io.Closer).
@@ -33,9 +34,11 @@ type jsonMetricLine struct {
 }
 
 type jsonMetricData struct {
-	Name     string `json:"name"`
-	Type     string `json:"type"`
-	Contains string `json:"contains"`
+	Name       string   `json:"name"`
+	Type       string   `json:"type"`
+	Contains   string   `json:"contains"`
+	Thresholds []string `json:"thresholds"`
+	Submetrics []string `json:"submetrics"`
 }
 
 type jsonPointLine struct {
@@ -50,6 +53,14 @@ type jsonPointData struct {
 	Tags  Tags      `json:"tags"`
 }
 
+// SetThresholds tells the output the run's thresholds (sources by metric or sub-metric
+// name) before any sample; the Metric lines list a metric's own, as k6's do.
+func (o *JSONOutput) SetThresholds(th map[string][]string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.thresholds = th
+}
+
 // AddSample writes one sample (and its metric's description the first time).
 func (o *JSONOutput) AddSample(s Sample) {
 	o.mu.Lock()
@@ -60,8 +71,12 @@ func (o *JSONOutput) AddSample(s Sample) {
 	enc := json.NewEncoder(o.w)
 	if !o.seen[s.Metric] {
 		o.seen[s.Metric] = true
+		th := o.thresholds[s.Metric.Name]
+		if th == nil {
+			th = []string{}
+		}
 		o.err = enc.Encode(jsonMetricLine{Type: "Metric", Metric: s.Metric.Name,
-			Data: jsonMetricData{Name: s.Metric.Name, Type: s.Metric.Type.String(), Contains: s.Metric.Contains.String()}})
+			Data: jsonMetricData{Name: s.Metric.Name, Type: s.Metric.Type.String(), Contains: s.Metric.Contains.String(), Thresholds: th}})
 	}
 	if o.err == nil {
 		o.err = enc.Encode(jsonPointLine{Type: "Point", Metric: s.Metric.Name, Data: jsonPointData{Time: s.Time, Value: s.Value, Tags: s.Tags}})

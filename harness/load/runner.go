@@ -186,6 +186,11 @@ func Execute(ctx context.Context, script *Script, cfg Config) (*Result, error) {
 	if cfg.Start != nil {
 		cfg.Start(sortedScenarios(scenarios))
 	}
+	for _, o := range cfg.Outputs {
+		if ts, ok := o.(interface{ SetThresholds(map[string][]string) }); ok {
+			ts.SetThresholds(thresholds.sources())
+		}
+	}
 
 	var total int64
 	for _, s := range scenarios {

@@ -183,3 +183,14 @@ func (s *Submetric) observed() bool {
 	defer s.Parent.mu.Unlock()
 	return s.sink.count() > 0
 }
+
+// sources lists each metric's thresholds as written, by metric or sub-metric name.
+func (ts *Thresholds) sources() map[string][]string {
+	out := map[string][]string{}
+	for _, mt := range ts.Metrics {
+		for _, t := range mt.List {
+			out[mt.Name] = append(out[mt.Name], t.Source)
+		}
+	}
+	return out
+}

@@ -88,22 +88,28 @@ func TestSeedGateExitsZeroAndExportsTheSummary(t *testing.T) {
 	f, err := os.Open(samples)
 	require.NoError(t, err)
 	defer f.Close()
-	points := 0
+	points, sawMetric := 0, false
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		var line struct {
 			Type, Metric string
 			Data         struct {
-				Tags map[string]string
+				Tags       map[string]string
+				Thresholds []any
 			}
 		}
 		require.NoError(t, json.Unmarshal(sc.Bytes(), &line))
+		if line.Type == "Metric" && line.Metric == "http_req_failed" {
+			sawMetric = true
+			assert.Equal(t, []any{"rate<0.01"}, line.Data.Thresholds)
+		}
 		if line.Type == "Point" && line.Metric == "http_reqs" {
 			points++
 			assert.Equal(t, "POST", line.Data.Tags["method"])
 		}
 	}
 	assert.Equal(t, int(calls.Load()), points)
+	assert.True(t, sawMetric, "a Metric line describes http_req_failed with its thresholds")
 }
 
 func TestSeedGateExits99WhenRequestsFail(t *testing.T) {
