@@ -94,9 +94,11 @@ type Metrics struct {
 
 // New defines every metric, registers it with the Go and process collectors
 // on opts.Registerer, sets mimo_build_info, and exports at zero every series
-// whose labels are known at start-up (see Initialise). It panics if any of them is
-// already registered there, as prometheus.MustRegister does: that is a
-// wiring bug (two Metrics on one registry), not a runtime condition.
+// whose labels are known at start-up: each of Circuits closed with no
+// transitions, each of Fallbacks never taken, and the histograms of the
+// providers opts names. It panics if any of them is already registered
+// there, as prometheus.MustRegister does: that is a wiring bug (two Metrics
+// on one registry), not a runtime condition.
 func New(opts Options) *Metrics {
 	reg := opts.Registerer
 	var gatherer prometheus.Gatherer
