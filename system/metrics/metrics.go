@@ -37,6 +37,13 @@ type Options struct {
 	// Version is the build version reported by mimo_build_info; "" is
 	// reported as "unknown".
 	Version string
+	// EmbedProvider and LLMProvider name the configured providers
+	// ("builtin", "ollama", "openai"), as the provider label of
+	// mimo_embedding_duration_seconds and mimo_llm_duration_seconds
+	// carries them; their histograms are exported from the start. ""
+	// means none is configured: no series until the first call.
+	EmbedProvider string
+	LLMProvider   string
 }
 
 // Metrics holds every metric of SPEC's table. Each field is safe for
@@ -86,9 +93,12 @@ type Metrics struct {
 }
 
 // New defines every metric, registers it with the Go and process collectors
-// on opts.Registerer, and sets mimo_build_info. It panics if any of them is
-// already registered there, as prometheus.MustRegister does: that is a
-// wiring bug (two Metrics on one registry), not a runtime condition.
+// on opts.Registerer, sets mimo_build_info, and exports at zero every series
+// whose labels are known at start-up: each of Circuits closed with no
+// transitions, each of Fallbacks never taken, and the histograms of the
+// providers opts names. It panics if any of them is already registered
+// there, as prometheus.MustRegister does: that is a wiring bug (two Metrics
+// on one registry), not a runtime condition.
 func New(opts Options) *Metrics {
 	reg := opts.Registerer
 	var gatherer prometheus.Gatherer
@@ -177,5 +187,6 @@ func New(opts Options) *Metrics {
 		m.Memories, m.SpoolPending, m.BuildInfo,
 	)
 	m.BuildInfo.WithLabelValues(version).Set(1)
+	m.initialise(opts)
 	return m
 }

@@ -179,15 +179,19 @@ func TestBreakerTransitionSetsGaugeAndCounts(t *testing.T) {
 	m.BreakerTransition("db", mimo.CircuitOpen)
 
 	got := gather(t, m.Gatherer)
-	state := got["mimo_circuit_breaker_state"].GetMetric()
-	require.Len(t, state, 1)
-	assert.Equal(t, float64(mimo.CircuitOpen), state[0].GetGauge().GetValue())
+	states := map[string]float64{}
+	for _, metric := range got["mimo_circuit_breaker_state"].GetMetric() {
+		states[labelMap(metric)["service"]] = metric.GetGauge().GetValue()
+	}
+	assert.Equal(t, float64(mimo.CircuitOpen), states["db"])
+	assert.Equal(t, float64(mimo.CircuitClosed), states["llm"], "another circuit is untouched")
 
 	counts := map[string]float64{}
 	for _, metric := range got["mimo_circuit_breaker_transitions_total"].GetMetric() {
-		l := labelMap(metric)
-		assert.Equal(t, "db", l["service"])
-		counts[l["to"]] = metric.GetCounter().GetValue()
+		if l := labelMap(metric); l["service"] == "db" {
+			counts[l["to"]] = metric.GetCounter().GetValue()
+		}
 	}
-	assert.Equal(t, map[string]float64{"open": 2, "half-open": 1}, counts)
+	// The initial state is set, not counted as a transition.
+	assert.Equal(t, map[string]float64{"closed": 0, "open": 2, "half-open": 1}, counts)
 }

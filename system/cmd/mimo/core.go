@@ -44,7 +44,11 @@ func openCore(ctx context.Context, cfg *Config, log *slog.Logger) (*core, error)
 	}
 
 	reg := prometheus.NewRegistry()
-	met := metrics.New(metrics.Options{Registerer: reg, Version: Version})
+	llmProvider := cfg.LLM
+	if llmProvider == "none" {
+		llmProvider = ""
+	}
+	met := metrics.New(metrics.Options{Registerer: reg, Version: Version, EmbedProvider: cfg.Embedder, LLMProvider: llmProvider})
 	emb := embed.NewBuiltin(embed.BuiltinOptions{Dim: cfg.EmbedDim})
 	idx := index.New(index.Options{Dim: emb.Dim()})
 	follower := index.NewFollower(index.FollowerOptions{Store: st, Index: idx, Logger: log, Model: emb.Model()})
