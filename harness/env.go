@@ -98,6 +98,9 @@ func Start(t testing.TB, opts Options) *Env {
 		if opts.Alertmanager {
 			popts = append(popts, prometheus.WithAlertmanager(alertmanager.NetworkAddr(Alertmanager)))
 		}
+		if opts.Rules != "" {
+			popts = append(popts, prometheus.WithRules(opts.Rules))
+		}
 		e.prometheus = start(e, t, Prometheus, prometheus.Run, popts...)
 	}
 	return e
