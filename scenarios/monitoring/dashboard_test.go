@@ -2,11 +2,9 @@ package monitoring
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -28,52 +26,20 @@ import (
 // rates are of that traffic.
 const rateInterval = "30s"
 
-// panelQuery is one query of the dashboard, as Prometheus gets it.
-type panelQuery struct {
-	panel, ref, expr string
-}
-
-// dashboardQueries reads the dashboard Grafana is given (the generator's
-// JSON, which a test keeps equal to the committed mimo.json) and returns
-// every panel's queries and the instance variable's, with Grafana's
-// variables replaced as Grafana would: every instance, and rateInterval.
-func dashboardQueries(t *testing.T) []panelQuery {
+// dashboardQueries is every query of the dashboard (grafana.Queries, from
+// the generator a test keeps equal to the committed mimo.json), with
+// Grafana's variables replaced as Grafana would: every instance, and
+// rateInterval.
+func dashboardQueries(t *testing.T) []grafana.Query {
 	t.Helper()
-	b, err := grafana.JSON()
+	qs, err := grafana.Queries()
 	require.NoError(t, err)
-	var d struct {
-		Panels []struct {
-			Title   string `json:"title"`
-			Targets []struct {
-				RefID string `json:"refId"`
-				Expr  string `json:"expr"`
-			} `json:"targets"`
-		} `json:"panels"`
-		Templating struct {
-			List []struct {
-				Name  string `json:"name"`
-				Query any    `json:"query"`
-			} `json:"list"`
-		} `json:"templating"`
+	require.NotEmpty(t, qs)
+	vars := strings.NewReplacer(`$__rate_interval`, rateInterval, `$instance`, `.*`)
+	for i := range qs {
+		qs[i].Expr = vars.Replace(qs[i].Expr)
 	}
-	require.NoError(t, json.Unmarshal(b, &d))
-	grafanaVars := strings.NewReplacer(`$__rate_interval`, rateInterval, `$instance`, `.*`)
-	var out []panelQuery
-	for _, p := range d.Panels {
-		for _, q := range p.Targets {
-			out = append(out, panelQuery{p.Title, q.RefID, grafanaVars.Replace(q.Expr)})
-		}
-	}
-	labelValues := regexp.MustCompile(`^label_values\((.+), \w+\)$`)
-	for _, v := range d.Templating.List {
-		if q, ok := v.Query.(string); ok {
-			if m := labelValues.FindStringSubmatch(q); m != nil {
-				out = append(out, panelQuery{"variable " + v.Name, "", m[1]})
-			}
-		}
-	}
-	require.NotEmpty(t, out)
-	return out
+	return qs
 }
 
 // hasData holds when a query returns at least one series and every value
@@ -128,9 +94,9 @@ func TestEveryDashboardPanelsQueryReturnsDataFromPrometheusAfterTraffic(t *testi
 	began := time.Now()
 	queries := dashboardQueries(t)
 	for _, q := range queries {
-		v := env.WaitForQuery(t, q.expr, hasData, seenWithin)
+		v := env.WaitForQuery(t, q.Expr, hasData, seenWithin)
 		assert.True(t, hasData(v))
-		rec.Evidence("metrics", fmt.Sprintf("%s %s: %s → %s", q.panel, q.ref, q.expr, strings.ReplaceAll(v.String(), "\n", "; ")))
+		rec.Evidence("metrics", fmt.Sprintf("%s %s: %s → %s", q.Panel, q.RefID, q.Expr, strings.ReplaceAll(v.String(), "\n", "; ")))
 	}
 	rec.Measure("dashboard_queries_with_data", float64(len(queries)), "count")
 	rec.Measure("all_queries_with_data_after", time.Since(began).Seconds(), "s")
