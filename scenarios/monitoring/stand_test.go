@@ -49,6 +49,7 @@ func newStand(t *testing.T, rec *record.Recorder, mimo ...testcontainers.Contain
 	require.NoError(t, err)
 	rules, err := ShortRules(shipped, pending, window)
 	require.NoError(t, err)
+	rec.Evidence("note", "the rules Prometheus evaluates, alerts.yml with its waits and windows shortened:\n"+rules)
 	env := harness.Start(t, harness.Options{Record: rec, Alertmanager: true, Rules: rules, Mimo: mimo})
 	s := &stand{t: t, rec: rec, env: env, tl: harness.NewTimeline(t, rec)}
 	env.WaitForQuery(t, upQuery, upIs(1), seenWithin)
@@ -137,13 +138,13 @@ type want struct {
 
 // phase puts a condition on, waits until every alert of wants has reached
 // the webhook firing, takes the condition off, and waits until each has
-// reached it resolved. It records, per alert, the seconds from the
-// condition on to its firing notification (<alert>_time_to_fire) and from
-// the condition off to its resolved one (<alert>_time_to_resolve).
+// reached it resolved. It records, per alert, the seconds from the moment
+// on is called to its firing notification (<alert>_time_to_fire) and from
+// the moment off is called to its resolved one (<alert>_time_to_resolve).
 func (s *stand) phase(condition string, on, off func(), wants ...want) {
 	s.t.Helper()
-	s.tl.Do(condition, on)
 	began := time.Now()
+	s.tl.Do(condition, on)
 	fired := s.await(fmt.Sprintf("%s firing at the webhook", names(wants)), fireWithin, wants, func(d delivered, keys []string) bool {
 		for _, k := range keys {
 			if d.status[k] == "firing" {
@@ -163,8 +164,8 @@ func (s *stand) phase(condition string, on, off func(), wants ...want) {
 			}
 		}
 	}
-	s.tl.Do("the condition ends: "+condition, off)
 	ended := time.Now()
+	s.tl.Do("the condition ends: "+condition, off)
 	resolved := s.await(fmt.Sprintf("%s resolved at the webhook", names(wants)), resolveWithin, wants, func(d delivered, keys []string) bool {
 		for _, k := range keys {
 			if d.status[k] != "resolved" {
@@ -174,6 +175,7 @@ func (s *stand) phase(condition string, on, off func(), wants ...want) {
 		return len(keys) > 0
 	}, ended)
 	for _, w := range wants {
+		assert.GreaterOrEqual(s.t, fired[w.name], pending, "%s fires only once its condition has held for its for: (%s)", w.name, pending)
 		s.rec.Measure(w.name+"_time_to_fire", fired[w.name].Seconds(), "s")
 		s.rec.Measure(w.name+"_time_to_resolve", resolved[w.name].Seconds(), "s")
 		s.t.Logf("%s: fired %.1fs after %q, resolved %.1fs after it ended", w.name, fired[w.name].Seconds(), condition, resolved[w.name].Seconds())
