@@ -85,8 +85,8 @@ type Options struct {
 
 	// Rules, when set, is a Prometheus rules file (as promtool check rules
 	// reads it) that the environment's Prometheus evaluates every second
-	// (Prometheus or Alertmanager must be set), sending what fires to
-	// Alertmanager when it runs.
+	// (Prometheus or Alertmanager must be set, else Start fails the test),
+	// sending what fires to Alertmanager when it runs.
 	Rules string
 
 	// Record, when set, is the scenario's recorder: when the test fails,
