@@ -7,7 +7,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.Version=$(VERSION)
 BIN     := bin/mimo
 
-.PHONY: run build test lint dashboards dashboards-check bench images validate clean
+.PHONY: run build test lint dashboards dashboards-check bench images image validate clean
 
 run: build
 	./$(BIN) serve
@@ -43,6 +43,14 @@ bench:
 # registry; each is rebuilt only when its inputs change (harness/images).
 images:
 	./harness/images/build.sh
+
+# Mimo's image for a team's own machines (docker-compose.yml runs it): the
+# harness's recipe (harness/images/mimo/Dockerfile, a static binary on
+# scratch, no registry), tagged mimo:$(VERSION) and mimo:latest.
+image:
+	./harness/images/build.sh mimo
+	docker tag mimo-harness/mimo:latest mimo:$(VERSION)
+	docker tag mimo-harness/mimo:latest mimo:latest
 
 # Images, then every scenario against them (needs Docker). Each scenario
 # writes its record under results/ (MIMO_RESULTS_DIR overrides).

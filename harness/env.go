@@ -61,6 +61,9 @@ type Env struct {
 func Start(t testing.TB, opts Options) *Env {
 	t.Helper()
 	RequireDocker(t)
+	if opts.Rules != "" && !opts.Prometheus && !opts.Alertmanager {
+		t.Fatalf("harness: Options.Rules needs a Prometheus to evaluate them: set Options.Prometheus or Options.Alertmanager")
+	}
 	e := &Env{t: t, opts: opts, containers: map[string]testcontainers.Container{}}
 	ctx := context.Background()
 
@@ -97,6 +100,9 @@ func Start(t testing.TB, opts Options) *Env {
 		popts := []testcontainers.ContainerCustomizer{prometheus.WithScrape(MimoJob, mimoserver.NetworkAddr(Mimo))}
 		if opts.Alertmanager {
 			popts = append(popts, prometheus.WithAlertmanager(alertmanager.NetworkAddr(Alertmanager)))
+		}
+		if opts.Rules != "" {
+			popts = append(popts, prometheus.WithRules(opts.Rules))
 		}
 		e.prometheus = start(e, t, Prometheus, prometheus.Run, popts...)
 	}

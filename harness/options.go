@@ -83,6 +83,12 @@ type Options struct {
 	// reaches it.
 	Alertmanager bool
 
+	// Rules, when set, is a Prometheus rules file (as promtool check rules
+	// reads it) that the environment's Prometheus evaluates every second
+	// (Prometheus or Alertmanager must be set, else Start fails the test),
+	// sending what fires to Alertmanager when it runs.
+	Rules string
+
 	// Record, when set, is the scenario's recorder: when the test fails,
 	// the end of every container's log is added to it as evidence, with
 	// the whole log saved in its artifact folder. Nil still saves the logs

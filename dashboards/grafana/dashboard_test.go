@@ -62,3 +62,31 @@ func TestTheDashboardHasThePanelsTheIssueLists(t *testing.T) {
 		"Provider latency", "Memories", "Resident memory", "Goroutines",
 	}, titles)
 }
+
+// TestQueriesAreThoseOfTheJSON checks Queries against the JSON Grafana
+// gets: the same expressions, panel by panel, and the instance variable's
+// series.
+func TestQueriesAreThoseOfTheJSON(t *testing.T) {
+	b, err := grafana.JSON()
+	require.NoError(t, err)
+	var d struct {
+		Panels []struct {
+			Title   string `json:"title"`
+			Targets []struct {
+				RefID string `json:"refId"`
+				Expr  string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	require.NoError(t, json.Unmarshal(b, &d))
+	var want []grafana.Query
+	for _, p := range d.Panels {
+		for _, q := range p.Targets {
+			want = append(want, grafana.Query{Panel: p.Title, RefID: q.RefID, Expr: q.Expr})
+		}
+	}
+	want = append(want, grafana.Query{Panel: "variable instance", Expr: `up{job="mimo"}`})
+	got, err := grafana.Queries()
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+}

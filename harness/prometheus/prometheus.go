@@ -40,6 +40,10 @@ const DefaultInterval = time.Second
 // ConfigPath is where the configuration Run writes is read from.
 const ConfigPath = "/etc/prometheus/prometheus.yml"
 
+// RulesPath is where Run writes the rules of WithRules; the configuration
+// names it among its rule files.
+const RulesPath = "/etc/prometheus/rules.yml"
+
 // Container is a running Prometheus. Its methods are safe for concurrent
 // use.
 type Container struct {
@@ -55,6 +59,7 @@ type config struct {
 	interval     time.Duration
 	jobs         []job
 	alertmanager string
+	rules        string
 }
 
 type job struct {
@@ -88,9 +93,19 @@ func WithAlertmanager(target string) Option {
 	return func(c *config) { c.alertmanager = target }
 }
 
+// WithRules has Prometheus evaluate the rules file yml (alerting and
+// recording rules, as promtool check rules reads them) every interval
+// (WithInterval), sending the alerts to WithAlertmanager's target. Rules
+// Prometheus refuses make Run fail, with Prometheus's reason in the
+// container's log.
+func WithRules(yml string) Option {
+	return func(c *config) { c.rules = yml }
+}
+
 // configFile is prometheus.yml, what of it the harness sets.
 type configFile struct {
 	Global        globalConfig    `yaml:"global"`
+	RuleFiles     []string        `yaml:"rule_files,omitempty"`
 	Alerting      *alertingConfig `yaml:"alerting,omitempty"`
 	ScrapeConfigs []scrapeConfig  `yaml:"scrape_configs"`
 }
@@ -118,15 +133,24 @@ type staticConfig struct {
 	Targets []string `yaml:"targets"`
 }
 
-// Config is the prometheus.yml the options make.
-func Config(opts ...testcontainers.ContainerCustomizer) string {
+// options applies the Options among opts.
+func options(opts []testcontainers.ContainerCustomizer) config {
 	cfg := config{interval: DefaultInterval}
 	for _, o := range opts {
 		if o, ok := o.(Option); ok {
 			o(&cfg)
 		}
 	}
+	return cfg
+}
+
+// Config is the prometheus.yml the options make.
+func Config(opts ...testcontainers.ContainerCustomizer) string {
+	cfg := options(opts)
 	var doc configFile
+	if cfg.rules != "" {
+		doc.RuleFiles = []string{RulesPath}
+	}
 	iv := model.Duration(cfg.interval).String()
 	doc.Global = globalConfig{iv, iv, iv}
 	for _, j := range append(cfg.jobs, job{"prometheus", []string{"localhost:" + strconv.Itoa(portNum)}}) {
@@ -143,18 +167,26 @@ func Config(opts ...testcontainers.ContainerCustomizer) string {
 	return string(b)
 }
 
-// Run starts Prometheus with the configuration of opts and waits until it
-// reports ready.
+// Run starts Prometheus with the configuration of opts (and the rules of
+// WithRules) and waits until it reports ready.
 func Run(ctx context.Context, opts ...testcontainers.ContainerCustomizer) (*Container, error) {
+	files := []testcontainers.ContainerFile{{
+		Reader:            strings.NewReader(Config(opts...)),
+		ContainerFilePath: ConfigPath,
+		FileMode:          0o644,
+	}}
+	if rules := options(opts).rules; rules != "" {
+		files = append(files, testcontainers.ContainerFile{
+			Reader:            strings.NewReader(rules),
+			ContainerFilePath: RulesPath,
+			FileMode:          0o644,
+		})
+	}
 	c, _, err := containers.Run(ctx, testcontainers.ContainerRequest{
 		Image:        DefaultImage,
 		ExposedPorts: []string{Port},
-		Files: []testcontainers.ContainerFile{{
-			Reader:            strings.NewReader(Config(opts...)),
-			ContainerFilePath: ConfigPath,
-			FileMode:          0o644,
-		}},
-		WaitingFor: wait.ForHTTP("/-/ready").WithPort(Port).WithStartupTimeout(containers.StartupTimeout),
+		Files:        files,
+		WaitingFor:   wait.ForHTTP("/-/ready").WithPort(Port).WithStartupTimeout(containers.StartupTimeout),
 	}, opts...)
 	if c == nil {
 		return nil, err

@@ -34,3 +34,11 @@ func TestConfigIntervalAndAlertmanager(t *testing.T) {
 	require.Len(t, cfg.Alerting.Alertmanagers, 1)
 	assert.Equal(t, []string{"alertmanager:9093"}, cfg.Alerting.Alertmanagers[0].StaticConfigs[0].Targets)
 }
+
+func TestConfigNamesTheRulesFileOnlyWithRules(t *testing.T) {
+	var cfg configFile
+	require.NoError(t, yaml.Unmarshal([]byte(Config()), &cfg))
+	assert.Empty(t, cfg.RuleFiles, "no rules unless asked")
+	require.NoError(t, yaml.Unmarshal([]byte(Config(WithRules("groups: []\n"))), &cfg))
+	assert.Equal(t, []string{RulesPath}, cfg.RuleFiles)
+}

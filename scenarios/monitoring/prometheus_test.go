@@ -34,6 +34,7 @@ const (
 )
 
 func TestPrometheusSeesMimoUpAndItsRequestCounterRising(t *testing.T) {
+	t.Parallel()
 	rec := record.New(t, `Prometheus scrapes Mimo (up{job="mimo"} == 1), sees its request counter rise by exactly the requests served, and sees it down when it is killed and up again when it is back`)
 	env := harness.Start(t, harness.Options{Prometheus: true, Record: rec})
 	ctx := context.Background()
@@ -96,6 +97,7 @@ func scalar(v model.Vector) float64 {
 }
 
 func TestPrometheusSendsItsAlertsToAlertmanager(t *testing.T) {
+	t.Parallel()
 	rec := record.New(t, "With Alertmanager asked for, Prometheus has it as its active Alertmanager, and an alert Alertmanager gets reaches the harness's receiver")
 	env := harness.Start(t, harness.Options{Alertmanager: true, Record: rec})
 	ctx := context.Background()
