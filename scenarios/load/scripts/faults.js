@@ -1,0 +1,39 @@
+// The seed's gate (seed.js) with 10% of Mimo's backend calls failing: Toxiproxy resets one
+// connection to Postgres in ten, and the stand-in fails one LLM call in ten. The faults go
+// on in setup() and come off in teardown(), through k6/x/mimo's fault control, so the
+// script runs as it is inside the harness (which sets MIMO_TOXIPROXY_URL and
+// MIMO_STANDIN_URL) or against any environment that sets them.
+import http from 'k6/http';
+import { check, sleep } from 'k6';
+import mimo from 'k6/x/mimo';
+
+export const options = {
+  vus: 100,
+  duration: '5m',
+  thresholds: {
+    http_req_duration: ['p(95)<500', 'p(99)<1000'],
+    http_req_failed: ['rate<0.01'],
+  },
+};
+
+const faults = new mimo.Faults();
+const toxic = 'postgres_reset_one_in_ten';
+
+export function setup() {
+  faults.addToxic('postgres', { type: 'reset_peer', name: toxic, toxicity: 0.1, attributes: { timeout: 0 } });
+  faults.standinFail({ rate: 0.1, routes: ['/v1/chat/completions'] });
+}
+
+export default function() {
+  const res = http.post('http://localhost:4000/api/ask',
+    JSON.stringify({ query: 'test query' }),
+    { headers: { 'Content-Type': 'application/json' } }
+  );
+  check(res, { 'status 200': (r) => r.status === 200 });
+  sleep(0.1);
+}
+
+export function teardown() {
+  faults.removeToxic('postgres', toxic);
+  faults.standinClear();
+}
