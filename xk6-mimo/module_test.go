@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -19,21 +21,67 @@ import (
 
 	"mimo/harness/load"
 	"mimo/harness/standin"
-	"mimo/system/httpapi"
-	"mimo/system/mcpserver"
-	"mimo/system/memory/memorytest"
 	_ "mimo/xk6-mimo"
 )
 
-// inProcessMimo serves Mimo's REST API and /mcp over a service on a temporary SQLite
-// store, as `mimo serve` wires them.
-func inProcessMimo(t *testing.T, o memorytest.Options) string {
+// mimoBin is Mimo's binary, built once for the package's tests: the extension talks to
+// Mimo over the network, as a script does.
+var mimoBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "xk6-mimo-test")
+	if err != nil {
+		panic(err)
+	}
+	mimoBin = filepath.Join(dir, "mimo")
+	cmd := exec.Command("go", "build", "-o", mimoBin, "mimo/system/cmd/mimo")
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	code := 1
+	if err := cmd.Run(); err == nil {
+		code = m.Run()
+	}
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// startMimo runs `mimo serve` on SQLite in a temporary directory, its answers synthesised
+// by an in-process stand-in of an OpenAI-compatible model unless noLLM, and returns its
+// root once it is ready.
+func startMimo(t *testing.T, noLLM bool) string {
 	t.Helper()
-	f := memorytest.New(t, o)
-	mcp := mcpserver.New(mcpserver.Options{Service: f.Service, Metrics: f.Metrics})
-	srv := httptest.NewServer(httpapi.New(httpapi.Options{Service: f.Service, Metrics: f.Metrics, MCP: mcp.Handler()}))
-	t.Cleanup(srv.Close)
-	return srv.URL
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close())
+	cmd := exec.Command(mimoBin, "serve")
+	cmd.Env = append(os.Environ(), "MIMO_ADDR="+addr, "MIMO_DATA_DIR="+t.TempDir(), "MIMO_RATE_LIMIT=off")
+	if !noLLM {
+		model := httptest.NewServer(standin.New(standin.Options{}))
+		t.Cleanup(model.Close)
+		cmd.Env = append(cmd.Env, "MIMO_LLM=openai", "MIMO_LLM_URL="+model.URL+"/v1", "MIMO_LLM_MODEL=standin-chat")
+	} else {
+		cmd.Env = append(cmd.Env, "MIMO_LLM=none")
+	}
+	var logs bytes.Buffer
+	cmd.Stderr = &logs
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("mimo's log:\n%s", logs.String())
+		}
+	})
+	base := "http://" + addr
+	require.Eventually(t, func() bool {
+		resp, err := http.Get(base + "/health/ready")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}, 30*time.Second, 20*time.Millisecond, "mimo ready at %s", base)
+	return base
 }
 
 // samples collects every sample of a run, to count them by tags.
@@ -98,7 +146,7 @@ func value(t *testing.T, res *load.Result, spec, agg string) float64 {
 }
 
 func TestClientStoresGetsSearchesAsksAndCallsToolsRecordedAsK6Metrics(t *testing.T) {
-	base := inProcessMimo(t, memorytest.Options{})
+	base := startMimo(t, false)
 	res, out := run(t, `
 import mimo from 'k6/x/mimo';
 import { check, fail } from 'k6';
@@ -145,7 +193,7 @@ export default function () {
 }
 
 func TestDegradedAnswersAreARate(t *testing.T) {
-	base := inProcessMimo(t, memorytest.Options{NoLLM: true})
+	base := startMimo(t, true)
 	res, _ := run(t, `
 import mimo from 'k6/x/mimo';
 export const options = { iterations: 3, thresholds: { mimo_degraded_answers: ['rate<0.5'] } };

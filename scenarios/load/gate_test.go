@@ -27,10 +27,10 @@ import (
 
 // Settings that lengthen the gates (make soak sets them); CI runs the defaults.
 const (
-	// envDuration is the gates' duration as k6's --duration takes it (default 20s; the
+	// envDuration is the gates' duration as k6's --duration takes it (default 15s; the
 	// full gate is 5m).
 	envDuration = "MIMO_LOAD_DURATION"
-	// envSoak is the memory gate's duration (default 20s; the soak is 10m).
+	// envSoak is the memory gate's duration (default 15s; the soak is 10m).
 	envSoak = "MIMO_SOAK_DURATION"
 	// envMemories is how many memories are seeded before a gate (default 10,000).
 	envMemories = "MIMO_LOAD_MEMORIES"
@@ -46,7 +46,7 @@ func setting(t *testing.T, key, def string) string {
 
 func duration(t *testing.T, key string) runner.Duration {
 	t.Helper()
-	d, err := runner.ParseDuration(setting(t, key, "20s"))
+	d, err := runner.ParseDuration(setting(t, key, "15s"))
 	require.NoError(t, err, key)
 	return runner.Duration(d)
 }
