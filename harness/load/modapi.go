@@ -45,7 +45,7 @@ func (vu *VU) Do(r Request) (*Response, error) {
 	}
 	u, err := url.Parse(r.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("invalid URL %q: expected http://host/... or https://host/...", r.URL)
+		return nil, fmt.Errorf("invalid URL %q: expected http://host/path or https://host/path", r.URL)
 	}
 	req := &httpRequest{method: r.Method, url: r.URL, u: u, body: r.Body, header: http.Header{},
 		timeout: r.Timeout, expected: vu.http.expected}
