@@ -77,14 +77,19 @@ func newClient(vu *load.VU, m *metrics, arg goja.Value) *Client {
 
 // object binds the client's methods on obj.
 func (c *Client) object(obj *goja.Object) *goja.Object {
-	for name, fn := range map[string]func(goja.FunctionCall) goja.Value{
+	return bind(obj, map[string]func(goja.FunctionCall) goja.Value{
 		"store":      c.store,
 		"storeBatch": c.storeBatch,
 		"search":     c.search,
 		"ask":        c.ask,
 		"get":        c.get,
 		"tool":       c.tool,
-	} {
+	})
+}
+
+// bind sets each method on obj by its name.
+func bind(obj *goja.Object, methods map[string]func(goja.FunctionCall) goja.Value) *goja.Object {
+	for name, fn := range methods {
 		_ = obj.Set(name, fn)
 	}
 	return obj

@@ -54,15 +54,12 @@ func newFaults(vu *load.VU, arg goja.Value) *Faults {
 }
 
 func (f *Faults) object(obj *goja.Object) *goja.Object {
-	for name, fn := range map[string]func(goja.FunctionCall) goja.Value{
+	return bind(obj, map[string]func(goja.FunctionCall) goja.Value{
 		"addToxic":     f.addToxic,
 		"removeToxic":  f.removeToxic,
 		"standinFail":  f.standinFail,
 		"standinClear": f.standinClear,
-	} {
-		_ = obj.Set(name, fn)
-	}
-	return obj
+	})
 }
 
 func (f *Faults) proxy(op string, name string) *toxiclient.Proxy {

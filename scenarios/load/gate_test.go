@@ -20,6 +20,7 @@ import (
 
 	"mimo/harness"
 	runner "mimo/harness/load"
+	"mimo/harness/mimoclient"
 	"mimo/harness/record"
 	mimo "mimo/system"
 	_ "mimo/xk6-mimo"
@@ -117,11 +118,6 @@ func runGate(t *testing.T, env *harness.Env, rec *record.Recorder, script string
 	require.NoError(t, err)
 	g := &gateRun{}
 	g.askBase, _ = before.Sum("mimo_http_requests_total", map[string]string{"route": "/api/ask", "method": "POST"})
-	askTime := map[string]string{"route": "/api/ask", "method": "POST"}
-	sumBefore, _ := before.Value("mimo_http_request_duration_seconds_sum", askTime)
-	countBefore, _ := before.Value("mimo_http_request_duration_seconds_count", askTime)
-	llmBefore, _ := before.Sum("mimo_llm_duration_seconds_sum", nil)
-	llmCountBefore, _ := before.Sum("mimo_llm_duration_seconds_count", nil)
 
 	var log bytes.Buffer
 	tl := &timeline{}
@@ -174,23 +170,34 @@ func runGate(t *testing.T, env *harness.Env, rec *record.Recorder, script string
 	// Mimo's own mean time per ask and per model call, beside the client's: what of the
 	// client's latency is Mimo's, and what is the network's and the machine's.
 	if after, err := env.Metrics(ctx); err == nil {
-		sum, _ := after.Value("mimo_http_request_duration_seconds_sum", askTime)
-		n, _ := after.Value("mimo_http_request_duration_seconds_count", askTime)
-		if n > countBefore {
-			mean := (sum - sumBefore) / (n - countBefore) * 1000
-			rec.Measure("mimo_ask_server_mean", mean, "ms")
-			t.Logf("Mimo's own mean time per ask: %.1f ms over %g asks", mean, n-countBefore)
-		}
-		ls, _ := after.Sum("mimo_llm_duration_seconds_sum", nil)
-		ln, _ := after.Sum("mimo_llm_duration_seconds_count", nil)
-		if ln > llmCountBefore {
-			mean := (ls - llmBefore) / (ln - llmCountBefore) * 1000
-			rec.Measure("mimo_llm_call_mean", mean, "ms")
-			t.Logf("Mimo's mean model call: %.1f ms over %g calls", mean, ln-llmCountBefore)
+		for _, h := range []struct {
+			histogram, measure string
+			labels             map[string]string
+		}{
+			{"mimo_http_request_duration_seconds", "mimo_ask_server_mean", map[string]string{"route": "/api/ask", "method": "POST"}},
+			{"mimo_llm_duration_seconds", "mimo_llm_call_mean", nil},
+		} {
+			if mean, n, ok := meanOver(before, after, h.histogram, h.labels); ok {
+				rec.Measure(h.measure, mean*1000, "ms")
+				t.Logf("%s: %.1f ms over %g", h.measure, mean*1000, n)
+			}
 		}
 	}
 	rec.Measure("http_req_failed_rate", g.num(t, "http_req_failed", "value"), "ratio")
 	return g
+}
+
+// meanOver is the mean of a histogram's observations between two scrapes (seconds), summed
+// over the series matching labels, and how many there were; false when there were none.
+func meanOver(before, after mimoclient.Metrics, histogram string, labels map[string]string) (mean, n float64, ok bool) {
+	s0, _ := before.Sum(histogram+"_sum", labels)
+	n0, _ := before.Sum(histogram+"_count", labels)
+	s1, _ := after.Sum(histogram+"_sum", labels)
+	n1, _ := after.Sum(histogram+"_count", labels)
+	if n1 <= n0 {
+		return 0, 0, false
+	}
+	return (s1 - s0) / (n1 - n0), n1 - n0, true
 }
 
 // num is a figure of the summary export.
