@@ -152,12 +152,12 @@ func runGate(t *testing.T, env *harness.Env, rec *record.Recorder, script string
 	rec.Evidence("note", summary.String())
 	var export bytes.Buffer
 	require.NoError(t, runner.WriteSummaryExport(&export, g.res, runner.ExportState{}, runner.SummaryOptions{NoColor: true}))
-	if dir, err := record.ArtifactDir(t); err == nil {
-		path := filepath.Join(dir, "summary-export.json")
-		if os.WriteFile(path, export.Bytes(), 0o600) == nil {
-			rec.EvidenceFile("note", "k6 --summary-export JSON of the run", path)
-		}
-	}
+	dir, err := record.ArtifactDir(t)
+	require.NoError(t, err)
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	path := filepath.Join(dir, "summary-export.json")
+	require.NoError(t, os.WriteFile(path, export.Bytes(), 0o600))
+	rec.EvidenceFile("note", "k6 --summary-export JSON of the run", path)
 	var doc struct {
 		Metrics map[string]map[string]any `json:"metrics"`
 	}
