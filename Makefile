@@ -7,7 +7,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.Version=$(VERSION)
 BIN     := bin/mimo
 
-.PHONY: run build test lint dashboards dashboards-check bench images image validate clean
+.PHONY: run build test lint dashboards dashboards-check bench images image validate soak clean
 
 run: build
 	./$(BIN) serve
@@ -56,6 +56,12 @@ image:
 # writes its record under results/ (MIMO_RESULTS_DIR overrides).
 validate: images
 	MIMO_COMMIT=$(VERSION) $(GO) test -race -count=1 -timeout 30m ./scenarios/...
+
+# The load gates at full length: the seed's 5-minute gate at 100 VUs, with and without
+# 10% backend faults, and a 10-minute run sampling Mimo's resident memory (needs Docker).
+soak: images
+	MIMO_COMMIT=$(VERSION) MIMO_LOAD_DURATION=5m MIMO_SOAK_DURATION=10m MIMO_LOAD_GATES=1 \
+		$(GO) test -count=1 -timeout 45m -v ./scenarios/load/
 
 clean:
 	rm -rf bin

@@ -11,6 +11,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// seedScript is the seed's gate script, verbatim; its one copy lives with the gates.
+const seedScript = "../../scenarios/load/scripts/seed.js"
+
 // seedOver shortens the seed's gate as a user would on k6's command line
 // (--vus 10 --duration 2s) and points its localhost:4000 at the test server through k6's
 // hosts option, so the script itself runs unchanged.
@@ -33,7 +36,7 @@ func TestSeedScriptPassesAgainstHealthyServer(t *testing.T) {
 		}
 		_, _ = w.Write([]byte(`{"answer":"ok"}`))
 	})
-	res, err := runFile(t, "testdata/seed.js", seedConfig(srv.URL))
+	res, err := runFile(t, seedScript, seedConfig(srv.URL))
 	require.NoError(t, err)
 	assert.Equal(t, ExitOK, res.ExitCode())
 	assert.False(t, res.Crossed)
@@ -54,7 +57,7 @@ func TestSeedScriptExits99WhenOverOnePercentFail(t *testing.T) {
 		}
 		_, _ = w.Write([]byte(`{"answer":"ok"}`))
 	})
-	res, err := runFile(t, "testdata/seed.js", seedConfig(srv.URL))
+	res, err := runFile(t, seedScript, seedConfig(srv.URL))
 	require.NoError(t, err)
 	assert.Equal(t, ExitThresholdsFailed, res.ExitCode())
 	var failed *Threshold

@@ -33,6 +33,7 @@ type Container struct {
 
 	mu      sync.Mutex
 	client  *toxiclient.Client
+	api     string
 	specs   []spec // in creation order, to make again after a restart
 	proxies map[string]*toxiclient.Proxy
 }
@@ -63,7 +64,7 @@ func (c *Container) connect(ctx context.Context) error {
 		return fmt.Errorf("toxiproxy: %w", err)
 	}
 	c.mu.Lock()
-	c.client = toxiclient.NewClient(api)
+	c.client, c.api = toxiclient.NewClient(api), api
 	c.mu.Unlock()
 	return nil
 }
@@ -73,6 +74,14 @@ func (c *Container) Client() *toxiclient.Client {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.client
+}
+
+// URL is the root of Toxiproxy's API at its current address (for clients other than
+// Client, such as a load script's fault control).
+func (c *Container) URL() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.api
 }
 
 // CreateProxy makes the proxy name listening on listen inside the

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"mimo/harness/load"
+	_ "mimo/xk6-mimo" // k6/x/mimo, as xk6 builds an extension into k6
 
 	"golang.org/x/sys/unix"
 )

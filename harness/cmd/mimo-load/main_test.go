@@ -19,7 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-const seedScript = "../../load/testdata/seed.js"
+const seedScript = "../../../scenarios/load/scripts/seed.js"
 
 func server(t *testing.T, h http.HandlerFunc) *httptest.Server {
 	srv := httptest.NewServer(h) // on 127.0.0.1
