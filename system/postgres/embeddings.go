@@ -12,7 +12,7 @@ import (
 // PendingEmbeddings returns up to q.Limit memories, of every namespace, in
 // ID order after q.After, whose embedding is not a vector of q.Model with
 // q.Dim values, without their vectors. With q.MissingOnly, only those
-// stored without one (model ”), found from the index of models.
+// stored without one (an empty model), found from the index of models.
 func (s *Store) PendingEmbeddings(ctx context.Context, q mimo.EmbeddingQuery) ([]*mimo.Memory, error) {
 	q, err := memorykit.EmbeddingQuery(q)
 	if err != nil {

@@ -10,7 +10,7 @@ import (
 // PendingEmbeddings returns up to q.Limit memories, of every namespace, in
 // ID order after q.After, whose embedding is not a vector of q.Model with
 // q.Dim values, without their vectors. With q.MissingOnly, only those
-// stored without one (model ”), found from the index of models alone.
+// stored without one (an empty model), found from the index of models alone.
 func (s *Store) PendingEmbeddings(ctx context.Context, q mimo.EmbeddingQuery) ([]*mimo.Memory, error) {
 	q, err := memorykit.EmbeddingQuery(q)
 	if err != nil {
