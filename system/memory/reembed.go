@@ -3,6 +3,7 @@ package memory
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"time"
 
 	"mimo/system"
@@ -36,6 +37,8 @@ type ReembedOptions struct {
 	// BatchSize is how many memories one embedder call takes; zero means
 	// DefaultReembedBatch.
 	BatchSize int
+	// Logger is told of each memory the embedder refuses; nil discards.
+	Logger *slog.Logger
 	// Progress, when set, is called after each batch with the memories
 	// embedded so far and the number there were to do when the run began.
 	Progress func(done, total int64)
@@ -75,7 +78,12 @@ func Reembed(ctx context.Context, o ReembedOptions) (ReembedResult, error) {
 			return vecs, err
 		},
 		skip:   func(string) bool { return false },
-		onSkip: func(string, error) { res.Skipped++ },
+		onSkip: func(id string, err error) {
+			res.Skipped++
+			if o.Logger != nil {
+				o.Logger.Warn("the embedder refused a memory; it keeps its old vector", "id", id, "err", err)
+			}
+		},
 		progress: func(n int64) {
 			res.Done += n
 			if o.Progress != nil {
