@@ -77,7 +77,7 @@ func Reembed(ctx context.Context, o ReembedOptions) (ReembedResult, error) {
 			}
 			return vecs, err
 		},
-		skip:   func(string) bool { return false },
+		skip: func(string) bool { return false },
 		onSkip: func(id string, err error) {
 			res.Skipped++
 			if o.Logger != nil {
