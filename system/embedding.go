@@ -9,9 +9,11 @@ package mimo
 type EmbeddingQuery struct {
 	Model string
 	Dim   int
-	// MissingOnly narrows the query to memories with no vector at all
-	// (stored while the embedder was failing); otherwise memories with
-	// another model's or dimension's vector are found too.
+	// MissingOnly narrows the query to memories stored with a zero
+	// Embedding (no vector, model or dimension: stored while the embedder
+	// was failing), which stores find from an index alone; otherwise
+	// memories with another model's or dimension's vector, or none, are
+	// found too.
 	MissingOnly bool
 	// After is the ID after which the page starts; "" starts at the first.
 	After string

@@ -38,9 +38,11 @@ type embedding struct {
 	// failure is the message of the last failed call, "" after a success.
 	failure atomic.Pointer[string]
 
-	// Re-embedding (see reembed.go). wake starts a pass at once; stale
-	// says a memory was stored without a vector since the last pass.
+	// Re-embedding (see reembed.go). wake starts a pass at once, soon
+	// within the retry time; stale says a memory was stored without a
+	// vector since the last pass.
 	wake     chan struct{}
+	soon     chan struct{}
 	stale    atomic.Bool
 	pending  atomic.Int64
 	done     atomic.Int64
@@ -59,7 +61,7 @@ type embedding struct {
 const maxSkipped = 10000
 
 func newEmbedding(o Options, s *Service) *embedding {
-	e := &embedding{wake: make(chan struct{}, 1), batch: o.ReembedBatch, retry: o.ReembedRetry,
+	e := &embedding{wake: make(chan struct{}, 1), soon: make(chan struct{}, 1), batch: o.ReembedBatch, retry: o.ReembedRetry,
 		interval: o.ReembedInterval, skipped: map[string]bool{}}
 	if _, builtin := o.Embedder.(*embed.Builtin); !builtin {
 		e.breaker = breaker.New(breaker.Options{Name: "embedder", Failures: o.BreakerFailures, Reset: o.BreakerReset, Metrics: s.metrics, Now: s.now})
@@ -181,6 +183,15 @@ func (s *Service) embed(ctx context.Context, ms []*mimo.Memory) error {
 		m.Embedding = mimo.Embedding{Vector: vecs[i], Model: s.embedder.Model(), Dim: len(vecs[i])}
 	}
 	return nil
+}
+
+// noteStored is told of each memory written: one without a vector has a
+// background pass look for it soon. (Told after the write, not when the
+// embedding failed, so that the pass finds the memory in the store.)
+func (s *Service) noteStored(m *mimo.Memory) {
+	if m != nil && len(m.Embedding.Vector) == 0 {
+		s.reembedSoon()
+	}
 }
 
 // queryVector returns the vector of a search's query, from the cache when

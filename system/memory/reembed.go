@@ -104,7 +104,7 @@ func pendingCount(ctx context.Context, st mimo.Store, e mimo.Embedder, missingOn
 	}
 	var n int64
 	for _, c := range counts {
-		if c.Model == "" || !missingOnly && (c.Model != e.Model() || c.Dim != e.Dim()) {
+		if missingOnly && c.Model == "" && c.Dim == 0 || !missingOnly && (c.Model != e.Model() || c.Dim != e.Dim()) {
 			n += c.Memories
 		}
 	}
@@ -209,12 +209,22 @@ func (s *Service) wakeReembed() {
 	}
 }
 
+// reembedSoon has a background pass look within the retry time.
+func (s *Service) reembedSoon() {
+	select {
+	case s.emb.soon <- struct{}{}:
+	default:
+	}
+}
+
 // reembedLoop embeds, in the background, the memories stored without a
 // vector while the embedder was failing: a pass at start-up, then one
-// after every interval, or at once when a call to the embedder succeeds
-// after memories were stored without a vector. After a failed pass, or
-// while the circuit is open, it waits the retry time before it looks
-// again. It stops when the service closes.
+// after every interval, one within the retry time after a memory is
+// stored without a vector, and one at once when a call to the embedder
+// succeeds after that. After a failed
+// pass, or while the circuit is open, it makes no pass for the retry time,
+// however often it is woken, and then looks again: it never calls a
+// provider that is down in a tight loop. It stops when the service closes.
 //
 // Only memories without any vector are its work: one with another model's
 // vector is left to `mimo reindex`, so that processes configured with two
@@ -231,19 +241,30 @@ func (s *Service) reembedLoop() {
 		case <-ctx.Done():
 		}
 	}()
-	wait := time.Duration(0)
+	next := time.Now()    // when the next pass is due
+	var backoff time.Time // no pass before this, however often woken
 	for {
-		timer := time.NewTimer(wait)
+		timer := time.NewTimer(time.Until(next))
 		select {
 		case <-s.done:
 			timer.Stop()
 			return
 		case <-s.emb.wake:
+			next = time.Now()
+		case <-s.emb.soon:
+			// A memory was just stored without a vector (its write may
+			// not have committed yet): look within the retry time.
+			next = minTime(next, time.Now().Add(s.emb.retry))
 		case <-timer.C:
 		}
 		timer.Stop()
+		if now := time.Now(); now.Before(next) || now.Before(backoff) {
+			next = maxTime(next, backoff)
+			continue
+		}
 		if s.emb.breaker != nil && s.emb.breaker.State() == breaker.Open {
-			wait = s.emb.retry
+			backoff = time.Now().Add(s.emb.retry)
+			next = backoff
 			continue
 		}
 		err := s.reembedPass(ctx)
@@ -252,11 +273,26 @@ func (s *Service) reembedLoop() {
 			return
 		case err != nil:
 			s.log.Debug("re-embedding paused; trying again later", "err", err, "pending", s.emb.pending.Load(), "retry", s.emb.retry)
-			wait = s.emb.retry
+			backoff = time.Now().Add(s.emb.retry)
+			next = backoff
 		default:
-			wait = s.emb.interval
+			backoff, next = time.Time{}, time.Now().Add(s.emb.interval)
 		}
 	}
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // reembedPass embeds every memory stored without a vector, once.

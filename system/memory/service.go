@@ -368,6 +368,7 @@ func (s *Service) nearDuplicate(m *mimo.Memory) string {
 }
 
 func (s *Service) indexMemory(m *mimo.Memory) {
+	s.noteStored(m)
 	if e, ok := index.EntryFromMemory(m); ok && m.Embedding.Model == s.embedder.Model() {
 		if err := s.index.Upsert(e); err != nil {
 			s.log.Warn("index upsert failed", "id", m.ID, "err", err)

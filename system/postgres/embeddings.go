@@ -18,7 +18,7 @@ func (s *Store) PendingEmbeddings(ctx context.Context, q mimo.EmbeddingQuery) ([
 	if err != nil {
 		return nil, err
 	}
-	where, args := `m.embedding_model = ''`, []any{q.After, q.Limit}
+	where, args := `m.embedding_model = '' AND m.embedding_dim = 0`, []any{q.After, q.Limit}
 	if !q.MissingOnly {
 		where = `(m.embedding IS NULL OR m.embedding_model <> $3 OR m.embedding_dim <> $4)`
 		args = append(args, q.Model, q.Dim)

@@ -19,7 +19,7 @@ func (s *Store) PendingEmbeddings(ctx context.Context, q mimo.EmbeddingQuery) ([
 	where := `(m.embedding IS NULL OR m.embedding_model <> ? OR m.embedding_dim <> ?)`
 	args := []any{q.Model, q.Dim}
 	if q.MissingOnly {
-		where, args = `m.embedding_model = ''`, nil
+		where, args = `m.embedding_model = '' AND m.embedding_dim = 0`, nil
 	}
 	rows, err := s.reader.QueryContext(ctx, `SELECT `+listCols+` FROM memories m
 		WHERE m.id > ? AND `+where+` ORDER BY m.id LIMIT ?`, append(append([]any{q.After}, args...), q.Limit)...)
