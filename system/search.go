@@ -26,9 +26,21 @@ type SearchResult struct {
 
 // SearchPage is one page of search results, best first. Mode says how the
 // results were found: "hybrid", or a fallback ("lexical", "recent") when a
-// part of the pipeline was not available.
+// part of the pipeline was not available. Degraded is true when a
+// dependency's failure made the results worse than they would be, and
+// Reason then says which (DegradedEmbedder, …); a vector index still
+// loading is not a failure and leaves Degraded false.
 type SearchPage struct {
 	Results    []SearchResult `json:"results"`
 	NextCursor string         `json:"next_cursor,omitempty"`
 	Mode       string         `json:"mode"`
+	Degraded   bool           `json:"degraded,omitempty"`
+	Reason     string         `json:"reason,omitempty"`
 }
+
+// Reasons of a degraded SearchPage.
+const (
+	// DegradedEmbedder: the embedder failed or its circuit is open, so
+	// the query has no vector and results are ranked by text only.
+	DegradedEmbedder = "embedder_unavailable"
+)

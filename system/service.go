@@ -106,6 +106,17 @@ type Health struct {
 	Components      map[string]Component `json:"components"`
 	Memories        int64                `json:"memories"`
 	ClassifierCache CacheStats           `json:"classifier_cache"`
+	Reembed         *ReembedStatus       `json:"reembed,omitempty"`
+}
+
+// ReembedStatus is the progress of background re-embedding: the memories
+// stored without a vector (while the embedder was failing) that are still
+// to be embedded, how many this process has embedded since it started,
+// and whether a pass is running now.
+type ReembedStatus struct {
+	Pending int64 `json:"pending"`
+	Done    int64 `json:"done"`
+	Running bool  `json:"running"`
 }
 
 // Stats is one namespace's view of the service (the MCP tool memory_stats).

@@ -70,6 +70,27 @@ type Store interface {
 	// LastChange returns the highest Seq of the change log (0 when empty).
 	LastChange(ctx context.Context) (int64, error)
 
+	// PendingEmbeddings returns up to q.Limit memories of every namespace
+	// whose embedding is not a vector of q.Model with q.Dim values (none,
+	// or another model's or dimension's; with q.MissingOnly, none only),
+	// in ID order after q.After. They carry content and ContentHash but no
+	// vector. The work list is the store itself, so re-embedding resumes
+	// wherever it stopped.
+	PendingEmbeddings(ctx context.Context, q EmbeddingQuery) ([]*Memory, error)
+
+	// SetEmbeddings gives each memory its new embedding, in one
+	// transaction, and logs an upsert for each one set, so every
+	// process's vector index picks the vectors up. UpdatedAt is left
+	// alone (what the memory says has not changed). A memory that is gone
+	// or whose ContentHash differs is skipped. It returns how many were
+	// set. A vector whose length is not its Dim is EINVALID.
+	SetEmbeddings(ctx context.Context, us []EmbeddingUpdate) (int, error)
+
+	// EmbeddingModels counts the memories of every namespace by the model
+	// and dimension of their vector, most first, from an index of those
+	// columns (cheap enough for every start-up).
+	EmbeddingModels(ctx context.Context) ([]EmbeddingCount, error)
+
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 

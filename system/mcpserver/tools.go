@@ -103,7 +103,8 @@ func (s *Server) search(ctx context.Context, _ *mcp.CallToolRequest, a searchArg
 	if err != nil {
 		return nil, searchOut{}, s.fail("memory_search", err)
 	}
-	out := searchOut{Results: make([]resultOut, len(page.Results)), NextCursor: page.NextCursor, Mode: page.Mode}
+	out := searchOut{Results: make([]resultOut, len(page.Results)), NextCursor: page.NextCursor, Mode: page.Mode,
+		Degraded: page.Degraded, Reason: page.Reason}
 	for i, r := range page.Results {
 		out.Results[i] = resultOut{Memory: toMemoryOut(r.Memory), Score: r.Score}
 	}

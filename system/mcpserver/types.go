@@ -62,6 +62,8 @@ type searchOut struct {
 	Results    []resultOut `json:"results" jsonschema:"best first"`
 	NextCursor string      `json:"next_cursor,omitempty" jsonschema:"pass as cursor for the next page; absent on the last"`
 	Mode       string      `json:"mode" jsonschema:"hybrid, or the fallback used: lexical (words only) or recent"`
+	Degraded   bool        `json:"degraded,omitempty" jsonschema:"true when a failing dependency made the results worse; reason says which"`
+	Reason     string      `json:"reason,omitempty" jsonschema:"why the results are degraded, e.g. embedder_unavailable (ranked by words only)"`
 }
 
 type resultOut struct {

@@ -41,8 +41,12 @@ func (s *Service) health(ctx context.Context, countAll bool) mimo.Health {
 	}
 	h.Components["db"] = db
 
-	emb := mimo.Component{Status: mimo.StatusOK, Circuit: "closed"}
+	emb := s.embedderHealth()
+	if emb.Status != mimo.StatusOK && h.Status == mimo.StatusOK {
+		h.Status = mimo.StatusDegraded
+	}
 	h.Components["embedder"] = emb
+	h.Reembed = s.reembedStatus()
 
 	idx := mimo.Component{Status: mimo.StatusOK, Circuit: "closed"}
 	if !s.follower.Loaded() {

@@ -299,32 +299,6 @@ func TestAskFallbacks(t *testing.T) {
 	}
 }
 
-// A failing embedder fails a store (nothing half-written) and sends a
-// search to words only, counted; both recover with it.
-func TestEmbedderFailure(t *testing.T) {
-	f := memorytest.New(t, memorytest.Options{})
-	svc, ctx := f.Service, context.Background()
-	f.StoreAll(t, "", "The backup job runs at midnight.")
-	f.Embedder.Fail(errors.New("connection refused"))
-
-	_, err := svc.Store(ctx, mimo.StoreRequest{Content: "stored while the embedder is down"})
-	assert.Equal(t, mimo.EUNAVAILABLE, mimo.ErrorCode(err))
-	n, err := f.Store.CountMemories(ctx, "*")
-	require.NoError(t, err)
-	assert.EqualValues(t, 1, n, "nothing is half-written")
-	page, err := svc.Search(ctx, mimo.SearchQuery{Query: "backup job"})
-	require.NoError(t, err)
-	assert.Equal(t, "lexical", page.Mode)
-	assert.Len(t, page.Results, 1)
-	assert.Equal(t, 1.0, f.Fallbacks("embedder", "error"))
-
-	f.Embedder.Recover()
-	page, err = svc.Search(ctx, mimo.SearchQuery{Query: "backup job"})
-	require.NoError(t, err)
-	assert.Equal(t, "hybrid", page.Mode)
-	f.StoreAll(t, "", "stored once the embedder is back")
-}
-
 func memoryIDs(ms []*mimo.Memory) []string {
 	out := make([]string, len(ms))
 	for i, m := range ms {

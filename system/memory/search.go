@@ -87,14 +87,12 @@ func (s *Service) Search(ctx context.Context, q mimo.SearchQuery) (*mimo.SearchP
 
 	mode := ModeHybrid
 	var qvec []float32
+	degraded := false
 	if !s.follower.Loaded() {
 		s.fallback(ctx, slog.LevelDebug, "index", "loading", "vector index still loading; searching by words only")
 		mode = ModeLexical
-	} else if vecs, err := s.embedder.Embed(ctx, []string{q.Query}); err != nil || len(vecs) != 1 {
-		s.fallback(ctx, slog.LevelWarn, "embedder", "error", "query embedding failed; searching by words only", "err", err)
-		mode = ModeLexical
-	} else {
-		qvec = vecs[0]
+	} else if qvec = s.queryVector(ctx, q.Query); qvec == nil {
+		mode, degraded = ModeLexical, true
 	}
 
 	// The text query and the index's catch-up with the change log are two
@@ -186,6 +184,9 @@ func (s *Service) Search(ctx context.Context, q mimo.SearchQuery) (*mimo.SearchP
 	}
 
 	page := &mimo.SearchPage{Mode: mode, Results: []mimo.SearchResult{}}
+	if degraded {
+		page.Degraded, page.Reason = true, mimo.DegradedEmbedder
+	}
 	if offset < len(results) {
 		end := min(offset+limit, len(results))
 		page.Results = results[offset:end]

@@ -38,8 +38,9 @@ type Options struct {
 	LLM mimo.LLM
 	// LLMTimeout bounds one synthesis; zero means DefaultLLMTimeout.
 	LLMTimeout time.Duration
-	// BreakerFailures and BreakerReset configure the circuit breaker of
-	// the LLM (see package breaker); zero means its defaults.
+	// BreakerFailures and BreakerReset configure the circuit breakers of
+	// the LLM and of the embedder (see package breaker; the built-in
+	// embedder has none); zero means its defaults.
 	BreakerFailures int
 	BreakerReset    time.Duration
 	// ClassifierEntries and ClassifierTTL bound the router's cache (and
@@ -47,6 +48,15 @@ type Options struct {
 	// DefaultClassifierEntries and DefaultClassifierTTL.
 	ClassifierEntries int
 	ClassifierTTL     time.Duration
+	// QueryCacheEntries bounds the cache of query embeddings; zero means
+	// DefaultQueryCacheEntries, negative disables it.
+	QueryCacheEntries int
+	// ReembedBatch, ReembedRetry and ReembedInterval shape background
+	// re-embedding (see reembedLoop); zero means DefaultReembedBatch,
+	// DefaultReembedRetry and DefaultReembedInterval.
+	ReembedBatch    int
+	ReembedRetry    time.Duration
+	ReembedInterval time.Duration
 	// Provider names the embedder's kind ("builtin", "ollama", "openai")
 	// in metrics; "" means "builtin".
 	Provider string
@@ -85,6 +95,7 @@ type Service struct {
 	llmFailure atomic.Pointer[string]
 	llmBreaker *breaker.Breaker // nil without an LLM
 	router     *router
+	emb        *embedding
 	answers    *expirable.LRU[string, mimo.Answer]
 	provider   string
 	metrics    *metrics.Metrics
@@ -106,7 +117,7 @@ type Service struct {
 var _ mimo.Service = (*Service)(nil)
 
 // New returns a Service and starts its background work (access-count
-// flushing, the memory-count gauge); Close stops it.
+// flushing, the memory-count gauge, re-embedding); Close stops it.
 func New(o Options) (*Service, error) {
 	if o.Store == nil || o.Embedder == nil || o.Index == nil || o.Follower == nil {
 		return nil, errors.New("memory: Store, Embedder, Index and Follower are required")
@@ -169,8 +180,10 @@ func New(o Options) (*Service, error) {
 		flush = time.Second
 	}
 	s.access = newAccessRecorder(s.store, s.log)
-	s.wg.Add(1)
+	s.emb = newEmbedding(o, s)
+	s.wg.Add(2)
 	go s.background(flush)
+	go s.reembedLoop()
 	return s, nil
 }
 
@@ -340,26 +353,6 @@ func (s *Service) prepare(r mimo.StoreRequest) (*mimo.Memory, error) {
 	}, nil
 }
 
-func (s *Service) embed(ctx context.Context, ms []*mimo.Memory) error {
-	texts := make([]string, len(ms))
-	for i, m := range ms {
-		texts[i] = m.Content
-	}
-	start := time.Now()
-	vecs, err := s.embedder.Embed(ctx, texts)
-	s.metrics.EmbeddingDuration.WithLabelValues(s.provider).Observe(time.Since(start).Seconds())
-	if err != nil {
-		return mimo.Wrap(mimo.EUNAVAILABLE, err, "the embedder failed")
-	}
-	if len(vecs) != len(ms) {
-		return mimo.Errorf(mimo.EINTERNAL, "the embedder returned %d vectors for %d texts", len(vecs), len(ms))
-	}
-	for i, m := range ms {
-		m.Embedding = mimo.Embedding{Vector: vecs[i], Model: s.embedder.Model(), Dim: len(vecs[i])}
-	}
-	return nil
-}
-
 // nearDuplicate returns the id of an existing memory of the same namespace
 // and category whose vector is within the duplicate threshold, or "". The
 // caller syncs the index first, once for a whole batch.
@@ -375,6 +368,7 @@ func (s *Service) nearDuplicate(m *mimo.Memory) string {
 }
 
 func (s *Service) indexMemory(m *mimo.Memory) {
+	s.noteStored(m)
 	if e, ok := index.EntryFromMemory(m); ok && m.Embedding.Model == s.embedder.Model() {
 		if err := s.index.Upsert(e); err != nil {
 			s.log.Warn("index upsert failed", "id", m.ID, "err", err)

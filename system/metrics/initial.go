@@ -16,14 +16,15 @@ type Fallback struct{ Service, Reason string }
 // service and reason pair of mimo_fallback_triggered_total. A test reads
 // package memory's source and fails when the two lists differ.
 var Fallbacks = []Fallback{
-	{"llm", "no_llm"},        // no language model configured
-	{"llm", "llm_failed"},    // the model's call failed
-	{"llm", "circuit_open"},  // the model's circuit is open
-	{"llm", "cached_answer"}, // the model failed; its earlier answer served
-	{"embedder", "error"},    // a query's embedding failed; words only
-	{"index", "loading"},     // vector index loading; words only
-	{"search", "no_match"},   // no word matched; the newest memories
-	{"graph", "error"},       // the graph failed while asking; memories only
+	{"llm", "no_llm"},            // no language model configured
+	{"llm", "llm_failed"},        // the model's call failed
+	{"llm", "circuit_open"},      // the model's circuit is open
+	{"llm", "cached_answer"},     // the model failed; its earlier answer served
+	{"embedder", "error"},        // the embedder failed: stored without a vector, searched by words
+	{"embedder", "circuit_open"}, // the embedder's circuit is open: the same, without calling it
+	{"index", "loading"},         // vector index loading; words only
+	{"search", "no_match"},       // no word matched; the newest memories
+	{"graph", "error"},           // the graph failed while asking; memories only
 }
 
 // initialise exports at zero every series whose labels are known before

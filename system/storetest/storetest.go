@@ -96,5 +96,6 @@ func cases() []testCase {
 	all = append(all, changeCases()...)
 	all = append(all, isolationCases()...)
 	all = append(all, robustnessCases()...)
+	all = append(all, embeddingCases()...)
 	return all
 }

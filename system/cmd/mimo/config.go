@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"mimo/system/embed"
 	"mimo/system/llm"
 )
 
@@ -25,7 +26,9 @@ type Config struct {
 	Embedder        string
 	EmbedURL        string
 	EmbedModel      string
-	EmbedDim        int
+	EmbedDim        int // 0: the provider's default
+	EmbedAPIKey     string
+	EmbedTimeout    time.Duration
 	LLM             string
 	LLMURL          string
 	LLMModel        string
@@ -77,27 +80,53 @@ var settings = []setting{
 		c.APIKey = v
 		return nil
 	}},
-	{"MIMO_EMBEDDER", "embedder", "builtin", "embedding provider: builtin", func(c *Config, v string) error {
-		if v != "builtin" {
-			return fmt.Errorf("this version of Mimo has only the built-in embedder; set it to builtin")
+	{"MIMO_EMBEDDER", "embedder", "builtin", "embedding provider: builtin (offline), ollama, or openai (any OpenAI-compatible /v1/embeddings)", func(c *Config, v string) error {
+		switch v {
+		case embed.ProviderBuiltin, embed.ProviderOllama, embed.ProviderOpenAI:
+		default:
+			return fmt.Errorf("not an embedding provider; set it to builtin, ollama or openai")
 		}
 		c.Embedder = v
 		return nil
 	}},
-	{"MIMO_EMBED_URL", "embed-url", "", "embedding endpoint (for providers other than builtin)", func(c *Config, v string) error {
+	{"MIMO_EMBED_URL", "embed-url", "", "embedding endpoint: the server root for ollama (default " + embed.DefaultOllamaURL + "), the API root with /v1 for openai (default " + embed.DefaultOpenAIURL + ")", func(c *Config, v string) error {
+		if v != "" {
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return fmt.Errorf("not an http(s) URL; set it like http://127.0.0.1:11434 or https://api.openai.com/v1")
+			}
+		}
 		c.EmbedURL = v
 		return nil
 	}},
-	{"MIMO_EMBED_MODEL", "embed-model", "", "embedding model (for providers other than builtin)", func(c *Config, v string) error {
+	{"MIMO_EMBED_MODEL", "embed-model", "", "embedding model (default " + embed.DefaultOllamaModel + " for ollama, " + embed.DefaultOpenAIModel + " for openai)", func(c *Config, v string) error {
+		if strings.TrimSpace(v) != v || strings.ContainsAny(v, "\x00\n") {
+			return fmt.Errorf("not a model name; set it like %s", embed.DefaultOllamaModel)
+		}
 		c.EmbedModel = v
 		return nil
 	}},
-	{"MIMO_EMBED_DIM", "embed-dim", "384", "embedding dimension", func(c *Config, v string) error {
+	{"MIMO_EMBED_DIM", "embed-dim", "", fmt.Sprintf("embedding dimension; every vector must have it (default %d for builtin, %d for ollama, %d for openai)", embed.DefaultDim, embed.DefaultOllamaDim, embed.DefaultOpenAIDim), func(c *Config, v string) error {
+		if v == "" {
+			return nil
+		}
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 8 || n > 8192 {
-			return fmt.Errorf("not a dimension; set it to a whole number from 8 to 8192, such as 384")
+			return fmt.Errorf("not a dimension; set it to a whole number from 8 to 8192, such as 768")
 		}
 		c.EmbedDim = n
+		return nil
+	}},
+	{"MIMO_EMBED_API_KEY", "embed-api-key", "", "embedding API key, sent as a bearer token (openai)", func(c *Config, v string) error {
+		c.EmbedAPIKey = v
+		return nil
+	}},
+	{"MIMO_EMBED_TIMEOUT", "embed-timeout", "10s", "time one embedding call may take, connection included", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("not a duration; set it like 10s or 500ms")
+		}
+		c.EmbedTimeout = d
 		return nil
 	}},
 	{"MIMO_LLM", "llm", "none", "answer-synthesis provider: none, ollama or openai (any OpenAI-compatible /v1/chat/completions)", func(c *Config, v string) error {
@@ -127,7 +156,7 @@ var settings = []setting{
 		c.LLMAPIKey = v
 		return nil
 	}},
-	{"MIMO_BREAKER_FAILURES", "breaker-failures", "5", "consecutive failures that open a circuit (today the llm circuit)", func(c *Config, v string) error {
+	{"MIMO_BREAKER_FAILURES", "breaker-failures", "5", "consecutive failures that open a circuit (each of llm, embedder, db)", func(c *Config, v string) error {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
 			return fmt.Errorf("not a count; set it to a whole number of at least 1, such as 5")

@@ -9,7 +9,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"mimo/system"
-	"mimo/system/embed"
 	"mimo/system/index"
 	"mimo/system/llm"
 	"mimo/system/memory"
@@ -49,7 +48,15 @@ func openCore(ctx context.Context, cfg *Config, log *slog.Logger) (*core, error)
 		llmProvider = ""
 	}
 	met := metrics.New(metrics.Options{Registerer: reg, Version: Version, EmbedProvider: cfg.Embedder, LLMProvider: llmProvider})
-	emb := embed.NewBuiltin(embed.BuiltinOptions{Dim: cfg.EmbedDim})
+	emb, err := newEmbedder(cfg)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	if err := checkEmbeddings(ctx, st, emb); err != nil {
+		st.Close()
+		return nil, err
+	}
 	idx := index.New(index.Options{Dim: emb.Dim()})
 	follower := index.NewFollower(index.FollowerOptions{Store: st, Index: idx, Logger: log, Model: emb.Model()})
 	var model mimo.LLM

@@ -43,7 +43,7 @@ type command struct {
 // that embed.
 var (
 	storeSettings = []string{"data-dir", "database-url", "log-level"}
-	embedSettings = append(slices.Clone(storeSettings), "embedder", "embed-url", "embed-model", "embed-dim")
+	embedSettings = append(slices.Clone(storeSettings), "embedder", "embed-url", "embed-model", "embed-dim", "embed-api-key", "embed-timeout")
 )
 
 // commandOptions are the flags only some commands take.
@@ -72,6 +72,7 @@ func init() {
 			func(fs *flag.FlagSet, o *commandOptions) {
 				fs.StringVar(&o.Namespace, "namespace", "", "the namespace to export (default \"default\")")
 			}},
+		{"reindex", "", "re-embed every memory with the configured embedder (re-running continues where a run stopped)", runReindex, embedSettings, nil},
 		{"version", "", "print version, schema version and build info", runVersion, storeSettings, nil},
 	}
 }
