@@ -26,9 +26,14 @@ type SearchResult struct {
 
 // SearchPage is one page of search results, best first. Mode says how the
 // results were found: "hybrid", or a fallback ("lexical", "recent") when a
-// part of the pipeline was not available.
+// part of the pipeline was not available. Degraded is true when a
+// dependency's failure narrowed the search, and Reason then names it
+// (ReasonDBUnavailable: only the memories in the read cache were
+// searched).
 type SearchPage struct {
 	Results    []SearchResult `json:"results"`
 	NextCursor string         `json:"next_cursor,omitempty"`
 	Mode       string         `json:"mode"`
+	Degraded   bool           `json:"degraded,omitempty"`
+	Reason     string         `json:"reason,omitempty"`
 }
