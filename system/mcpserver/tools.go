@@ -91,7 +91,7 @@ func (s *Server) store(ctx context.Context, _ *mcp.CallToolRequest, a storeArgs)
 	case res.Created:
 		status = "created"
 	}
-	return nil, storeOut{Status: status, Memory: toMemoryOut(res.Memory), DuplicateOf: res.DuplicateOf}, nil
+	return nil, storeOut{Status: status, Queued: res.Queued, Memory: toMemoryOut(res.Memory), DuplicateOf: res.DuplicateOf}, nil
 }
 
 func (s *Server) search(ctx context.Context, _ *mcp.CallToolRequest, a searchArgs) (*mcp.CallToolResult, searchOut, error) {

@@ -47,6 +47,7 @@ type storeArgs struct {
 
 type storeOut struct {
 	Status      string    `json:"status" jsonschema:"created, existing (identical content was already stored) or queued (the database is down; the write is spooled and will be applied)"`
+	Queued      bool      `json:"queued,omitempty" jsonschema:"true when the database is down and the write waits in the spool; the memory's id is final and it is readable at once"`
 	Memory      memoryOut `json:"memory"`
 	DuplicateOf string    `json:"duplicate_of,omitempty" jsonschema:"id of a near-duplicate already stored (cosine at least 0.95, same category)"`
 }
