@@ -91,11 +91,17 @@ func (s *Service) cachedMatches(f mimo.Filter) []*mimo.Memory {
 }
 
 // Search implements mimo.Service. When the database cannot be reached it
-// searches the read cache instead (see cachedSearch).
+// searches the read cache instead (see cachedSearch). The memories a
+// search finds are kept in the cache, as recently read.
 func (s *Service) Search(ctx context.Context, q mimo.SearchQuery) (*mimo.SearchPage, error) {
 	page, err := s.search(ctx, q)
 	if unavailable(ctx, err) {
 		return s.cachedSearch(ctx, q, err)
+	}
+	if err == nil {
+		for _, r := range page.Results {
+			s.cache.putIfAbsent(r.Memory)
+		}
 	}
 	return page, err
 }

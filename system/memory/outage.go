@@ -55,11 +55,9 @@ func (s *Service) initOutage(o Options) {
 	if s.drainEvery <= 0 {
 		s.drainEvery = DefaultDrainInterval
 	}
-	if s.spool != nil {
-		s.spoolGauge()
-		s.wg.Add(1)
-		go s.drainLoop()
-	}
+	s.spoolGauge()
+	s.wg.Add(1)
+	go s.drainLoop()
 }
 
 // dbOpen reports whether the db circuit is open: store calls would be
@@ -104,14 +102,17 @@ func (s *Service) spoolStats() mimo.SpoolStats {
 // circuit first (while the circuit is open it is refused without reaching
 // the database; once half-open it is the one probe), then every queued
 // write in order. It returns how many writes it applied; an error means
-// the database failed again and the rest stay queued. The drainer calls
-// it every Options.DrainInterval while the spool is not empty; call it at
+// the database failed again and the rest stay queued. With nothing queued
+// it only probes a circuit that is not closed, so the circuit closes once
+// the database is back even when no request comes. The drainer calls it
+// every Options.DrainInterval while there is either to do; call it at
 // start-up to apply what an earlier process queued before serving.
 func (s *Service) Drain(ctx context.Context) (int, error) {
-	if s.spool == nil || s.spool.Pending() == 0 {
+	pending := s.spool != nil && s.spool.Pending() > 0
+	if !pending && s.db.State() == breaker.Closed {
 		return 0, nil
 	}
-	if err := s.store.Ping(ctx); err != nil {
+	if err := s.store.Ping(ctx); err != nil || !pending {
 		return 0, err
 	}
 	n, err := s.spool.Replay(ctx, s.applyRecord)
@@ -126,6 +127,8 @@ func (s *Service) Drain(ctx context.Context) (int, error) {
 	return n, err
 }
 
+// drainLoop runs Drain at start and every drainEvery: Drain itself
+// returns at once when there is nothing to do.
 func (s *Service) drainLoop() {
 	defer s.wg.Done()
 	ctx, cancel := context.WithCancel(context.Background())

@@ -16,6 +16,7 @@ import (
 	"mimo/system/memory"
 	"mimo/system/memory/memorytest"
 	"mimo/system/spool"
+	"mimo/system/storetest"
 )
 
 var errDown = mimo.Wrap(mimo.EUNAVAILABLE, errors.New("connection refused"), "database unavailable")
@@ -303,4 +304,46 @@ func TestReplayingAppliedWritesAgainChangesNothing(t *testing.T) {
 	assert.Equal(t, int64(2), n64)
 	_, err = g.Store.GetMemory(ctx, "team", c)
 	assert.Equal(t, mimo.ENOTFOUND, mimo.ErrorCode(err))
+}
+
+func TestTheDrainerClosesTheCircuitWithoutTraffic(t *testing.T) {
+	f := outageFixture(t, "")
+	ctx := context.Background()
+	f.Switch.Fail(errDown)
+	for range 2 {
+		_, err := f.Service.List(ctx, mimo.ListQuery{})
+		require.NoError(t, err, "served from the cache")
+	}
+	require.Equal(t, 2.0, dbCircuit(f))
+	f.Switch.Recover()
+	_, err := f.Service.Drain(ctx)
+	require.Error(t, err, "refused while open: the database is not touched")
+	f.Clock.Advance(breakerReset)
+	n, err := f.Service.Drain(ctx)
+	require.NoError(t, err)
+	assert.Zero(t, n)
+	assert.Zero(t, dbCircuit(f), "the probe closed the circuit")
+	assert.Equal(t, mimo.StatusOK, f.Service.Health(ctx).Status)
+}
+
+func TestMemoriesFoundBySearchAreServedWhileTheDatabaseIsDown(t *testing.T) {
+	f := outageFixture(t, "")
+	ctx := context.Background()
+	// Written by another process: in the database, not in this one's cache.
+	m := storetest.NewMemory("team", "The on-call rota changes every Tuesday.")
+	_, _, err := f.Store.CreateMemory(ctx, m)
+	require.NoError(t, err)
+
+	f.Switch.Fail(errDown)
+	_, err = f.Service.Get(ctx, "team", m.ID)
+	require.Equal(t, mimo.EUNAVAILABLE, mimo.ErrorCode(err), "never read by this process: not cached")
+	f.Switch.Recover()
+
+	page, err := f.Service.Search(ctx, mimo.SearchQuery{Filter: mimo.Filter{Namespace: "team"}, Query: "on-call rota"})
+	require.NoError(t, err)
+	require.NotEmpty(t, page.Results)
+	f.Switch.Fail(errDown)
+	got, err := f.Service.Get(ctx, "team", m.ID)
+	require.NoError(t, err, "found by a search, so cached")
+	assert.Equal(t, m.Content, got.Content)
 }
