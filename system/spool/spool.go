@@ -128,6 +128,11 @@ func (s *Spool) open() error {
 		return err
 	}
 	s.mark = mk
+	// The marker may have just been created: its entry in the directory
+	// must survive a crash, or a replay would start over.
+	if err := s.fs.SyncDir(s.dir); err != nil {
+		return err
+	}
 	if cut > 0 {
 		s.log.Warn("spool marker: a torn last entry was cut off", "bytes", cut)
 	}

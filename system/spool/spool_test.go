@@ -177,6 +177,30 @@ func TestATornHeaderIsCutOffAtOpen(t *testing.T) {
 	assert.Equal(t, []string{"first"}, replayAll(t, s))
 }
 
+func TestACrashAtAnyByteOfAnAppendKeepsEveryAcknowledgedRecord(t *testing.T) {
+	src := t.TempDir()
+	s := open(t, src, nil, 0)
+	appendAll(t, s, "acknowledged one", "acknowledged two", "being written when the power went")
+	require.NoError(t, s.Close())
+	whole, err := os.ReadFile(segmentFile(t, src))
+	require.NoError(t, err)
+	last := int64(len(whole)) - int64(headerSize+len("being written when the power went"))
+	for cut := last; cut < int64(len(whole)); cut++ {
+		dir := t.TempDir()
+		require.NoError(t, os.WriteFile(filepath.Join(dir, filepath.Base(segmentFile(t, src))), whole[:cut], 0o600))
+		s, err := Open(Options{Dir: dir})
+		require.NoError(t, err, "cut at byte %d", cut)
+		var got []string
+		_, err = s.Replay(context.Background(), func(_ context.Context, p []byte) error {
+			got = append(got, string(p))
+			return nil
+		})
+		require.NoError(t, err)
+		assert.Equal(t, []string{"acknowledged one", "acknowledged two"}, got, "cut at byte %d", cut)
+		require.NoError(t, s.Close())
+	}
+}
+
 func flipByte(t *testing.T, name string, off int64) {
 	t.Helper()
 	f, err := os.OpenFile(name, os.O_RDWR, 0)
