@@ -44,4 +44,12 @@ func TestMemoryStoreSaysQueuedWhileTheDatabaseIsDown(t *testing.T) {
 	var got memoryView
 	f.call(t, "memory_get", map[string]any{"id": out.Memory.ID}, &got)
 	assert.Equal(t, "Remember this while the database is down.", got.Content)
+
+	var del struct {
+		Deleted bool `json:"deleted"`
+		Queued  bool `json:"queued"`
+	}
+	f.call(t, "memory_delete", map[string]any{"id": out.Memory.ID}, &del)
+	assert.True(t, del.Deleted)
+	assert.True(t, del.Queued)
 }

@@ -157,10 +157,11 @@ func (s *Server) update(ctx context.Context, _ *mcp.CallToolRequest, a updateArg
 }
 
 func (s *Server) delete(ctx context.Context, _ *mcp.CallToolRequest, a idArgs) (*mcp.CallToolResult, deleteOut, error) {
+	ctx, o := mimo.WithOutcome(ctx)
 	if err := s.svc.Delete(ctx, a.Namespace, a.ID); err != nil {
 		return nil, deleteOut{}, s.fail("memory_delete", err)
 	}
-	return nil, deleteOut{ID: a.ID, Deleted: true}, nil
+	return nil, deleteOut{ID: a.ID, Deleted: true, Queued: o.Queued()}, nil
 }
 
 func (s *Server) ask(ctx context.Context, _ *mcp.CallToolRequest, a askArgs) (*mcp.CallToolResult, mimo.Answer, error) {

@@ -99,6 +99,7 @@ type updateArgs struct {
 type deleteOut struct {
 	ID      string `json:"id"`
 	Deleted bool   `json:"deleted" jsonschema:"true: the memory is gone from the database and both indexes"`
+	Queued  bool   `json:"queued,omitempty" jsonschema:"true when the database is down: the delete waits in the spool, and reads no longer find the memory"`
 }
 
 type askArgs struct {
