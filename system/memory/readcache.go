@@ -69,7 +69,9 @@ func memorySize(m *mimo.Memory) int64 {
 // The vector is shared: nothing changes a vector in place.
 func copyMemory(m *mimo.Memory) *mimo.Memory {
 	c := *m
-	c.Tags = append([]string(nil), m.Tags...)
+	if m.Tags != nil {
+		c.Tags = append(make([]string, 0, len(m.Tags)), m.Tags...)
+	}
 	if m.LastAccessedAt != nil {
 		t := *m.LastAccessedAt
 		c.LastAccessedAt = &t

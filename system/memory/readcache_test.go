@@ -28,6 +28,12 @@ func TestReadCacheKeepsNamespacesApart(t *testing.T) {
 	m.Content = "changed by a caller"
 	m2, _, _, _ := c.get("a", "1")
 	assert.Equal(t, "alpha", m2.Content, "callers get copies")
+
+	empty := mem("a", "2", "no tags")
+	empty.Tags = []string{}
+	c.put(empty, false)
+	m3, _, _, _ := c.get("a", "2")
+	assert.NotNil(t, m3.Tags, "no tags stays [] in JSON, not null")
 }
 
 func TestReadCacheIsBoundedByBytes(t *testing.T) {

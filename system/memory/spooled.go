@@ -164,7 +164,7 @@ func (s *Service) queueUpdate(ctx context.Context, ns, id string, u mimo.MemoryU
 	}
 	m, _, deleted, found := s.cache.get(ns, id)
 	if !found || deleted {
-		m = &mimo.Memory{ID: id, Namespace: ns}
+		m = &mimo.Memory{ID: id, Namespace: ns, Tags: []string{}}
 	}
 	applyUpdate(m, u)
 	s.holdQueued(ns, id)
