@@ -27,8 +27,9 @@ const (
 	reasonCircuitOpen = "circuit_open"
 )
 
-// ask is Ask without the database's state: route the question, retrieve from the
-// routed stores, then have the LLM answer from what was found, citing it.
+// ask is Ask before the database's state is told (see Ask): route the
+// question, retrieve from the routed stores, then have the LLM answer from
+// what was found, citing it.
 // With no LLM, or when it fails: the LLM's earlier answer to the same
 // question in the namespace if one is cached, else an extractive answer
 // quoting the best sentences of the top memories; both are Degraded.
