@@ -123,9 +123,12 @@ const (
 )
 
 // ListPage is one page of a list and the cursor of the next ("" at the end).
+// Degraded is true when the database could not be reached and the page
+// holds only the memories in the service's read cache.
 type ListPage struct {
 	Memories   []*Memory `json:"memories"`
 	NextCursor string    `json:"next_cursor,omitempty"`
+	Degraded   bool      `json:"degraded,omitempty"`
 }
 
 // TextHit is one full-text match: the memory's ID and the engine's rank,

@@ -28,8 +28,9 @@ type SearchResult struct {
 // results were found: "hybrid", or a fallback ("lexical", "recent") when a
 // part of the pipeline was not available. Degraded is true when a
 // dependency's failure made the results worse than they would be, and
-// Reason then says which (DegradedEmbedder, …); a vector index still
-// loading is not a failure and leaves Degraded false.
+// Reason then says which (DegradedEmbedder: ranked by words only;
+// ReasonDBUnavailable: only the memories in the read cache were searched);
+// a vector index still loading is not a failure and leaves Degraded false.
 type SearchPage struct {
 	Results    []SearchResult `json:"results"`
 	NextCursor string         `json:"next_cursor,omitempty"`

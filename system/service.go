@@ -70,13 +70,19 @@ type StoreRequest struct {
 // was already stored (Memory is then the existing one). DuplicateOf names a
 // near-duplicate (cosine >= 0.95, same category) that was already there; the
 // new memory is stored all the same. Queued is true when the database was
-// down and the write went to the durable spool, to be applied later.
+// down and the write went to the durable spool, to be applied later;
+// Status is then StatusQueued, Created true and Memory the memory as it
+// will be stored, with its final id.
 type StoreResult struct {
 	Memory      *Memory `json:"memory"`
 	Created     bool    `json:"created"`
 	DuplicateOf string  `json:"duplicate_of,omitempty"`
 	Queued      bool    `json:"queued,omitempty"`
+	Status      string  `json:"status,omitempty"`
 }
+
+// StatusQueued is a queued write's Status.
+const StatusQueued = "queued"
 
 // BatchItemResult is one item of StoreBatch: a result or an error.
 type BatchItemResult struct {
@@ -107,6 +113,7 @@ type Health struct {
 	Memories        int64                `json:"memories"`
 	ClassifierCache CacheStats           `json:"classifier_cache"`
 	Reembed         *ReembedStatus       `json:"reembed,omitempty"`
+	Spool           SpoolStats           `json:"spool"`
 }
 
 // ReembedStatus is the progress of background re-embedding: the memories
@@ -117,6 +124,14 @@ type ReembedStatus struct {
 	Pending int64 `json:"pending"`
 	Done    int64 `json:"done"`
 	Running bool  `json:"running"`
+}
+
+// SpoolStats is the write spool's backlog: writes acknowledged as queued
+// while the database was failing and not yet applied, and their bytes on
+// disk. Both are zero without a spool.
+type SpoolStats struct {
+	Pending int   `json:"pending"`
+	Bytes   int64 `json:"bytes"`
 }
 
 // Stats is one namespace's view of the service (the MCP tool memory_stats).

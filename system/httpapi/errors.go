@@ -57,10 +57,19 @@ func (s *Server) errorDetailOf(r *http.Request, err error) errorDetail {
 	return errorDetail{Code: code, Message: mimo.ErrorMessage(err)}
 }
 
+// unavailableRetryAfter is the Retry-After, in seconds, of a 503: a
+// dependency is down (or the write spool is full) and a retry a few
+// seconds on may find it back.
+const unavailableRetryAfter = "5"
+
 // writeError sends err with the status its code maps to.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	d := s.errorDetailOf(r, err)
-	s.writeJSON(w, r, StatusCode(d.Code), errorBody{Error: d})
+	code := StatusCode(d.Code)
+	if code == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", unavailableRetryAfter)
+	}
+	s.writeJSON(w, r, code, errorBody{Error: d})
 }
 
 // writeJSON sends v as JSON with the given status. v is encoded before the

@@ -14,11 +14,27 @@ const (
 	StatusQueued   = "queued"
 )
 
-// storeResponse is the body of POST /api/memories.
+// storeResponse is the body of POST /api/memories. Queued and Created
+// are sent when true: a queued write says both (the memory will be
+// created, under the id given, once the database takes it).
 type storeResponse struct {
 	Status      string       `json:"status"`
+	Queued      bool         `json:"queued,omitempty"`
+	Created     bool         `json:"created,omitempty"`
 	Memory      *mimo.Memory `json:"memory"`
 	DuplicateOf string       `json:"duplicate_of,omitempty"`
+}
+
+// degradedHeader is set on a read served by a fallback; its value is the
+// reason (mimo.ReasonDBUnavailable: from the read cache).
+const degradedHeader = "X-Mimo-Degraded"
+
+// markDegraded sets degradedHeader when the service said the call was
+// served by a fallback.
+func markDegraded(w http.ResponseWriter, o *mimo.Outcome) {
+	if reason := o.Degraded(); reason != "" {
+		w.Header().Set(degradedHeader, reason)
+	}
 }
 
 // outcome names what Store did and the status code that says it: 202 for a
@@ -53,7 +69,7 @@ func (s *Server) handleStore(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	status, code := outcome(res)
-	s.writeJSON(w, r, code, storeResponse{Status: status, Memory: res.Memory, DuplicateOf: res.DuplicateOf})
+	s.writeJSON(w, r, code, storeResponse{Status: status, Queued: res.Queued, Created: res.Created, Memory: res.Memory, DuplicateOf: res.DuplicateOf})
 }
 
 // batchRequest is the body of POST /api/memories/batch. Namespace is the
@@ -81,7 +97,8 @@ type batchResponse struct {
 }
 
 // handleStoreBatch stores many memories. The response is 200 whenever the
-// batch as a whole was taken, with each item's own outcome; the item count
+// batch as a whole was taken (202 when any item was queued because the
+// database is unavailable), with each item's own outcome; the item count
 // limit (mimo.MaxBatch) is the Service's, so too many items is 400 invalid.
 func (s *Server) handleStoreBatch(w http.ResponseWriter, r *http.Request) {
 	if _, err := parseQuery(r); err != nil {
@@ -138,7 +155,11 @@ func (s *Server) handleStoreBatch(w http.ResponseWriter, r *http.Request) {
 		}
 		resp.Results[i] = item
 	}
-	s.writeJSON(w, r, http.StatusOK, resp)
+	code := http.StatusOK
+	if resp.Queued > 0 {
+		code = http.StatusAccepted
+	}
+	s.writeJSON(w, r, code, resp)
 }
 
 func (s *Server) handleList(w http.ResponseWriter, r *http.Request) {
@@ -152,7 +173,8 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	page, err := s.svc.List(r.Context(), lq)
+	ctx, o := mimo.WithOutcome(r.Context())
+	page, err := s.svc.List(ctx, lq)
 	if err == nil && page == nil {
 		err = mimo.Errorf(mimo.EINTERNAL, "service returned no list page")
 	}
@@ -163,6 +185,7 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request) {
 	if page.Memories == nil {
 		page.Memories = []*mimo.Memory{}
 	}
+	markDegraded(w, o)
 	s.writeJSON(w, r, http.StatusOK, page)
 }
 
@@ -199,7 +222,8 @@ func (s *Server) handleGet(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	m, err := s.svc.Get(r.Context(), ns, r.PathValue("id"))
+	ctx, o := mimo.WithOutcome(r.Context())
+	m, err := s.svc.Get(ctx, ns, r.PathValue("id"))
 	if err == nil && m == nil {
 		err = mimo.Errorf(mimo.EINTERNAL, "service returned no memory")
 	}
@@ -207,6 +231,7 @@ func (s *Server) handleGet(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	markDegraded(w, o)
 	s.writeJSON(w, r, http.StatusOK, m)
 }
 
@@ -261,7 +286,8 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request) {
 	if ns == "" {
 		ns = mimo.DefaultNamespace
 	}
-	m, err := s.svc.Update(r.Context(), ns, r.PathValue("id"), req.update())
+	ctx, o := mimo.WithOutcome(r.Context())
+	m, err := s.svc.Update(ctx, ns, r.PathValue("id"), req.update())
 	if err == nil && m == nil {
 		err = mimo.Errorf(mimo.EINTERNAL, "service returned no memory")
 	}
@@ -269,11 +295,24 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if o.Queued() {
+		s.writeJSON(w, r, http.StatusAccepted, queuedUpdate{Status: StatusQueued, Memory: m})
+		return
+	}
 	s.writeJSON(w, r, http.StatusOK, m)
 }
 
+// queuedUpdate is the 202 body of PATCH while the database is unavailable:
+// the memory as it will be once the update is applied (only the fields
+// the update sets, with id and namespace, when the service had no copy).
+type queuedUpdate struct {
+	Status string       `json:"status"`
+	Memory *mimo.Memory `json:"memory"`
+}
+
 type deleteResponse struct {
-	Deleted bool   `json:"deleted"`
+	Deleted bool   `json:"deleted,omitempty"`
+	Status  string `json:"status,omitempty"`
 	ID      string `json:"id"`
 }
 
@@ -283,8 +322,13 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
-	if err := s.svc.Delete(r.Context(), ns, id); err != nil {
+	ctx, o := mimo.WithOutcome(r.Context())
+	if err := s.svc.Delete(ctx, ns, id); err != nil {
 		s.writeError(w, r, err)
+		return
+	}
+	if o.Queued() {
+		s.writeJSON(w, r, http.StatusAccepted, deleteResponse{Status: StatusQueued, ID: id})
 		return
 	}
 	s.writeJSON(w, r, http.StatusOK, deleteResponse{Deleted: true, ID: id})

@@ -88,7 +88,7 @@ func TestStoreBatch(t *testing.T) {
 		{"content":"c","namespace":"own"},
 		{"content":"d"},
 		{"content":"e"}]}`)
-	require.Equal(t, http.StatusOK, resp.Code, "%s", resp.Body)
+	require.Equal(t, http.StatusAccepted, resp.Code, "an item was queued: %s", resp.Body)
 
 	items := svc.only(t).Arg.([]mimo.StoreRequest)
 	require.Len(t, items, 5)
@@ -323,6 +323,7 @@ func TestHealth(t *testing.T) {
 					},
 					Memories:        42,
 					ClassifierCache: mimo.CacheStats{Entries: 2, Hits: 3, Misses: 1, HitRate: 0.75, TTLSeconds: 600, MaxEntries: 10000},
+					Spool:           mimo.SpoolStats{Pending: 3, Bytes: 4096},
 				}
 			}}
 			e := newEnv(t, httpapi.Options{Service: svc, Version: "v9"})
@@ -331,7 +332,7 @@ func TestHealth(t *testing.T) {
 			require.Equal(t, tc.code, resp.Code)
 			assert.JSONEq(t, `{"status":"`+tc.status+`","version":"v9","uptime_seconds":90.25,
 				"components":{"db":{"status":"`+tc.status+`","circuit":"open","error":"refused"},
-				"llm":{"status":"ok","circuit":"closed"}},"memories":42,
+				"llm":{"status":"ok","circuit":"closed"}},"memories":42,"spool":{"pending":3,"bytes":4096},
 				"classifier_cache":{"entries":2,"hits":3,"misses":1,"hit_rate":0.75,"ttl_seconds":600,"max_entries":10000}}`, string(resp.Body))
 		})
 	}

@@ -91,7 +91,7 @@ func (s *Server) store(ctx context.Context, _ *mcp.CallToolRequest, a storeArgs)
 	case res.Created:
 		status = "created"
 	}
-	return nil, storeOut{Status: status, Memory: toMemoryOut(res.Memory), DuplicateOf: res.DuplicateOf}, nil
+	return nil, storeOut{Status: status, Queued: res.Queued, Memory: toMemoryOut(res.Memory), DuplicateOf: res.DuplicateOf}, nil
 }
 
 func (s *Server) search(ctx context.Context, _ *mcp.CallToolRequest, a searchArgs) (*mcp.CallToolResult, searchOut, error) {
@@ -158,10 +158,11 @@ func (s *Server) update(ctx context.Context, _ *mcp.CallToolRequest, a updateArg
 }
 
 func (s *Server) delete(ctx context.Context, _ *mcp.CallToolRequest, a idArgs) (*mcp.CallToolResult, deleteOut, error) {
+	ctx, o := mimo.WithOutcome(ctx)
 	if err := s.svc.Delete(ctx, a.Namespace, a.ID); err != nil {
 		return nil, deleteOut{}, s.fail("memory_delete", err)
 	}
-	return nil, deleteOut{ID: a.ID, Deleted: true}, nil
+	return nil, deleteOut{ID: a.ID, Deleted: true, Queued: o.Queued()}, nil
 }
 
 func (s *Server) ask(ctx context.Context, _ *mcp.CallToolRequest, a askArgs) (*mcp.CallToolResult, mimo.Answer, error) {

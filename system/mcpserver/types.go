@@ -47,6 +47,7 @@ type storeArgs struct {
 
 type storeOut struct {
 	Status      string    `json:"status" jsonschema:"created, existing (identical content was already stored) or queued (the database is down; the write is spooled and will be applied)"`
+	Queued      bool      `json:"queued,omitempty" jsonschema:"true when the database is down and the write waits in the spool; the memory's id is final and it is readable at once"`
 	Memory      memoryOut `json:"memory"`
 	DuplicateOf string    `json:"duplicate_of,omitempty" jsonschema:"id of a near-duplicate already stored (cosine at least 0.95, same category)"`
 }
@@ -100,6 +101,7 @@ type updateArgs struct {
 type deleteOut struct {
 	ID      string `json:"id"`
 	Deleted bool   `json:"deleted" jsonschema:"true: the memory is gone from the database and both indexes"`
+	Queued  bool   `json:"queued,omitempty" jsonschema:"true when the database is down: the delete waits in the spool, and reads no longer find the memory"`
 }
 
 type askArgs struct {

@@ -27,12 +27,13 @@ const (
 	reasonCircuitOpen = "circuit_open"
 )
 
-// Ask implements mimo.Service: route the question, retrieve from the
-// routed stores, then have the LLM answer from what was found, citing it.
+// ask is Ask before the database's state is told (see Ask): route the
+// question, retrieve from the routed stores, then have the LLM answer from
+// what was found, citing it.
 // With no LLM, or when it fails: the LLM's earlier answer to the same
 // question in the namespace if one is cached, else an extractive answer
 // quoting the best sentences of the top memories; both are Degraded.
-func (s *Service) Ask(ctx context.Context, r mimo.AskRequest) (*mimo.Answer, error) {
+func (s *Service) ask(ctx context.Context, r mimo.AskRequest) (*mimo.Answer, error) {
 	start := s.now()
 	ns, err := normalizeNamespace(r.Namespace)
 	if err != nil {

@@ -15,7 +15,8 @@ const StatusDisabled = "disabled"
 const healthTimeout = 2 * time.Second
 
 // Health implements mimo.Service. The database being unreachable makes the
-// service "down" (it can neither read nor write durably yet); the vector
+// service "down" without a spool, "degraded" with one (reads from the
+// read cache, writes queued; see dbHealth); the vector
 // index still loading makes it "degraded" (search falls back to words).
 func (s *Service) Health(ctx context.Context) mimo.Health {
 	return s.health(ctx, true)
@@ -28,18 +29,12 @@ func (s *Service) health(ctx context.Context, countAll bool) mimo.Health {
 
 	ctx, cancel := context.WithTimeout(ctx, healthTimeout)
 	defer cancel()
-	db := mimo.Component{Status: mimo.StatusOK, Circuit: "closed"}
-	if err := s.store.Ping(ctx); err != nil {
-		db.Status = mimo.StatusDown
-		db.Error = mimo.ErrorMessage(err)
-		h.Status = mimo.StatusDown
-	} else if countAll {
-		if n, err := s.store.CountMemories(ctx, "*"); err == nil {
+	if s.dbHealth(ctx, &h) && countAll {
+		if n, err := s.raw.CountMemories(ctx, "*"); err == nil {
 			h.Memories = n
 			s.metrics.Memories.Set(float64(n))
 		}
 	}
-	h.Components["db"] = db
 
 	emb := s.embedderHealth()
 	if emb.Status != mimo.StatusOK && h.Status == mimo.StatusOK {

@@ -63,8 +63,8 @@ const (
 	maxOffset     = 400
 )
 
-// Search implements mimo.Service.
-func (s *Service) Search(ctx context.Context, q mimo.SearchQuery) (*mimo.SearchPage, error) {
+// search is Search against the database.
+func (s *Service) search(ctx context.Context, q mimo.SearchQuery) (*mimo.SearchPage, error) {
 	start := time.Now()
 	defer func() { s.metrics.SearchDuration.Observe(time.Since(start).Seconds()) }()
 

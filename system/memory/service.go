@@ -20,6 +20,7 @@ import (
 	"mimo/system/index"
 	"mimo/system/internal/memorykit"
 	"mimo/system/metrics"
+	"mimo/system/spool"
 )
 
 // Options configure a Service. Store, Embedder, Index and Follower are
@@ -80,6 +81,18 @@ type Options struct {
 	// AccessFlushInterval is how often access counts from searches are
 	// written; zero means one second.
 	AccessFlushInterval time.Duration
+
+	// Spool takes writes while the database fails (see outage.go); nil
+	// means none: such writes fail with EUNAVAILABLE. The caller opens and
+	// closes it.
+	Spool *spool.Spool
+	// ReadCacheBytes bounds the read cache of recent memories that answers
+	// reads while the database fails; zero means DefaultReadCacheBytes,
+	// negative disables the cache.
+	ReadCacheBytes int64
+	// DrainInterval is how often the drainer tries the database while the
+	// spool holds writes; zero means DefaultDrainInterval.
+	DrainInterval time.Duration
 }
 
 // Service implements mimo.Service.
@@ -107,6 +120,8 @@ type Service struct {
 	halfLife   time.Duration
 	dupCosine  float64
 	minVector  float64
+
+	outage
 
 	access *accessRecorder
 	done   chan struct{}
@@ -179,6 +194,7 @@ func New(o Options) (*Service, error) {
 	if flush <= 0 {
 		flush = time.Second
 	}
+	s.initOutage(o)
 	s.access = newAccessRecorder(s.store, s.log)
 	s.emb = newEmbedding(o, s)
 	s.wg.Add(2)
@@ -231,10 +247,17 @@ func (s *Service) Store(ctx context.Context, r mimo.StoreRequest) (*mimo.StoreRe
 	}
 	s.syncIndex(ctx)
 	dup := s.nearDuplicate(m)
+	if s.queueWrites() {
+		return s.queueStore(ctx, m, dup, nil)
+	}
 	stored, created, err := s.store.CreateMemory(ctx, m)
+	if s.queueable(ctx, err) {
+		return s.queueStore(ctx, m, dup, err)
+	}
 	if err != nil {
 		return nil, err
 	}
+	s.cached(stored)
 	res := &mimo.StoreResult{Memory: stored, Created: created}
 	if created {
 		s.indexMemory(stored)
@@ -278,7 +301,13 @@ func (s *Service) StoreBatch(ctx context.Context, rs []mimo.StoreRequest) ([]mim
 	for i, m := range valid {
 		dups[i] = s.nearDuplicate(m)
 	}
+	if s.queueWrites() {
+		return s.queueBatch(ctx, out, valid, pos, dups, nil)
+	}
 	results, err := s.store.CreateMemories(ctx, valid)
+	if s.queueable(ctx, err) {
+		return s.queueBatch(ctx, out, valid, pos, dups, err)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -287,6 +316,7 @@ func (s *Service) StoreBatch(ctx context.Context, rs []mimo.StoreRequest) ([]mim
 			out[pos[i]].Err = r.Err
 			continue
 		}
+		s.cached(r.Memory)
 		res := &mimo.StoreResult{Memory: r.Memory, Created: r.Created}
 		if r.Created {
 			s.indexMemory(r.Memory)
@@ -379,7 +409,7 @@ func (s *Service) indexMemory(m *mimo.Memory) {
 // syncIndex brings the index up to date with the store's change log. A
 // failure leaves the index stale, not wrong; the next call catches up.
 func (s *Service) syncIndex(ctx context.Context) {
-	if !s.follower.Loaded() {
+	if !s.follower.Loaded() || s.dbOpen() {
 		return
 	}
 	if err := s.follower.Sync(ctx); err != nil {
@@ -405,13 +435,22 @@ func (s *Service) Get(ctx context.Context, namespace, id string) (*mimo.Memory, 
 	if err := validateID("id", id); err != nil {
 		return nil, err
 	}
-	if err := s.store.TouchMemories(ctx, ns, []string{id}, micro(s.now())); err != nil {
-		return nil, err
+	if m, err, ok := s.cachedGet(ctx, ns, id, nil); ok {
+		return m, err
 	}
-	m, err := s.store.GetMemory(ctx, ns, id)
+	err = s.store.TouchMemories(ctx, ns, []string{id}, micro(s.now()))
+	var m *mimo.Memory
+	if err == nil {
+		m, err = s.store.GetMemory(ctx, ns, id)
+	}
+	if unavailable(ctx, err) {
+		m, err, _ = s.cachedGet(ctx, ns, id, err)
+		return m, err
+	}
 	if err != nil {
 		return nil, err
 	}
+	s.cached(m)
 	s.decorate(m)
 	return m, nil
 }
@@ -471,10 +510,17 @@ func (s *Service) Update(ctx context.Context, namespace, id string, r mimo.Updat
 		raw := json.RawMessage(meta)
 		u.Metadata = &raw
 	}
+	if s.queueWrites() {
+		return s.queueUpdate(ctx, ns, id, u, nil)
+	}
 	m, err := s.store.UpdateMemory(ctx, ns, id, u)
+	if s.queueable(ctx, err) {
+		return s.queueUpdate(ctx, ns, id, u, err)
+	}
 	if err != nil {
 		return nil, err
 	}
+	s.cached(m)
 	s.indexMemory(m)
 	s.decorate(m)
 	return m, nil
@@ -489,9 +535,15 @@ func (s *Service) Delete(ctx context.Context, namespace, id string) error {
 	if err := validateID("id", id); err != nil {
 		return err
 	}
-	if err := s.store.DeleteMemory(ctx, ns, id); err != nil {
+	if s.queueWrites() {
+		return s.queueDelete(ctx, ns, id, nil)
+	}
+	if err := s.store.DeleteMemory(ctx, ns, id); s.queueable(ctx, err) {
+		return s.queueDelete(ctx, ns, id, err)
+	} else if err != nil {
 		return err
 	}
+	s.uncache(ns, id)
 	s.index.Delete(ns, id)
 	// A memory this one superseded is current again; the change log says so.
 	s.syncIndex(ctx)
@@ -508,11 +560,18 @@ func (s *Service) List(ctx context.Context, q mimo.ListQuery) (*mimo.ListPage, e
 		return nil, err
 	}
 	q.Limit = limit
+	if s.dbOpen() {
+		return s.cachedList(ctx, q, nil)
+	}
 	page, err := s.store.ListMemories(ctx, q)
+	if unavailable(ctx, err) {
+		return s.cachedList(ctx, q, err)
+	}
 	if err != nil {
 		return nil, err
 	}
 	for _, m := range page.Memories {
+		s.cache.putIfAbsent(m)
 		s.decorate(m)
 	}
 	if page.Memories == nil {

@@ -25,6 +25,8 @@ var Fallbacks = []Fallback{
 	{"index", "loading"},         // vector index loading; words only
 	{"search", "no_match"},       // no word matched; the newest memories
 	{"graph", "error"},           // the graph failed while asking; memories only
+	{"db", "read_cache"},         // the database unavailable; a read from the read cache
+	{"db", "spooled"},            // the database unavailable; a write queued in the spool
 }
 
 // initialise exports at zero every series whose labels are known before

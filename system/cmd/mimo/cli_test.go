@@ -50,6 +50,8 @@ func TestBadSettingStopsStartupWithOneClearLine(t *testing.T) {
 		"MIMO_BREAKER_RESET":    "soon",
 		"MIMO_LOG_LEVEL":        "loud",
 		"MIMO_RATE_LIMIT":       "-3",
+		"MIMO_READ_CACHE":       "lots",
+		"MIMO_SPOOL_MAX":        "-1MiB",
 	}
 	for name, value := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -35,6 +35,8 @@ type Config struct {
 	LLMAPIKey       string
 	BreakerFailures int
 	BreakerReset    time.Duration
+	ReadCache       int64 // bytes; 0 disables the read cache
+	SpoolMax        int64 // bytes
 	LogLevel        string
 	RateLimit       float64
 
@@ -170,6 +172,22 @@ var settings = []setting{
 			return fmt.Errorf("not a duration; set it like 60s or 2m")
 		}
 		c.BreakerReset = d
+		return nil
+	}},
+	{"MIMO_READ_CACHE", "read-cache", "64MiB", "memory for recent memories served while the database is down (bytes, KiB, MiB, GiB); 0 disables", func(c *Config, v string) error {
+		n, err := parseSize(v)
+		if err != nil {
+			return fmt.Errorf("%v, or 0 to disable", err)
+		}
+		c.ReadCache = n
+		return nil
+	}},
+	{"MIMO_SPOOL_MAX", "spool-max", "256MiB", "disk for writes queued while the database is down; past it writes get 503", func(c *Config, v string) error {
+		n, err := parseSize(v)
+		if err != nil || n < 1<<10 {
+			return fmt.Errorf("not a size of at least 1KiB; set it like 256MiB")
+		}
+		c.SpoolMax = n
 		return nil
 	}},
 	{"MIMO_LOG_LEVEL", "log-level", "info", "debug, info, warn or error (JSON lines on stderr)", func(c *Config, v string) error {

@@ -69,15 +69,27 @@ func openCore(ctx context.Context, cfg *Config, log *slog.Logger) (*core, error)
 		model = m
 		log.Info("answers are synthesised", "llm", m.Model())
 	}
-	svc, err := memory.New(memory.Options{
-		Store: st, Embedder: emb, Index: idx, Follower: follower, LLM: model,
-		BreakerFailures: cfg.BreakerFailures, BreakerReset: cfg.BreakerReset,
-		Provider: cfg.Embedder, Metrics: met, Logger: log,
-	})
+	sp, err := openSpool(cfg, log)
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
+	readCache := cfg.ReadCache
+	if readCache == 0 {
+		readCache = -1 // MIMO_READ_CACHE=0 disables it; the option's zero is the default
+	}
+	svc, err := memory.New(memory.Options{
+		Store: st, Embedder: emb, Index: idx, Follower: follower, LLM: model,
+		BreakerFailures: cfg.BreakerFailures, BreakerReset: cfg.BreakerReset,
+		Provider: cfg.Embedder, Metrics: met, Logger: log,
+		Spool: sp, ReadCacheBytes: readCache,
+	})
+	if err != nil {
+		closeSpool(sp)
+		st.Close()
+		return nil, err
+	}
+	drainAtStart(ctx, svc, sp, log)
 
 	loadCtx, cancelLoad := context.WithCancel(ctx)
 	loaded := make(chan struct{})
@@ -98,6 +110,7 @@ func openCore(ctx context.Context, cfg *Config, log *slog.Logger) (*core, error)
 			cancelLoad()
 			<-loaded
 			svc.Close()
+			closeSpool(sp)
 			st.Close()
 		},
 	}, nil

@@ -26,6 +26,7 @@ import (
 	"mimo/system/internal/fakeclock"
 	"mimo/system/memory"
 	"mimo/system/metrics"
+	"mimo/system/spool"
 	"mimo/system/sqlite"
 )
 
@@ -40,6 +41,17 @@ type Options struct {
 	// IndexNotLoaded leaves the vector index unloaded, as while it loads
 	// at start-up: search and near-duplicates go by words only.
 	IndexNotLoaded bool
+	// Outage puts a SwitchStore between the service (and the index's
+	// follower) and the database, so tests can make the database fail,
+	// and gives the service a spool (in Dir). The drainer then tries the
+	// database only at start and when the test calls Service.Drain.
+	Outage bool
+	// Dir holds the SQLite file and the spool; "" means a new temporary
+	// directory. Two fixtures on one Dir, one after the other, are a
+	// process and its restart.
+	Dir string
+	// SpoolMax is the spool's size cap; zero means spool.DefaultMaxBytes.
+	SpoolMax int64
 	// Configure, when set, changes the service's options before it is
 	// made (breaker settings, thresholds, cache sizes). Store, Embedder,
 	// Index, Follower, LLM, Metrics and Now are already set.
@@ -50,6 +62,8 @@ type Options struct {
 type Fixture struct {
 	Service  *memory.Service
 	Store    *sqlite.Store
+	Switch   *SwitchStore // with Options.Outage
+	Spool    *spool.Spool // with Options.Outage
 	Clock    *fakeclock.Clock
 	Embedder *Embedder
 	LLM      *LLM // nil with Options.NoLLM
@@ -60,7 +74,11 @@ type Fixture struct {
 func New(t testing.TB, o Options) *Fixture {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, sqlite.Options{Path: filepath.Join(t.TempDir(), "mimo.db")})
+	dir := o.Dir
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	st, err := sqlite.Open(ctx, sqlite.Options{Path: filepath.Join(dir, "mimo.db")})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = st.Close() })
 	_, err = st.MigrateUp(ctx)
@@ -72,13 +90,22 @@ func New(t testing.TB, o Options) *Fixture {
 		Embedder: NewEmbedder(),
 		Metrics:  metrics.New(metrics.Options{Registerer: prometheus.NewRegistry()}),
 	}
+	var store mimo.Store = st
+	mo := memory.Options{Embedder: f.Embedder, Metrics: f.Metrics, Now: f.Clock.Now}
+	if o.Outage {
+		f.Switch = NewSwitchStore(st)
+		store = f.Switch
+		f.Spool, err = spool.Open(spool.Options{Dir: filepath.Join(dir, "spool"), MaxBytes: o.SpoolMax})
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = f.Spool.Close() })
+		mo.Spool, mo.Graph, mo.DrainInterval = f.Spool, st, time.Hour
+	}
 	idx := index.New(index.Options{Dim: f.Embedder.Dim()})
-	follower := index.NewFollower(index.FollowerOptions{Store: st, Index: idx, Model: f.Embedder.Model()})
+	follower := index.NewFollower(index.FollowerOptions{Store: store, Index: idx, Model: f.Embedder.Model()})
 	if !o.IndexNotLoaded {
 		require.NoError(t, follower.Load(ctx))
 	}
-	mo := memory.Options{Store: st, Embedder: f.Embedder, Index: idx, Follower: follower,
-		Metrics: f.Metrics, Now: f.Clock.Now}
+	mo.Store, mo.Index, mo.Follower = store, idx, follower
 	if !o.NoLLM {
 		f.LLM = NewLLM("OK [1].")
 		mo.LLM = f.LLM
@@ -103,6 +130,16 @@ func (f *Fixture) StoreAll(t testing.TB, ns string, contents ...string) []string
 		ids[i] = res.Memory.ID
 	}
 	return ids
+}
+
+// Close closes the service, the spool and the store now rather than when
+// the test ends, as a process that exits does; closing again is harmless.
+func (f *Fixture) Close() {
+	_ = f.Service.Close()
+	if f.Spool != nil {
+		_ = f.Spool.Close()
+	}
+	_ = f.Store.Close()
 }
 
 // Fallbacks is mimo_fallback_triggered_total{service,reason}.
