@@ -23,10 +23,10 @@ import (
 	"mimo/system/sqlite"
 )
 
-// outageFixture is a service whose embedder can fail, with a breaker of
+// embedderOutageFixture is a service whose embedder can fail, with a breaker of
 // two failures and a re-embedding loop that looks again every few
 // milliseconds (real time) while work is left.
-func outageFixture(t *testing.T) *memorytest.Fixture {
+func embedderOutageFixture(t *testing.T) *memorytest.Fixture {
 	return memorytest.New(t, memorytest.Options{NoLLM: true, Configure: func(o *memory.Options) {
 		o.BreakerFailures = 2
 		o.BreakerReset = time.Minute
@@ -45,7 +45,7 @@ func embedderComponent(t *testing.T, f *memorytest.Fixture) mimo.Component {
 // once it is back, the memories stored meanwhile are embedded in the
 // background and found by meaning again.
 func TestEmbedderOutageStoresWithoutVectorsAndReembedsLater(t *testing.T) {
-	f := outageFixture(t)
+	f := embedderOutageFixture(t)
 	svc, ctx := f.Service, context.Background()
 	f.StoreAll(t, "", "The backup job runs at midnight.")
 	f.Embedder.Fail(errors.New("connection refused"))
@@ -151,7 +151,7 @@ func TestQueryEmbeddingsAreCached(t *testing.T) {
 
 // A search whose caller gives up is not held against the embedder.
 func TestCancelledCallerDoesNotOpenTheCircuit(t *testing.T) {
-	f := outageFixture(t)
+	f := embedderOutageFixture(t)
 	f.Embedder.Fail(context.Canceled)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -265,7 +265,7 @@ func TestReembedMovesEveryMemoryToTheNewModelAndResumes(t *testing.T) {
 // (it no longer says what the memory says) and the new content is embedded
 // once the embedder is back.
 func TestContentUpdatedWhileTheEmbedderIsDownIsReembedded(t *testing.T) {
-	f := outageFixture(t)
+	f := embedderOutageFixture(t)
 	ctx := context.Background()
 	ids := f.StoreAll(t, "", "The deploy window opens on Fridays.")
 	f.Embedder.Fail(errors.New("i/o timeout"))

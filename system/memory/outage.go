@@ -115,7 +115,12 @@ func (s *Service) Drain(ctx context.Context) (int, error) {
 	if err := s.store.Ping(ctx); err != nil || !pending {
 		return 0, err
 	}
-	n, err := s.spool.Replay(ctx, s.applyRecord)
+	// The gauge follows the replay record by record, as /health does: a
+	// long replay after an outage is watched on it.
+	n, err := s.spool.Replay(ctx, func(ctx context.Context, payload []byte) error {
+		s.spoolGauge()
+		return s.applyRecord(ctx, payload)
+	})
 	s.spoolGauge()
 	if n > 0 {
 		s.syncIndex(ctx)
