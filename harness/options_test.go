@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/testcontainers/testcontainers-go"
 
+	"mimo/harness/faults"
 	"mimo/harness/standin"
 )
 
@@ -41,4 +42,14 @@ func TestOptionsEmbedder(t *testing.T) {
 
 	_, err = Options{Embedder: "openai"}.embedder()
 	assert.ErrorContains(t, err, `"openai"`)
+}
+
+func TestFaultProfilesNameTheHarnessProxies(t *testing.T) {
+	for _, name := range faults.Names() {
+		p, err := faults.Lookup(name)
+		require.NoError(t, err)
+		for _, tx := range p.Toxics {
+			assert.NotEmpty(t, ProxyAddr(tx.Proxy), "profile %s puts %s on proxy %q, which the harness makes", name, tx.Name, tx.Proxy)
+		}
+	}
 }
