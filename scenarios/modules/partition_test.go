@@ -43,7 +43,15 @@ func TestPartitionCutsAContainerOffTheNetworkUntilHealed(t *testing.T) {
 		return h.HTTPStatus == http.StatusOK && h.Components["db"].Status == mimo.StatusOK
 	}, 2*time.Minute)
 	rec.Measure("db_ok_after_heal", float64(time.Since(healed).Milliseconds()), "ms")
-	_, err := env.Client().Store(ctx, mimo.StoreRequest{Namespace: "partition", Content: "Stored once the partition healed."})
+	mark, err := pg.Now(ctx)
+	require.NoError(t, err)
+	quiet, err := pg.ActivitySince(ctx, mark)
+	require.NoError(t, err)
+	_, err = env.Client().Store(ctx, mimo.StoreRequest{Namespace: "partition", Content: "Stored once the partition healed."})
 	require.NoError(t, err, "Mimo reaches Postgres by its name again")
+	busy, err := pg.ActivitySince(ctx, mark)
+	require.NoError(t, err)
+	assert.Zero(t, quiet.Queries, "nothing ran between the mark and the store: %+v", quiet)
+	assert.Positive(t, busy.Queries, "the store's statements are seen in pg_stat_activity: %+v", busy)
 	heal() // a second heal does nothing; the cleanup's neither
 }
