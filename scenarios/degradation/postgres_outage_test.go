@@ -83,8 +83,16 @@ func postgresOutage(t *testing.T, o outage) {
 	var mu sync.Mutex
 	acked := map[string]*mimo.StoreResult{} // content → answer
 	var queued int
+	var duringOutage latency.Sample // every write's time once the outage began
+	inOutage := false
 	store := func(content string) {
+		began := time.Now()
 		res, err := c.Store(ctx, mimo.StoreRequest{Namespace: ns, Content: content})
+		mu.Lock()
+		if inOutage {
+			duringOutage.Add(time.Since(began))
+		}
+		mu.Unlock()
 		if !assert.NoError(t, err, "%s: a write is acknowledged (201 or 202)", o.name) {
 			return
 		}
@@ -106,6 +114,9 @@ func postgresOutage(t *testing.T, o outage) {
 	var off func()
 	began := time.Now()
 	tl.Do("Postgres goes away: "+o.name, func() { off = o.on(t, env) })
+	mu.Lock()
+	inOutage = true
+	mu.Unlock()
 	tl.Concurrently(fmt.Sprintf("%d writers store %d memories each", outageWriters, outageWrites), outageWriters, func(w int) {
 		for i := range outageWrites {
 			store(fmt.Sprintf("Failover log: writer %d entry %d during the %s.", w, i, o.name))
@@ -135,6 +146,10 @@ func postgresOutage(t *testing.T, o outage) {
 	env.WaitForMetric(t, "mimo_fallback_triggered_total", map[string]string{"service": "db", "reason": "read_cache"}, func(v float64) bool { return v >= 1 }, within)
 	env.WaitForMetric(t, "mimo_fallback_triggered_total", map[string]string{"service": "db", "reason": "spooled"}, func(v float64) bool { return v >= float64(queued) }, within)
 
+	mu.Lock()
+	inOutage = false
+	duringOutage.Record(rec, "write_latency_during_outage")
+	mu.Unlock()
 	back := time.Now()
 	tl.Do("Postgres is back", off)
 	tl.Expect("the spool drained to 0", recoverWithin, m.MetricIs("mimo_spool_pending", nil, func(v float64) bool { return v == 0 }))
