@@ -3,6 +3,7 @@ package durability
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -116,35 +117,65 @@ func TestSIGKILLWithAQueuedSpoolReplaysItAtStartExactlyOnce(t *testing.T) {
 
 func TestSIGKILLInTheMiddleOfTheReplayStillAppliesEachWriteOnce(t *testing.T) {
 	const queued = 2000
-	rec := record.New(t, fmt.Sprintf("Mimo killed with SIGKILL in the middle of replaying a spool of %d writes (Postgres 50 ms away, so the replay takes a while), then started again, finishes the replay: every write stored exactly once", queued))
+	rec := record.New(t, fmt.Sprintf("Mimo killed with SIGKILL in the middle of replaying a spool of %d writes (Postgres 10 ms away, so the replay takes a while), then started again, finishes the replay: every write stored exactly once; during the replay mimo_spool_pending follows what is left", queued))
 	env := harness.Start(t, harness.Options{Record: rec, Mimo: []testcontainers.ContainerCustomizer{mimoserver.WithBreaker(3, spoolReset)}})
 	const ns = "durability-replay"
 	m := env.Mimo()
 
 	restore := toxics.Cut(t, env.Proxy(harness.ProxyPostgres))
 	acked := queueWrites(t, env.Client(), ns, "the freight manifests", queued)
-	full := float64(len(acked))
-	harness.WaitFor(t, spoolWithin, "every write queued in the spool", spoolPending(m, func(v float64) bool { return v == full }))
+	full := int64(len(acked))
+	harness.WaitFor(t, spoolWithin, "every write queued in the spool", spoolPending(m, func(v float64) bool { return v == float64(full) }))
 
-	// Postgres back, but 50 ms away: the replay is slow enough to be
-	// caught in its middle.
-	slow := toxics.Add(t, env.Proxy(harness.ProxyPostgres), toxics.Must(toxics.Latency(50, 0)))
+	// Postgres back, but 10 ms away: the replay, a record at a time, is
+	// slow enough to be caught in its middle. /health reads the spool
+	// itself, so it is what says the replay is under way.
+	slow := toxics.Add(t, env.Proxy(harness.ProxyPostgres), toxics.Must(toxics.Latency(10, 0)))
 	began := time.Now()
 	restore()
-	var atKill float64
-	harness.WaitFor(t, spoolWithin, "the replay under way", func() (bool, string) {
-		ok, detail := spoolPending(m, func(v float64) bool { atKill = v; return v > 0 && v < full })()
-		return ok, detail
-	})
+	var atKill int64
+	harness.WaitFor(t, spoolWithin, "/health: the replay under way", spoolInHealth(m, func(n int64) bool { atKill = n; return n > 0 && n < full }))
+	// The gauge is checked while the replay goes on, not required: the
+	// crash below is the scenario's point.
+	gaugeFollows, detail := false, ""
+	deadline := time.Now().Add(5 * time.Second)
+	for !gaugeFollows && time.Now().Before(deadline) {
+		gaugeFollows, detail = spoolPending(m, func(v float64) bool { return v < float64(full) })()
+		if !gaugeFollows {
+			time.Sleep(100 * time.Millisecond) // polling a gauge, not waiting for time to pass
+		}
+	}
 	env.Kill(harness.Mimo)
-	rec.Measure("spool_pending_at_kill", atKill, "count")
+	assert.True(t, gaugeFollows, "mimo_spool_pending goes down during a replay, as /health's spool pending does (%d of %d left there); gauge: %s", atKill, full, detail)
+	rec.Measure("spool_pending_at_kill", float64(atKill), "count")
 	rec.Measure("replay_time_before_kill", latency.MS(time.Since(began)), "ms")
-	t.Logf("killed with %g of %g records pending", atKill, full)
+	t.Logf("killed with %d of %d records pending", atKill, full)
 
 	slow()
 	restarted := time.Now()
 	env.StartContainer(harness.Mimo)
-	harness.WaitFor(t, spoolWithin, "the replay finished after the restart", spoolPending(m, func(v float64) bool { return v == 0 }))
+	harness.WaitFor(t, spoolWithin, "the replay finished after the restart", spoolInHealth(m, func(n int64) bool { return n == 0 }))
 	rec.Measure("replayed_after_restart", latency.MS(time.Since(restarted)), "ms")
 	checkExactlyOnce(t, rec, env.Client(), ns, acked)
+}
+
+// spoolInHealth is the condition "/health's spool pending satisfies pred".
+func spoolInHealth(m *harness.MimoServer, pred func(int64) bool) func() (bool, string) {
+	return func() (bool, string) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		r, err := m.Client().Do(ctx, http.MethodGet, "/health", nil)
+		if err != nil {
+			return false, err.Error()
+		}
+		var h struct {
+			Spool struct {
+				Pending int64 `json:"pending"`
+			} `json:"spool"`
+		}
+		if err := r.Decode(&h); err != nil {
+			return false, err.Error()
+		}
+		return pred(h.Spool.Pending), fmt.Sprintf("/health: spool pending %d", h.Spool.Pending)
+	}
 }
