@@ -20,9 +20,9 @@ import (
 type stream struct {
 	ok, failed atomic.Int64
 	// queued counts the acknowledged writes Mimo answered 202 (in ok too).
-	queued atomic.Int64
-	stop       chan struct{}
-	writing    sync.WaitGroup
+	queued  atomic.Int64
+	stop    chan struct{}
+	writing sync.WaitGroup
 
 	mu    sync.Mutex
 	acked map[string]string // content → id
