@@ -109,7 +109,7 @@ func TestPostgresDownGivesClear503sAndRecoversWithoutRestart(t *testing.T) {
 	rec := record.New(t, "With the Postgres proxy down, and no read cache or spool room to fall back on, Mimo answers clear 503 JSON errors without hanging and /health reports the database down; with it up again, Mimo recovers without a restart")
 	env := harness.Start(t, harness.Options{Record: rec, Mimo: []testcontainers.ContainerCustomizer{
 		mimoserver.WithReadCache(0),
-		mimoserver.WithSpoolMax(1),
+		mimoserver.WithSpoolMax(1 << 10), // Mimo's least; one record with its vector does not fit
 	}})
 	c := env.Client()
 	ctx := context.Background()
