@@ -109,6 +109,9 @@ func TestPostgresDownGivesClear503sAndRecoversWithoutRestart(t *testing.T) {
 	rec := record.New(t, "With the Postgres proxy down, and no read cache or spool room to fall back on, Mimo answers clear 503 JSON errors without hanging and /health reports the database down; with it up again, Mimo recovers without a restart")
 	env := harness.Start(t, harness.Options{Record: rec, Mimo: []testcontainers.ContainerCustomizer{
 		mimoserver.WithReadCache(0),
+		// The db circuit half-opens 2 s after it opened rather than Mimo's
+		// default 60 s, the time recovery then takes at least.
+		mimoserver.WithBreaker(3, breakerReset),
 		mimoserver.WithSpoolMax(1 << 10), // Mimo's least; one record with its vector does not fit
 	}})
 	c := env.Client()
