@@ -30,8 +30,15 @@ const (
 )
 
 func TestUnderTenPercentBackendFaultsConcurrentClientsSeeUnderOnePercentErrors(t *testing.T) {
-	rec := record.New(t, fmt.Sprintf("With 10%% of Mimo's backend calls failing (the harness's %s profile: one Postgres connection in ten reset, one model call in ten failed), %d concurrent clients making %d calls each (store, get, search, ask) see under 1%% errors", faults.TenPercentName, faultClients, faultCalls))
-	env := harness.Start(t, harness.Options{Record: rec})
+	// With the Ollama embedder one embedding call in ten fails too.
+	for _, embedder := range []string{harness.EmbedderBuiltin, harness.EmbedderOllama} {
+		t.Run(embedder, func(t *testing.T) { underTenPercent(t, embedder) })
+	}
+}
+
+func underTenPercent(t *testing.T, embedder string) {
+	rec := record.New(t, fmt.Sprintf("With 10%% of Mimo's backend calls failing (the harness's %s profile: one Postgres connection in ten reset, one stand-in call in ten failed) and the %s embedder, %d concurrent clients making %d calls each (store, get, search, ask) see under 1%% errors", faults.TenPercentName, embedder, faultClients, faultCalls))
+	env := harness.Start(t, harness.Options{Record: rec, Embedder: embedder})
 	ctx := context.Background()
 	c := env.Client()
 	const ns = "degradation-ten-percent"
