@@ -39,6 +39,8 @@ const teardownTimeout = 2 * time.Minute
 type Env struct {
 	t    testing.TB
 	opts Options
+	// embedder selects Options.Embedder in every Mimo; nil for the builtin.
+	embedder testcontainers.ContainerCustomizer
 
 	network      *testcontainers.DockerNetwork
 	postgres     *postgres.Container
@@ -64,7 +66,11 @@ func Start(t testing.TB, opts Options) *Env {
 	if opts.Rules != "" && !opts.Prometheus && !opts.Alertmanager {
 		t.Fatalf("harness: Options.Rules needs a Prometheus to evaluate them: set Options.Prometheus or Options.Alertmanager")
 	}
-	e := &Env{t: t, opts: opts, containers: map[string]testcontainers.Container{}}
+	embedder, err := opts.embedder()
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	e := &Env{t: t, opts: opts, embedder: embedder, containers: map[string]testcontainers.Container{}}
 	ctx := context.Background()
 
 	nw, err := network.New(ctx, network.WithLabels(map[string]string{containers.Label: "true"}))
@@ -150,6 +156,9 @@ func (e *Env) startMimo(t testing.TB, name string, opts ...testcontainers.Contai
 		// Answers are synthesised by the stand-in's OpenAI-compatible
 		// API, through the llm proxy.
 		mimoserver.WithLLM("openai", "http://"+ProxyAddr(ProxyLLM)+"/v1", StandinLLMModel),
+	}
+	if e.embedder != nil {
+		base = append(base, e.embedder)
 	}
 	all := slices.Concat(base, e.opts.Mimo, opts)
 	c := start(e, t, name, mimoserver.Run, all...)

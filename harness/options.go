@@ -16,11 +16,14 @@
 package harness
 
 import (
+	"fmt"
 	"strconv"
 
 	"github.com/testcontainers/testcontainers-go"
 
+	"mimo/harness/mimoserver"
 	"mimo/harness/record"
+	"mimo/harness/standin"
 )
 
 // Container names, for Env's Kill, Stop, StartContainer, Restart, Pause
@@ -55,6 +58,25 @@ const (
 // StandinLLMModel is the model name Mimo asks the stand-in's LLM for.
 const StandinLLMModel = "standin-chat"
 
+// Embedders for Options.Embedder.
+const (
+	// EmbedderBuiltin is Mimo's own embedder, in process: no provider to
+	// fail. The default.
+	EmbedderBuiltin = "builtin"
+	// EmbedderOllama is the stand-in's Ollama embedding API, reached
+	// through the ollama proxy, answering StandinEmbedModel vectors of
+	// StandinEmbedDim numbers.
+	EmbedderOllama = "ollama"
+)
+
+// The embedding model and dimension Mimo asks the stand-in for with
+// EmbedderOllama: the stand-in's defaults, which it answers without being
+// configured.
+const (
+	StandinEmbedModel = standin.DefaultEmbedModel
+	StandinEmbedDim   = standin.DefaultDim
+)
+
 // MimoJob is the job label of Mimo's series in Prometheus.
 const MimoJob = "mimo"
 
@@ -72,6 +94,13 @@ type Options struct {
 	// Standin customizes the stand-in the same way (testcontainers.WithEnv
 	// with its STANDIN_* settings, say).
 	Standin []testcontainers.ContainerCustomizer
+
+	// Embedder is the embedder every Mimo of the environment runs with:
+	// "" or EmbedderBuiltin for Mimo's own, EmbedderOllama for the
+	// stand-in's Ollama API through the ollama proxy (so toxics on
+	// ProxyOllama and the stand-in's faults reach it). Anything else fails
+	// Start. Options.Mimo may still override it.
+	Embedder string
 
 	// Prometheus, when true, also runs Prometheus on the private network,
 	// scraping the first Mimo (job MimoJob) and itself every second; Env's
@@ -105,4 +134,16 @@ func ProxyAddr(name string) string {
 		return ""
 	}
 	return Toxiproxy + ":" + strconv.Itoa(port)
+}
+
+// embedder returns the Mimo option selecting o.Embedder, nil for the
+// builtin one, or an error for an embedder the harness cannot provide.
+func (o Options) embedder() (testcontainers.ContainerCustomizer, error) {
+	switch o.Embedder {
+	case "", EmbedderBuiltin:
+		return nil, nil
+	case EmbedderOllama:
+		return mimoserver.WithEmbedder(EmbedderOllama, "http://"+ProxyAddr(ProxyOllama), StandinEmbedModel, StandinEmbedDim), nil
+	}
+	return nil, fmt.Errorf("harness: Options.Embedder %q: want %q or %q", o.Embedder, EmbedderBuiltin, EmbedderOllama)
 }

@@ -10,6 +10,7 @@ import (
 	toxiclient "github.com/Shopify/toxiproxy/v2/client"
 	"github.com/dop251/goja"
 
+	"mimo/harness/faults"
 	"mimo/harness/load"
 	"mimo/harness/standin"
 )
@@ -32,6 +33,8 @@ const (
 //	removeToxic(proxy, name)
 //	standinFail({rate, status, routes, count, seed})   the stand-in's POST /_control/fail
 //	standinClear()                                     every stand-in fault removed
+//	applyProfile(name)   a named profile of package faults (such as "ten_percent") put on
+//	removeProfile(name)  that profile taken off (its toxics; every stand-in fault)
 type Faults struct {
 	vu        *load.VU
 	toxiproxy string
@@ -55,10 +58,12 @@ func newFaults(vu *load.VU, arg goja.Value) *Faults {
 
 func (f *Faults) object(obj *goja.Object) *goja.Object {
 	return bind(obj, map[string]func(goja.FunctionCall) goja.Value{
-		"addToxic":     f.addToxic,
-		"removeToxic":  f.removeToxic,
-		"standinFail":  f.standinFail,
-		"standinClear": f.standinClear,
+		"addToxic":      f.addToxic,
+		"removeToxic":   f.removeToxic,
+		"standinFail":   f.standinFail,
+		"standinClear":  f.standinClear,
+		"applyProfile":  f.applyProfile,
+		"removeProfile": f.removeProfile,
 	})
 }
 
@@ -153,6 +158,50 @@ func (f *Faults) standinClear(goja.FunctionCall) goja.Value {
 	defer cancel()
 	if err := f.control("standinClear").Clear(ctx); err != nil {
 		f.vu.Throw("mimo.Faults.standinClear: %v", err)
+	}
+	return goja.Undefined()
+}
+
+// profile returns the profile a script names, with Toxiproxy's client and the stand-in's
+// control for the parts it has.
+func (f *Faults) profile(op string, call goja.FunctionCall) (faults.Profile, *toxiclient.Client, *standin.Control) {
+	if f.vu.InInit() {
+		f.vu.Throw("mimo.Faults.%s: faults cannot be changed in the init context", op)
+	}
+	p, err := faults.Lookup(call.Argument(0).String())
+	if err != nil {
+		f.vu.Throw("mimo.Faults.%s: %v", op, err)
+	}
+	var tp *toxiclient.Client
+	if len(p.Toxics) > 0 {
+		if f.toxiproxy == "" {
+			f.vu.Throw("mimo.Faults.%s: no Toxiproxy address: set %s or the toxiproxy option", op, EnvToxiproxyURL)
+		}
+		tp = toxiclient.NewClient(f.toxiproxy)
+	}
+	var ctl *standin.Control
+	if p.Standin != nil {
+		ctl = f.control(op)
+	}
+	return p, tp, ctl
+}
+
+func (f *Faults) applyProfile(call goja.FunctionCall) goja.Value {
+	p, tp, ctl := f.profile("applyProfile", call)
+	ctx, cancel := f.ctx()
+	defer cancel()
+	if err := p.Apply(ctx, tp, ctl); err != nil {
+		f.vu.Throw("mimo.Faults.applyProfile: %v", err)
+	}
+	return goja.Undefined()
+}
+
+func (f *Faults) removeProfile(call goja.FunctionCall) goja.Value {
+	p, tp, ctl := f.profile("removeProfile", call)
+	ctx, cancel := f.ctx()
+	defer cancel()
+	if err := p.Remove(ctx, tp, ctl); err != nil {
+		f.vu.Throw("mimo.Faults.removeProfile: %v", err)
 	}
 	return goja.Undefined()
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"mimo/harness/faults"
 	"mimo/harness/load"
 	"mimo/harness/standin"
 	_ "mimo/xk6-mimo"
@@ -315,4 +316,47 @@ export default function () {
 	require.NotNil(t, f.Fail)
 	assert.InDelta(t, 0.1, f.Fail.Rate, 0)
 	assert.Equal(t, []string{standin.RouteOpenAIChat}, f.Fail.Routes)
+}
+
+func TestFaultsApplyAndRemoveANamedProfile(t *testing.T) {
+	tp := &fakeToxiproxy{toxics: map[string]map[string]any{}}
+	tps := httptest.NewServer(tp)
+	t.Cleanup(tps.Close)
+	si := standin.New(standin.Options{})
+	sis := httptest.NewServer(si)
+	t.Cleanup(sis.Close)
+
+	script := func(body string) int {
+		t.Helper()
+		res, _ := run(t, `
+import mimo from 'k6/x/mimo';
+import { check } from 'k6';
+export const options = { iterations: 1, thresholds: { checks: ['rate==1'] } };
+const faults = new mimo.Faults();
+function throws(f) { try { f(); return false; } catch (e) { return true; } }
+export default function () {
+`+body+`
+}`, map[string]string{"MIMO_TOXIPROXY_URL": tps.URL, "MIMO_STANDIN_URL": sis.URL})
+		return res.ExitCode()
+	}
+
+	require.Equal(t, load.ExitOK, script(`
+  faults.applyProfile('ten_percent');
+  check(null, { 'an unknown profile throws': () => throws(() => faults.applyProfile('chaos')) });`))
+	want := faults.TenPercent
+	tp.mu.Lock()
+	tx, ok := tp.toxics[want.Toxics[0].Name]
+	tp.mu.Unlock()
+	require.True(t, ok, "the profile's toxic is on the postgres proxy")
+	assert.Equal(t, "reset_peer", tx["type"])
+	assert.InDelta(t, 0.1, tx["toxicity"], 1e-6)
+	f := si.Faults()
+	require.NotNil(t, f.Fail, "the stand-in fails")
+	assert.InDelta(t, want.Standin.Rate, f.Fail.Rate, 0)
+
+	require.Equal(t, load.ExitOK, script(`  faults.removeProfile('ten_percent');`))
+	tp.mu.Lock()
+	assert.Empty(t, tp.toxics)
+	tp.mu.Unlock()
+	assert.Equal(t, standin.Faults{}, si.Faults())
 }

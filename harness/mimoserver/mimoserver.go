@@ -58,6 +58,45 @@ func WithBreaker(failures int, reset time.Duration) testcontainers.CustomizeRequ
 	})
 }
 
+// WithEmbedder selects the embedding provider: "builtin", "ollama" or
+// "openai" (MIMO_EMBEDDER) at url (MIMO_EMBED_URL, the provider's base;
+// Mimo adds /api/embed or /embeddings) asking for model (MIMO_EMBED_MODEL)
+// vectors of dim numbers (MIMO_EMBED_DIM). An empty url or model, or a dim
+// of 0, leaves that setting to Mimo's default for the provider.
+func WithEmbedder(provider, url, model string, dim int) testcontainers.CustomizeRequestOption {
+	env := map[string]string{"MIMO_EMBEDDER": provider}
+	if url != "" {
+		env["MIMO_EMBED_URL"] = url
+	}
+	if model != "" {
+		env["MIMO_EMBED_MODEL"] = model
+	}
+	if dim != 0 {
+		env["MIMO_EMBED_DIM"] = strconv.Itoa(dim)
+	}
+	return testcontainers.WithEnv(env)
+}
+
+// WithEmbedTimeout bounds one call to the embedding provider
+// (MIMO_EMBED_TIMEOUT; Mimo's default is 10 s).
+func WithEmbedTimeout(d time.Duration) testcontainers.CustomizeRequestOption {
+	return testcontainers.WithEnv(map[string]string{"MIMO_EMBED_TIMEOUT": d.String()})
+}
+
+// WithReadCache sets the size of the cache that answers reads while the
+// database is unreachable (MIMO_READ_CACHE), in bytes; 0 disables it.
+// Mimo's default is 64 MiB.
+func WithReadCache(bytes int64) testcontainers.CustomizeRequestOption {
+	return testcontainers.WithEnv(map[string]string{"MIMO_READ_CACHE": strconv.FormatInt(bytes, 10)})
+}
+
+// WithSpoolMax caps the spool that queues writes while the database is
+// unreachable (MIMO_SPOOL_MAX), in bytes; a write that would pass it is
+// refused with 503. Mimo's default is 256 MiB.
+func WithSpoolMax(bytes int64) testcontainers.CustomizeRequestOption {
+	return testcontainers.WithEnv(map[string]string{"MIMO_SPOOL_MAX": strconv.FormatInt(bytes, 10)})
+}
+
 // WithAPIKey makes Mimo require key (MIMO_API_KEY); the Container's
 // clients send it.
 func WithAPIKey(key string) testcontainers.CustomizeRequestOption {

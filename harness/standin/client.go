@@ -44,7 +44,15 @@ func (c *Control) Webhooks(ctx context.Context) ([]json.RawMessage, error) {
 	return out, err
 }
 
-// Reset zeroes the counters.
+// Embedded returns the texts the stand-in embedded since it started or
+// was last reset, oldest first (see Server.Embedded).
+func (c *Control) Embedded(ctx context.Context) ([]string, error) {
+	var out []string
+	err := c.do(ctx, http.MethodGet, "embedded", nil, &out)
+	return out, err
+}
+
+// Reset zeroes the counters and empties the list of embedded texts.
 func (c *Control) Reset(ctx context.Context) error {
 	return c.do(ctx, http.MethodPost, "reset", nil, nil)
 }
@@ -68,6 +76,10 @@ func (c *Control) Slow(ctx context.Context, sl Slow) error {
 func (c *Control) Garbage(ctx context.Context, g Garbage) error {
 	return c.do(ctx, http.MethodPost, "garbage", g, nil)
 }
+
+// maxControlAnswer bounds a control answer the client reads: the longest,
+// MaxEmbedded texts of up to the longest input, can pass maxControlBody.
+const maxControlAnswer = 64 << 20
 
 func (c *Control) do(ctx context.Context, method, endpoint string, in, out any) error {
 	var body io.Reader
@@ -95,7 +107,7 @@ func (c *Control) do(ctx context.Context, method, endpoint string, in, out any) 
 		return fmt.Errorf("standin control %s: %w", endpoint, err)
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxControlBody))
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxControlAnswer))
 	if err != nil {
 		return fmt.Errorf("standin control %s: reading the answer: %w", endpoint, err)
 	}

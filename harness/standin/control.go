@@ -25,6 +25,7 @@ const maxControlBody = 1 << 20
 //	POST /_control/fail      Fail    → answers Faults
 //	POST /_control/slow      Slow    → answers Faults
 //	POST /_control/garbage   Garbage → answers Faults
+//	GET  /_control/embedded  → the texts embedded (see Embedded)
 //
 // Bodies are JSON; unknown fields and invalid values are 400
 // {"error":"…"}. An empty body to /_control/fail means the zero Fail: 503
@@ -71,6 +72,7 @@ func (s *Server) registerControl() {
 		s.controlDone(w, r, "garbage", g, err)
 	})
 	s.registerWebhook()
+	s.registerEmbedded()
 }
 
 // controlDone answers a fault order: 400 with err, or the active faults.

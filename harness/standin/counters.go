@@ -57,9 +57,11 @@ func (s *Server) Counters() Counters {
 	}
 }
 
-// Reset sets every counter to zero. Active faults stay (Clear removes
-// them), but a Fail's even spread starts again from its first call.
+// Reset sets every counter to zero and empties the list of embedded
+// texts. Active faults stay (Clear removes them), but a Fail's even spread
+// starts again from its first call.
 func (s *Server) Reset() {
+	s.resetEmbedded()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.counters.reset()

@@ -199,6 +199,7 @@ func (s *Server) ollamaEmbed(w http.ResponseWriter, _ *http.Request, c *call) {
 	for _, in := range inputs {
 		out.Embeddings = append(out.Embeddings, Embed(in, dim))
 	}
+	s.keepEmbedded(inputs...)
 	if len(inputs) > 0 {
 		// Ollama leaves the figures out when there was nothing to embed.
 		out.TotalDuration = durationNS(c.start)
@@ -254,6 +255,7 @@ func (s *Server) ollamaEmbeddings(w http.ResponseWriter, _ *http.Request, c *cal
 	if req.Prompt != "" {
 		prompt, _ := truncateTokens(req.Prompt, s.maxTokens)
 		out.Embedding = Embed(prompt, dim)
+		s.keepEmbedded(prompt)
 	}
 	c.reply(w, out)
 }

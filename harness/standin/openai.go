@@ -223,6 +223,7 @@ func (s *Server) openAIEmbeddings(w http.ResponseWriter, _ *http.Request, c *cal
 		}
 		out.Data[i] = openAIEmbedding{Object: "embedding", Index: i, Embedding: e}
 	}
+	s.keepEmbedded(inputs...)
 	c.reply(w, out)
 }
 

@@ -140,6 +140,9 @@ type Server struct {
 
 	webhookMu sync.Mutex
 	webhooks  []json.RawMessage // bodies taken at WebhookPath, oldest first
+
+	embeddedMu sync.Mutex
+	embedded   []string // texts embedded, oldest first; see Embedded
 }
 
 // New returns a stand-in configured by o. It panics if o.Dim is negative or

@@ -19,8 +19,10 @@ import (
 // or 202 queued, which the spec counts as acknowledged too).
 type stream struct {
 	ok, failed atomic.Int64
-	stop       chan struct{}
-	writing    sync.WaitGroup
+	// queued counts the acknowledged writes Mimo answered 202 (in ok too).
+	queued  atomic.Int64
+	stop    chan struct{}
+	writing sync.WaitGroup
 
 	mu    sync.Mutex
 	acked map[string]string // content → id
@@ -62,6 +64,9 @@ func startStream(t *testing.T, c *mimoclient.Client, ns, subject string, stopOnE
 				s.mu.Lock()
 				s.acked[content] = res.Memory.ID
 				s.mu.Unlock()
+				if res.Queued {
+					s.queued.Add(1)
+				}
 				s.ok.Add(1)
 			}
 		})

@@ -66,9 +66,10 @@ func TestEveryDashboardPanelsQueryReturnsDataFromPrometheusAfterTraffic(t *testi
 
 	// One server error, so the error ratio has a 5xx series to divide.
 	restore := toxics.Cut(t, env.Proxy(harness.ProxyPostgres))
-	r, err := c.Do(ctx, http.MethodGet, mimoclient.MemoryPath(ns, m.Memory.ID), nil)
+	// A memory no one stored: the read cache cannot serve it either.
+	r, err := c.Do(ctx, http.MethodGet, mimoclient.MemoryPath(ns, "0190a0a0-0000-7000-8000-000000000000"), nil)
 	require.NoError(t, err)
-	harness.AssertAPIError(t, "a read with the database cut", r, http.StatusServiceUnavailable, mimo.EUNAVAILABLE)
+	harness.AssertAPIError(t, "a read the cache cannot serve, with the database cut", r, http.StatusServiceUnavailable, mimo.EUNAVAILABLE)
 	restore()
 	harness.WaitFor(t, seenWithin, "a read to succeed with the database back", func() (bool, string) {
 		_, err := c.Get(ctx, ns, m.Memory.ID)

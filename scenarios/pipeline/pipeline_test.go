@@ -148,12 +148,13 @@ func TestPipelineThroughProxiesOnPostgres(t *testing.T) {
 	})
 
 	// The database is reached through the postgres proxy: with the proxy
-	// down Mimo cannot read, and once it is up again Mimo recovers.
+	// down Mimo cannot read what its read cache does not hold (a memory
+	// it never saw), and once it is up again Mimo recovers.
 	pg := env.Proxy(harness.ProxyPostgres)
 	t.Run("database proxy down and up", func(t *testing.T) {
 		restore := toxics.Cut(t, pg)
-		_, err := c.Get(ctx, ns, id)
-		require.Error(t, err, "a read with the database proxy down fails")
+		_, err := c.Get(ctx, ns, uncachedID)
+		require.Error(t, err, "a read the cache cannot serve, with the database proxy down, fails")
 		assert.Equal(t, mimo.EUNAVAILABLE, mimo.ErrorCode(err), "and says a dependency is unavailable: %v", err)
 
 		restore()
@@ -226,3 +227,7 @@ func decode(t *testing.T, v any, out any) {
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(b, out))
 }
+
+// uncachedID is a well-formed memory id that no scenario stores, so no
+// read cache holds it.
+const uncachedID = "0190a0a0-0000-7000-8000-000000000000"
