@@ -24,7 +24,9 @@ const slowDatabaseMS = 600
 func TestLatencyAndErrorAlertsFireOnASlowThenCutDatabaseAndResolve(t *testing.T) {
 	t.Parallel()
 	rec := record.New(t, fmt.Sprintf("With alerts.yml's thresholds (for: %s, windows %s), a %d ms slower Postgres fires MimoHighLatency and a cut one fires MimoHighErrorRate and opens the db circuit (MimoCircuitBreakerOpen); each reaches Alertmanager's webhook, resolves there when the database is well again, and no other alert fires", pending, window, slowDatabaseMS))
-	s := newStand(t, rec)
+	// The db circuit opens under the cut; a short reset lets it close soon
+	// after, so both alerts resolve within the wait.
+	s := newStand(t, rec, mimoserver.WithBreaker(breakerFailures, breakerReset))
 	const ns = "monitoring-alerts"
 	// Reads of a memory nobody stored: the read cache cannot answer them,
 	// so with the database cut they fail (503) rather than being served
