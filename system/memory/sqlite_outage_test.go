@@ -20,13 +20,23 @@ import (
 	"mimo/system/metrics"
 	"mimo/system/spool"
 	"mimo/system/sqlite"
+	"mimo/system/storetest"
 )
 
-// A real SQLite failure, not a fake one: another process holds the
-// database's write lock past the busy timeout, so every write fails with
-// EUNAVAILABLE ("database is busy"). Writes are queued and answered;
-// once the lock is released the drainer applies them.
-func TestWritesToALockedSQLiteDatabaseAreQueuedThenApplied(t *testing.T) {
+// sqliteStand is a service on a real SQLite file with a spool, and a
+// second connection to the file that can take its write lock, as another
+// process would.
+type sqliteStand struct {
+	svc   *memory.Service
+	st    *sqlite.Store
+	sp    *spool.Spool
+	emb   *memorytest.Embedder
+	clock *fakeclock.Clock
+	conn  *sql.Conn
+}
+
+func newSQLiteStand(t *testing.T) *sqliteStand {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "mimo.db")
@@ -52,29 +62,86 @@ func TestWritesToALockedSQLiteDatabaseAreQueuedThenApplied(t *testing.T) {
 
 	other, err := sql.Open("sqlite", path)
 	require.NoError(t, err)
-	defer other.Close()
+	t.Cleanup(func() { _ = other.Close() })
 	conn, err := other.Conn(ctx)
 	require.NoError(t, err)
-	defer conn.Close()
-	_, err = conn.ExecContext(ctx, "BEGIN IMMEDIATE")
-	require.NoError(t, err)
+	t.Cleanup(func() { _ = conn.Close() })
+	return &sqliteStand{svc: svc, st: st, sp: sp, emb: emb, clock: clock, conn: conn}
+}
 
-	res, err := svc.Store(ctx, mimo.StoreRequest{Namespace: "team", Content: "Written while another process held the lock."})
+// lock takes the database's write lock from the other connection until
+// the returned function releases it: every write of the service then
+// fails with EUNAVAILABLE ("database is busy") while reads go on, as
+// they do on a database that is read-only or whose disk is full.
+func (s *sqliteStand) lock(t *testing.T) (release func()) {
+	t.Helper()
+	_, err := s.conn.ExecContext(context.Background(), "BEGIN IMMEDIATE")
+	require.NoError(t, err)
+	return func() {
+		_, err := s.conn.ExecContext(context.Background(), "ROLLBACK")
+		require.NoError(t, err)
+	}
+}
+
+// A real SQLite failure, not a fake one: another process holds the
+// database's write lock past the busy timeout, so every write fails with
+// EUNAVAILABLE ("database is busy"). Writes are queued and answered;
+// once the lock is released the drainer applies them.
+func TestWritesToALockedSQLiteDatabaseAreQueuedThenApplied(t *testing.T) {
+	ctx := context.Background()
+	s := newSQLiteStand(t)
+	release := s.lock(t)
+
+	res, err := s.svc.Store(ctx, mimo.StoreRequest{Namespace: "team", Content: "Written while another process held the lock."})
 	require.NoError(t, err)
 	require.True(t, res.Queued)
-	got, err := svc.Get(ctx, "team", res.Memory.ID)
+	got, err := s.svc.Get(ctx, "team", res.Memory.ID)
 	require.NoError(t, err)
 	assert.Equal(t, res.Memory.Content, got.Content)
-	assert.Equal(t, 1, sp.Pending())
+	assert.Equal(t, 1, s.sp.Pending())
 
-	_, err = conn.ExecContext(ctx, "ROLLBACK")
-	require.NoError(t, err)
-	clock.Advance(time.Minute)
-	n, err := svc.Drain(ctx)
+	release()
+	s.clock.Advance(time.Minute)
+	n, err := s.svc.Drain(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, 1, n)
-	stored, err := st.GetMemory(ctx, "team", res.Memory.ID)
+	stored, err := s.st.GetMemory(ctx, "team", res.Memory.ID)
 	require.NoError(t, err)
 	assert.Equal(t, res.Memory.Content, stored.Content)
-	assert.Len(t, stored.Embedding.Vector, emb.Dim(), "stored with the vector made before it was queued")
+	assert.Len(t, stored.Embedding.Vector, s.emb.Dim(), "stored with the vector made before it was queued")
+}
+
+// A database that answers reads but cannot be written (read-only, full,
+// or locked as here) still answers a get of a memory the read cache does
+// not hold, from itself and not degraded: only the access goes
+// uncounted. Once it can be written again, gets count again.
+func TestGetReadsADatabaseThatCannotBeWritten(t *testing.T) {
+	ctx := context.Background()
+	s := newSQLiteStand(t)
+	// Stored behind the service's back, so its read cache does not hold it.
+	m := storetest.NewMemory("team", "Stored before the database stopped taking writes.")
+	_, _, err := s.st.CreateMemory(ctx, m)
+	require.NoError(t, err)
+
+	release := s.lock(t)
+	octx, o := mimo.WithOutcome(ctx)
+	got, err := s.svc.Get(octx, "team", m.ID)
+	require.NoError(t, err, "the database reads while it cannot be written")
+	assert.Equal(t, m.Content, got.Content)
+	assert.Empty(t, o.Degraded(), "read from the database, not the cache")
+	assert.Zero(t, got.AccessCount, "the access could not be counted")
+	stored, err := s.st.GetMemory(ctx, "team", m.ID)
+	require.NoError(t, err)
+	assert.Zero(t, stored.AccessCount)
+
+	release()
+	s.clock.Advance(time.Minute) // past the db circuit's reset
+	got, err = s.svc.Get(ctx, "team", m.ID)
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, got.AccessCount, "the answer counts its own access")
+	require.NotNil(t, got.LastAccessedAt)
+	stored, err = s.st.GetMemory(ctx, "team", m.ID)
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, stored.AccessCount)
+	assert.True(t, got.LastAccessedAt.Equal(*stored.LastAccessedAt), "the answer's access time is the stored one")
 }
