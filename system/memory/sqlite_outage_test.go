@@ -1,9 +1,13 @@
 package memory_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"log/slog"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -27,6 +31,7 @@ import (
 // second connection to the file that can take its write lock, as another
 // process would.
 type sqliteStand struct {
+	logs  *lockedWriter // the service's log, as JSON lines
 	svc   *memory.Service
 	st    *sqlite.Store
 	sp    *spool.Spool
@@ -54,7 +59,9 @@ func newSQLiteStand(t *testing.T) *sqliteStand {
 	idx := index.New(index.Options{Dim: emb.Dim()})
 	follower := index.NewFollower(index.FollowerOptions{Store: st, Index: idx, Model: emb.Model()})
 	require.NoError(t, follower.Load(ctx))
+	logs := &lockedWriter{}
 	svc, err := memory.New(memory.Options{Store: st, Embedder: emb, Index: idx, Follower: follower,
+		Logger:  slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Metrics: metrics.New(metrics.Options{Registerer: prometheus.NewRegistry()}), Now: clock.Now,
 		Spool: sp, DrainInterval: time.Hour, BreakerFailures: 1, BreakerReset: time.Minute})
 	require.NoError(t, err)
@@ -66,7 +73,7 @@ func newSQLiteStand(t *testing.T) *sqliteStand {
 	conn, err := other.Conn(ctx)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = conn.Close() })
-	return &sqliteStand{svc: svc, st: st, sp: sp, emb: emb, clock: clock, conn: conn}
+	return &sqliteStand{logs: logs, svc: svc, st: st, sp: sp, emb: emb, clock: clock, conn: conn}
 }
 
 // lock takes the database's write lock from the other connection until
@@ -144,4 +151,60 @@ func TestGetReadsADatabaseThatCannotBeWritten(t *testing.T) {
 	require.NoError(t, err)
 	assert.EqualValues(t, 1, stored.AccessCount)
 	assert.True(t, got.LastAccessedAt.Equal(*stored.LastAccessedAt), "the answer's access time is the stored one")
+}
+
+// A database that answers reads but refuses writes fails every replay of
+// the spool, once a drain interval: the first failure is warned of, the
+// ones after it are logged for debugging, and a replay that goes through
+// ends the run, so the next failure is warned of again.
+func TestAReplayThatKeepsFailingIsWarnedOfOnce(t *testing.T) {
+	ctx := context.Background()
+	s := newSQLiteStand(t)
+	release := s.lock(t)
+	_, err := s.svc.Store(ctx, mimo.StoreRequest{Namespace: "team", Content: "Queued while the database refused writes."})
+	require.NoError(t, err)
+
+	warned := func() int {
+		return strings.Count(s.logs.String(), `"level":"WARN","msg":"replaying queued writes stopped`)
+	}
+	for range 3 {
+		s.clock.Advance(time.Minute) // past the db circuit's reset: each drain reaches the database
+		_, err := s.svc.Drain(ctx)
+		require.Error(t, err)
+	}
+	assert.Equal(t, 1, warned(), "the first failed replay is warned of, the next are not:\n%s", s.logs.String())
+	assert.Equal(t, 3, strings.Count(s.logs.String(), `"msg":"replaying queued writes stopped`), "each is logged")
+
+	release()
+	s.clock.Advance(time.Minute)
+	n, err := s.svc.Drain(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	release = s.lock(t)
+	defer release()
+	_, err = s.svc.Store(ctx, mimo.StoreRequest{Namespace: "team", Content: "Queued in the next outage."})
+	require.NoError(t, err)
+	s.clock.Advance(time.Minute)
+	_, err = s.svc.Drain(ctx)
+	require.Error(t, err)
+	assert.Equal(t, 2, warned(), "a new run of failures is warned of")
+}
+
+// lockedWriter is a log the service's goroutines write while the test
+// reads it.
+type lockedWriter struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedWriter) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
