@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/moby/moby/api/types/container"
 	"github.com/testcontainers/testcontainers-go"
 	"github.com/testcontainers/testcontainers-go/wait"
 
@@ -39,6 +40,32 @@ type Container struct {
 // Mimo runs on SQLite in its data folder.
 func WithDatabaseURL(url string) testcontainers.CustomizeRequestOption {
 	return testcontainers.WithEnv(map[string]string{"MIMO_DATABASE_URL": url})
+}
+
+// UID is the user Mimo's image runs as (and its group): a folder given
+// to WithSQLite must be writable by it, and file modes apply to it, as
+// they do to any user but root.
+const UID = 65532
+
+// DataDir is Mimo's data folder inside the container (MIMO_DATA_DIR): the
+// SQLite database, the write spool and backups.
+const DataDir = "/data"
+
+// WithSQLite runs Mimo on SQLite instead of the harness's Postgres
+// (MIMO_DATABASE_URL unset), with hostDir, a folder on this machine,
+// bind-mounted as its data folder, so that a scenario can see and change
+// the database's files between runs (their modes, say). hostDir must be
+// writable by UID; what Mimo creates in it is owned by UID. Given after
+// WithDatabaseURL, it wins.
+func WithSQLite(hostDir string) testcontainers.CustomizeRequestOption {
+	return func(req *testcontainers.GenericContainerRequest) error {
+		if err := testcontainers.WithEnv(map[string]string{"MIMO_DATABASE_URL": "", "MIMO_DATA_DIR": DataDir})(req); err != nil {
+			return err
+		}
+		return testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
+			hc.Binds = append(hc.Binds, hostDir+":"+DataDir)
+		})(req)
+	}
 }
 
 // WithLLM selects the language model that synthesises answers: provider

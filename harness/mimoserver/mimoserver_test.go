@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moby/moby/api/types/container"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/testcontainers/testcontainers-go"
@@ -48,4 +49,19 @@ func TestWithEmbedderLeavesUnsetSettingsToMimo(t *testing.T) {
 	var req testcontainers.GenericContainerRequest
 	require.NoError(t, mimoserver.WithEmbedder("builtin", "", "", 0).Customize(&req))
 	assert.Equal(t, map[string]string{"MIMO_EMBEDDER": "builtin"}, req.Env)
+}
+
+func TestWithSQLiteOverridesPostgresAndMountsTheDataFolder(t *testing.T) {
+	var req testcontainers.GenericContainerRequest
+	for _, o := range []testcontainers.CustomizeRequestOption{
+		mimoserver.WithDatabaseURL("postgres://u@db:5432/m"),
+		mimoserver.WithSQLite("/srv/mimo-data"),
+	} {
+		require.NoError(t, o.Customize(&req))
+	}
+	assert.Equal(t, map[string]string{"MIMO_DATABASE_URL": "", "MIMO_DATA_DIR": mimoserver.DataDir}, req.Env)
+	require.NotNil(t, req.HostConfigModifier)
+	var hc container.HostConfig
+	req.HostConfigModifier(&hc)
+	assert.Equal(t, []string{"/srv/mimo-data:" + mimoserver.DataDir}, hc.Binds)
 }

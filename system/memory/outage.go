@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"mimo/system"
@@ -36,6 +37,10 @@ type outage struct {
 	// none is.
 	queuedMu sync.Mutex
 	queued   map[cacheKey]int
+
+	// replayFailing is set while replays keep stopping on an error, so
+	// that only the first of them is warned of.
+	replayFailing atomic.Bool
 }
 
 // initOutage wraps the store in the db circuit and starts the drainer.
@@ -127,7 +132,16 @@ func (s *Service) Drain(ctx context.Context) (int, error) {
 		s.log.Info("queued writes applied to the database", "applied", n, "pending", s.spool.Pending())
 	}
 	if err != nil {
-		s.log.Warn("replaying queued writes stopped; the rest stay queued", "applied", n, "pending", s.spool.Pending(), "err", err)
+		// A database that answers pings but refuses writes (read-only, a
+		// full disk) fails every replay, once a second: the first failure
+		// of a run is the warning, the rest are detail.
+		level := slog.LevelWarn
+		if s.replayFailing.Swap(true) {
+			level = slog.LevelDebug
+		}
+		s.log.Log(ctx, level, "replaying queued writes stopped; the rest stay queued", "applied", n, "pending", s.spool.Pending(), "err", err)
+	} else {
+		s.replayFailing.Store(false)
 	}
 	return n, err
 }

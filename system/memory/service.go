@@ -438,16 +438,26 @@ func (s *Service) Get(ctx context.Context, namespace, id string) (*mimo.Memory, 
 	if m, err, ok := s.cachedGet(ctx, ns, id, nil); ok {
 		return m, err
 	}
-	err = s.store.TouchMemories(ctx, ns, []string{id}, micro(s.now()))
-	var m *mimo.Memory
-	if err == nil {
-		m, err = s.store.GetMemory(ctx, ns, id)
-	}
+	// The read comes first and the access is counted after it, so that a
+	// database that reads but cannot write (a read-only file or directory,
+	// a full disk, a lock held past the busy timeout) still answers from
+	// itself, not from the read cache: only this access goes uncounted.
+	m, err := s.store.GetMemory(ctx, ns, id)
 	if unavailable(ctx, err) {
 		m, err, _ = s.cachedGet(ctx, ns, id, err)
 		return m, err
 	}
 	if err != nil {
+		return nil, err
+	}
+	at := micro(s.now())
+	switch err := s.store.TouchMemories(ctx, ns, []string{id}, at); {
+	case err == nil:
+		m.AccessCount++
+		m.LastAccessedAt = &at
+	case unavailable(ctx, err):
+		s.log.Debug("a read's access was not counted: the database cannot be written", "namespace", ns, "id", id, "err", err)
+	default:
 		return nil, err
 	}
 	s.cached(m)

@@ -70,6 +70,11 @@ func codeOf(se *sqlite.Error) string {
 // describe is a client-safe description of an SQLite error: no SQL, no
 // values, no paths.
 func describe(se *sqlite.Error) string {
+	if se.Code() == sqlite3.SQLITE_READONLY_DIRECTORY {
+		// Reading a WAL database takes its -shm file; a clean shutdown
+		// removes it, and a read-only folder cannot have it made again.
+		return "the database's folder is read-only and the database's -wal and -shm files are not there, so it can be neither read nor written; make the folder writable"
+	}
 	switch se.Code() & 0xff {
 	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
 		return "database is busy"

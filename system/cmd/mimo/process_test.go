@@ -50,13 +50,11 @@ type child struct {
 	logs *syncBuffer
 }
 
-func startChild(t *testing.T, env map[string]string) *child {
+// startChild runs `mimo serve` with env added to this process's, each of
+// opts changing the command first, and waits until it listens.
+func startChild(t *testing.T, env map[string]string, opts ...func(*exec.Cmd)) *child {
 	t.Helper()
-	cmd := exec.Command(mimoBinary(t), "serve")
-	cmd.Env = append(os.Environ(), "MIMO_ADDR=127.0.0.1:0", "MIMO_RATE_LIMIT=off")
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
+	cmd := childCmd(t, env, opts...)
 	stderr, err := cmd.StderrPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
@@ -85,6 +83,20 @@ func startChild(t *testing.T, env map[string]string) *child {
 		_ = cmd.Wait()
 	})
 	return c
+}
+
+// childCmd is the command startChild runs.
+func childCmd(t *testing.T, env map[string]string, opts ...func(*exec.Cmd)) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(mimoBinary(t), "serve")
+	cmd.Env = append(os.Environ(), "MIMO_ADDR=127.0.0.1:0", "MIMO_RATE_LIMIT=off")
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	for _, o := range opts {
+		o(cmd)
+	}
+	return cmd
 }
 
 func (c *child) kill(t *testing.T) {
