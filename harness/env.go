@@ -70,10 +70,12 @@ func Start(t testing.TB, opts Options) *Env {
 	if err != nil {
 		t.Fatalf("%v", err)
 	}
+	sweep(t)
 	e := &Env{t: t, opts: opts, embedder: embedder, containers: map[string]testcontainers.Container{}}
 	ctx := context.Background()
 
-	nw, err := network.New(ctx, network.WithLabels(map[string]string{containers.Label: "true"}))
+	// The network's Label is "true": it is not one container's.
+	nw, err := network.New(ctx, network.WithLabels(containers.Self().Labels("true")))
 	if err != nil {
 		t.Fatalf("harness: creating the network: %v", err)
 	}
@@ -115,6 +117,31 @@ func Start(t testing.TB, opts Options) *Env {
 	return e
 }
 
+// sweepTimeout bounds the sweep of earlier runs' leftovers.
+const sweepTimeout = time.Minute
+
+// sweep removes, once per process, the containers and networks that
+// harness processes killed before their cleanup ran (a test binary
+// SIGKILLed) left behind; those of harness processes still running stay.
+// A failed sweep is only logged: the leftovers are not this test's.
+var sweep = func() func(t testing.TB) {
+	var once sync.Once
+	return func(t testing.TB) {
+		t.Helper()
+		once.Do(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), sweepTimeout)
+			defer cancel()
+			removed, err := containers.SweepSelf(ctx)
+			if len(removed) > 0 {
+				t.Logf("harness: removed what earlier, killed runs left: %s", strings.Join(removed, ", "))
+			}
+			if err != nil {
+				t.Logf("harness: removing what earlier, killed runs left: %v", err)
+			}
+		})
+	}
+}()
+
 // port is the number of a port such as "5432/tcp".
 func port(p string) string { return strings.TrimSuffix(p, "/tcp") }
 
@@ -128,7 +155,7 @@ func start[C interface {
 	t.Helper()
 	opts = append(opts,
 		network.WithNetwork([]string{name}, e.network),
-		testcontainers.WithLabels(map[string]string{containers.Label: name}),
+		testcontainers.WithLabels(containers.Self().Labels(name)),
 		// testcontainers' progress lines go to the test's log, shown with
 		// -v or on failure, instead of stderr.
 		testcontainers.WithLogger(tclog.TestLogger(e.t)),

@@ -37,8 +37,8 @@ func TestDBCircuitTransitionsAndPostgresIsNotCalledWhileOpen(t *testing.T) {
 	c, m, pg := env.Client(), env.Mimo(), env.Postgres()
 	const ns = "breakers-db"
 
-	tl := harness.NewTimeline(t, rec)
-	tl.WatchCircuit(m, "db")
+	w := watchCircuit(t, rec, m, "db")
+	tl := w.tl
 	written := map[string]int{} // content → acknowledged writes
 	var early []*mimo.Memory
 	store := func(content string) *mimo.StoreResult {
@@ -48,11 +48,6 @@ func TestDBCircuitTransitionsAndPostgresIsNotCalledWhileOpen(t *testing.T) {
 		require.True(t, res.Created || res.Queued, "%q is new", content)
 		written[content]++
 		return res
-	}
-	transitions := func(to mimo.CircuitState, want float64) {
-		t.Helper()
-		tl.Expect(fmt.Sprintf("%g transitions to %s", want, to), within, m.MetricIs("mimo_circuit_breaker_transitions_total",
-			map[string]string{"service": "db", "to": to.String()}, func(v float64) bool { return v == want }))
 	}
 	// openWhileWriting stores until the db circuit is open, each store a
 	// call that fails on the database (or is queued once it is open).
@@ -74,13 +69,13 @@ func TestDBCircuitTransitionsAndPostgresIsNotCalledWhileOpen(t *testing.T) {
 		require.NoError(t, err)
 		early = append(early, got)
 	}
-	tl.Expect("the db circuit closed", within, m.CircuitIs("db", mimo.CircuitClosed))
+	w.is(mimo.CircuitClosed)
 
 	// closed → open under a cut.
 	var restore func()
 	tl.Do("the postgres proxy is cut", func() { restore = toxics.Cut(t, env.Proxy(harness.ProxyPostgres)) })
 	openWhileWriting(1)
-	transitions(mimo.CircuitOpen, 1)
+	w.transitions(mimo.CircuitOpen, 1)
 
 	// Open, with Postgres reachable again: reads come from the cache and
 	// writes are queued, and Postgres sees nothing of it.
@@ -109,19 +104,19 @@ func TestDBCircuitTransitionsAndPostgresIsNotCalledWhileOpen(t *testing.T) {
 
 	// open → half-open → closed: the probe (the drainer's, or a request's)
 	// finds Postgres, and the queued writes are applied.
-	transitions(mimo.CircuitHalfOpen, 1)
-	transitions(mimo.CircuitClosed, 1)
+	w.transitions(mimo.CircuitHalfOpen, 1)
+	w.transitions(mimo.CircuitClosed, 1)
 	tl.Expect("the spool drained", within, m.MetricIs("mimo_spool_pending", nil, func(v float64) bool { return v == 0 }))
 
 	// A failed probe: cut again, open, and the probe after the reset finds
 	// Postgres still cut.
 	tl.Do("the postgres proxy is cut again", func() { restore = toxics.Cut(t, env.Proxy(harness.ProxyPostgres)) })
 	openWhileWriting(2)
-	transitions(mimo.CircuitOpen, 2)
-	transitions(mimo.CircuitHalfOpen, 2)
-	transitions(mimo.CircuitOpen, 3)
+	w.transitions(mimo.CircuitOpen, 2)
+	w.transitions(mimo.CircuitHalfOpen, 2)
+	w.transitions(mimo.CircuitOpen, 3)
 	tl.Do("the postgres proxy is restored", restore)
-	transitions(mimo.CircuitClosed, 2)
+	w.transitions(mimo.CircuitClosed, 2)
 	tl.Expect("the spool drained again", within, m.MetricIs("mimo_spool_pending", nil, func(v float64) bool { return v == 0 }))
 
 	seen := map[string]int{}

@@ -57,11 +57,12 @@ func TestEmbedderCircuitTransitionsAndIsNotCalledWhileOpen(t *testing.T) {
 		mimoserver.WithEmbedTimeout(embedTimeout),
 	}})
 	ctx := context.Background()
-	c, ctl, m := env.Client(), env.Standin(), env.Mimo()
+	c, m := env.Client(), env.Mimo()
 	const ns = "breakers-embedder"
 
-	tl := harness.NewTimeline(t, rec)
-	tl.WatchCircuit(m, "embedder")
+	w := watchCircuit(t, rec, m, "embedder")
+	tl := w.tl
+	ollama := w.standinDependency(env.Standin(), standin.RouteOllamaEmbed, standin.RouteOllamaEmbeddings)
 	var stored atomic.Int64
 	// store is safe on any goroutine: a failure is an assert, not a
 	// require. Whatever the circuit, a store is answered 201.
@@ -72,22 +73,6 @@ func TestEmbedderCircuitTransitionsAndIsNotCalledWhileOpen(t *testing.T) {
 			stored.Add(1)
 		}
 	}
-	circuit := func(want mimo.CircuitState) {
-		t.Helper()
-		tl.Expect("the embedder circuit "+want.String(), within, m.CircuitIs("embedder", want))
-	}
-	transitions := func(to mimo.CircuitState, want float64) {
-		t.Helper()
-		tl.Expect(fmt.Sprintf("%g transitions to %s", want, to), within, m.MetricIs("mimo_circuit_breaker_transitions_total",
-			map[string]string{"service": "embedder", "to": to.String()}, func(v float64) bool { return v == want }))
-	}
-	halfOpenInHealth := m.HealthIs(func(h *mimoclient.Health) bool { return h.Circuit("embedder") == mimo.CircuitHalfOpen })
-	embedCalls := func() int64 {
-		t.Helper()
-		n, err := ctl.Counters(ctx)
-		require.NoError(t, err)
-		return n.Routes[standin.RouteOllamaEmbed] + n.Routes[standin.RouteOllamaEmbeddings]
-	}
 	fallbacks := func(reason string) float64 {
 		t.Helper()
 		ms, err := env.Metrics(ctx)
@@ -97,20 +82,20 @@ func TestEmbedderCircuitTransitionsAndIsNotCalledWhileOpen(t *testing.T) {
 	}
 
 	store("The invoice archive moves to cold storage after ninety days.")
-	require.Positive(t, embedCalls(), "the store was embedded by the stand-in: Mimo runs on the Ollama embedder")
-	circuit(mimo.CircuitClosed)
+	require.Positive(t, ollama.calls(), "the store was embedded by the stand-in: Mimo runs on the Ollama embedder")
+	w.is(mimo.CircuitClosed)
 
 	// closed → open: Ollama answers 500 to every embedding.
-	tl.Do("Ollama fails with 500", func() { require.NoError(t, ctl.Fail(ctx, standin.Fail{Status: 500})) })
+	ollama.fail("Ollama fails with 500", standin.Fail{Status: 500})
 	for i := range failures {
 		store(fmt.Sprintf("Invoice rule %d: archived invoices are read-only.", i))
 	}
-	circuit(mimo.CircuitOpen)
-	transitions(mimo.CircuitOpen, 1)
+	w.is(mimo.CircuitOpen)
+	w.transitions(mimo.CircuitOpen, 1)
 	assert.GreaterOrEqual(t, fallbacks("error"), float64(failures), "each failed embedding is a fallback with reason error")
 
 	// Open: stores succeed, searches rank by text, and Ollama is not called.
-	before, openBefore := embedCalls(), fallbacks("circuit_open")
+	before, openBefore := ollama.calls(), fallbacks("circuit_open")
 	for i := range 5 {
 		store(fmt.Sprintf("Invoice note %d written while the embedder's circuit is open.", i))
 		a, err := search(ctx, c, ns, "archived invoices read-only")
@@ -120,29 +105,26 @@ func TestEmbedderCircuitTransitionsAndIsNotCalledWhileOpen(t *testing.T) {
 		assert.Equal(t, "embedder_unavailable", a.Reason)
 		assert.NotEmpty(t, a.Results, "found by its text")
 	}
-	assert.Equal(t, before, embedCalls(), "no call reaches Ollama while the circuit is open")
+	assert.Equal(t, before, ollama.calls(), "no call reaches Ollama while the circuit is open")
 	assert.Greater(t, fallbacks("circuit_open"), openBefore, "calls refused by the open circuit are fallbacks with reason circuit_open")
-	rec.Measure("ollama_calls_while_open", float64(embedCalls()-before), "count")
+	rec.Measure("ollama_calls_while_open", float64(ollama.calls()-before), "count")
 
 	// open → half-open after the reset time; a failing probe → open.
 	opened := time.Now()
-	tl.Expect("/health: the embedder circuit half-open", within, halfOpenInHealth)
+	w.halfOpen("")
 	rec.Measure("half_open_after", float64(time.Since(opened).Milliseconds()), "ms")
 	store("Invoice probe: the probe reaches the failing Ollama.")
-	circuit(mimo.CircuitOpen)
-	transitions(mimo.CircuitOpen, 2)
-	transitions(mimo.CircuitHalfOpen, 1)
+	w.is(mimo.CircuitOpen)
+	w.transitions(mimo.CircuitOpen, 2)
+	w.transitions(mimo.CircuitHalfOpen, 1)
 
 	// half-open → closed: Ollama is back, its next answer slow; 100 clients
 	// store at once, and one call (a client's or the re-embedder's) is the
 	// probe: the stand-in counts it on arrival and holds it, so while it is
 	// held the count says how many got through.
-	tl.Do(fmt.Sprintf("Ollama is back, its next answer %s slow", probeDelay), func() {
-		require.NoError(t, ctl.Clear(ctx))
-		require.NoError(t, ctl.Slow(ctx, standin.Slow{DelayMS: int(probeDelay.Milliseconds()), Count: 1}))
-	})
-	tl.Expect("/health: the embedder circuit half-open again", within, halfOpenInHealth)
-	before = embedCalls()
+	ollama.back(fmt.Sprintf("Ollama is back, its next answer %s slow", probeDelay), int(probeDelay.Milliseconds()))
+	w.halfOpen(" again")
+	before = ollama.calls()
 	var done atomic.Int64
 	finished := make(chan struct{})
 	go func() {
@@ -155,15 +137,13 @@ func TestEmbedderCircuitTransitionsAndIsNotCalledWhileOpen(t *testing.T) {
 	tl.Expect(fmt.Sprintf("%d of %d stores answered while the probe is held", clients-1, clients), within, func() (bool, string) {
 		return done.Load() >= clients-1, fmt.Sprintf("%d answered", done.Load())
 	})
-	n, err := ctl.Counters(ctx)
-	require.NoError(t, err)
-	through := n.Routes[standin.RouteOllamaEmbed] + n.Routes[standin.RouteOllamaEmbeddings] - before
+	through := ollama.calls() - before
 	assert.EqualValues(t, 1, through, "exactly one call reached Ollama while the circuit was half-open")
 	rec.Measure("calls_in_concurrent_half_open", float64(through), "count")
 	<-finished
-	circuit(mimo.CircuitClosed)
-	transitions(mimo.CircuitHalfOpen, 2)
-	transitions(mimo.CircuitClosed, 1)
+	w.is(mimo.CircuitClosed)
+	w.transitions(mimo.CircuitHalfOpen, 2)
+	w.transitions(mimo.CircuitClosed, 1)
 
 	// closed → open again: a timeout toxic holds every answer of the ollama
 	// proxy past Mimo's embedding timeout.
@@ -175,8 +155,8 @@ func TestEmbedderCircuitTransitionsAndIsNotCalledWhileOpen(t *testing.T) {
 		store(fmt.Sprintf("Invoice rule %d written under a timeout toxic.", i))
 		rec.Observe("store_latency_under_timeout_toxic", float64(time.Since(began).Milliseconds()), "ms")
 	}
-	circuit(mimo.CircuitOpen)
-	transitions(mimo.CircuitOpen, 3)
+	w.is(mimo.CircuitOpen)
+	w.transitions(mimo.CircuitOpen, 3)
 	rec.Measure("stores_acknowledged", float64(stored.Load()), "count")
 	rec.Evidence("note", "transitions in mimo_circuit_breaker_transitions_total{service=\"embedder\"}: open 3 (500s, failed probe, timeout toxic), half-open 2, closed 1; every store answered 201; no Ollama call while open, one during the concurrent half-open")
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 
 	"mimo/harness"
-	"mimo/harness/mimoclient"
 	"mimo/harness/mimoserver"
 	"mimo/harness/record"
 	"mimo/harness/standin"
@@ -37,13 +36,14 @@ func TestLLMCircuitTransitionsAndIsNotCalledWhileOpen(t *testing.T) {
 	rec := record.New(t, fmt.Sprintf("The LLM's circuit opens after %d consecutive failures, the LLM is not called while it is open, it lets one probe through after %s and closes on its success, also under %d concurrent clients", failures, reset, clients))
 	env := harness.Start(t, harness.Options{Record: rec, Mimo: []testcontainers.ContainerCustomizer{mimoserver.WithBreaker(failures, reset)}})
 	ctx := context.Background()
-	c, ctl, m := env.Client(), env.Standin(), env.Mimo()
+	c, m := env.Client(), env.Mimo()
 	const ns = "breakers"
 	_, err := c.Store(ctx, mimo.StoreRequest{Namespace: ns, Content: "The release train leaves every second Thursday."})
 	require.NoError(t, err)
 
-	tl := harness.NewTimeline(t, rec)
-	tl.WatchCircuit(m, "llm")
+	w := watchCircuit(t, rec, m, "llm")
+	tl := w.tl
+	model := w.standinDependency(env.Standin(), standin.RouteOpenAIChat)
 	// ask is safe on any goroutine: a failure is an assert, not a require.
 	ask := func(q string) *mimo.Answer {
 		a := &mimo.Answer{}
@@ -53,63 +53,44 @@ func TestLLMCircuitTransitionsAndIsNotCalledWhileOpen(t *testing.T) {
 		}), "Mimo answers %q whatever the state of the circuit", q)
 		return a
 	}
-	circuit := func(want mimo.CircuitState) {
-		t.Helper()
-		tl.Expect("the llm circuit "+want.String(), within, m.CircuitIs("llm", want))
-	}
-	transitions := func(to mimo.CircuitState, want float64) {
-		t.Helper()
-		tl.Expect(fmt.Sprintf("%g transitions to %s", want, to), within, m.MetricIs("mimo_circuit_breaker_transitions_total",
-			map[string]string{"service": "llm", "to": to.String()}, func(v float64) bool { return v == want }))
-	}
-	halfOpenInHealth := m.HealthIs(func(h *mimoclient.Health) bool { return h.Circuit("llm") == mimo.CircuitHalfOpen })
-	chatCalls := func() int64 {
-		t.Helper()
-		n, err := ctl.Counters(ctx)
-		require.NoError(t, err)
-		return n.Routes[standin.RouteOpenAIChat]
-	}
 
 	require.False(t, ask("When does the release train leave?").Degraded)
-	circuit(mimo.CircuitClosed)
+	w.is(mimo.CircuitClosed)
 
 	// closed → open: the model fails (503 from the stand-in) three times.
-	tl.Do("the model fails with 503", func() { require.NoError(t, ctl.Fail(ctx, standin.Fail{Status: 503})) })
+	model.fail("the model fails with 503", standin.Fail{Status: 503})
 	for i := range failures {
 		a := ask(fmt.Sprintf("Release train day, question %d?", i))
 		assert.Contains(t, a.Reason, "failed", "failure %d reaches the model", i+1)
 	}
-	circuit(mimo.CircuitOpen)
-	transitions(mimo.CircuitOpen, 1)
+	w.is(mimo.CircuitOpen)
+	w.transitions(mimo.CircuitOpen, 1)
 
 	// Open: answers come, degraded, and the model is not called.
-	before := chatCalls()
+	before := model.calls()
 	for i := range 5 {
 		a := ask(fmt.Sprintf("How often does the train leave, take %d?", i))
 		assert.True(t, a.Degraded)
 		assert.Contains(t, a.Reason, "circuit is open")
 	}
-	assert.Equal(t, before, chatCalls(), "no call reaches the model while the circuit is open")
-	rec.Measure("model_calls_while_open", float64(chatCalls()-before), "count")
+	assert.Equal(t, before, model.calls(), "no call reaches the model while the circuit is open")
+	rec.Measure("model_calls_while_open", float64(model.calls()-before), "count")
 
 	// open → half-open after the reset time; a failing probe → open.
 	opened := time.Now()
-	tl.Expect("/health: the llm circuit half-open", within, halfOpenInHealth)
+	w.halfOpen("")
 	rec.Measure("half_open_after", float64(time.Since(opened).Milliseconds()), "ms")
-	circuit(mimo.CircuitHalfOpen)
+	w.is(mimo.CircuitHalfOpen)
 	assert.Contains(t, ask("Is the release train weekly?").Reason, "failed", "the probe reaches the failing model")
-	circuit(mimo.CircuitOpen)
-	transitions(mimo.CircuitOpen, 2)
-	transitions(mimo.CircuitHalfOpen, 1)
+	w.is(mimo.CircuitOpen)
+	w.transitions(mimo.CircuitOpen, 2)
+	w.transitions(mimo.CircuitHalfOpen, 1)
 
 	// half-open → closed: the model is back; 100 clients ask at once while
 	// the probe is slow, and only the probe reaches it.
-	tl.Do("the model is back, its next answer 2 s slow", func() {
-		require.NoError(t, ctl.Clear(ctx))
-		require.NoError(t, ctl.Slow(ctx, standin.Slow{DelayMS: 2000, Count: 1}))
-	})
-	tl.Expect("/health: the llm circuit half-open again", within, halfOpenInHealth)
-	before = chatCalls()
+	model.back("the model is back, its next answer 2 s slow", 2000)
+	w.halfOpen(" again")
+	before = model.calls()
 	var synthesised, refused atomic.Int64
 	tl.Concurrently(fmt.Sprintf("%d clients ask at once", clients), clients, func(i int) {
 		if ask(fmt.Sprintf("Which Thursday, client %d?", i)).Degraded {
@@ -120,10 +101,10 @@ func TestLLMCircuitTransitionsAndIsNotCalledWhileOpen(t *testing.T) {
 	})
 	assert.EqualValues(t, 1, synthesised.Load(), "one probe")
 	assert.EqualValues(t, clients-1, refused.Load(), "the others are answered without the model")
-	assert.Equal(t, before+1, chatCalls(), "exactly one call reached the model")
-	circuit(mimo.CircuitClosed)
-	transitions(mimo.CircuitHalfOpen, 2)
-	transitions(mimo.CircuitClosed, 1)
+	assert.Equal(t, before+1, model.calls(), "exactly one call reached the model")
+	w.is(mimo.CircuitClosed)
+	w.transitions(mimo.CircuitHalfOpen, 2)
+	w.transitions(mimo.CircuitClosed, 1)
 	rec.Measure("probes_in_concurrent_half_open", float64(synthesised.Load()), "count")
 	rec.Measure("refused_in_concurrent_half_open", float64(refused.Load()), "count")
 

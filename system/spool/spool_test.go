@@ -45,6 +45,24 @@ func replayAll(t *testing.T, s *Spool) []string {
 	return got
 }
 
+// faultySpool opens a spool in a new directory on a faultFS, with
+// payloads appended, for a test to inject failures into.
+func faultySpool(t *testing.T, payloads ...string) (string, *faultFS, *Spool) {
+	t.Helper()
+	dir, fsys := t.TempDir(), &faultFS{}
+	s := open(t, dir, fsys, 0)
+	appendAll(t, s, payloads...)
+	return dir, fsys, s
+}
+
+// restart closes s and opens its directory again with no fault: what a
+// process started after a failure finds.
+func restart(t *testing.T, s *Spool, dir string) *Spool {
+	t.Helper()
+	require.NoError(t, s.Close())
+	return open(t, dir, nil, 0)
+}
+
 // segmentFile is the path of the only segment in dir.
 func segmentFile(t *testing.T, dir string) string {
 	t.Helper()
@@ -98,50 +116,48 @@ func TestReopenResumesWhereReplayStopped(t *testing.T) {
 	assert.ErrorIs(t, err, stop)
 	assert.Equal(t, 1, n)
 	assert.Equal(t, 2, s.Pending())
-	require.NoError(t, s.Close())
-
-	s = open(t, dir, nil, 0)
+	s = restart(t, s, dir)
 	assert.Equal(t, 2, s.Pending(), "the marker survives a restart")
 	assert.Equal(t, []string{"b", "c"}, replayAll(t, s), "a restart resumes at the first record not applied")
 }
 
 func TestAFailedAppendLeavesNothingBehind(t *testing.T) {
-	for _, step := range []string{"write.before", "write.partial", "write.after", "sync.before", "sync.after"} {
-		t.Run(step, func(t *testing.T) {
-			dir := t.TempDir()
-			fsys := &faultFS{}
-			s := open(t, dir, fsys, 0)
-			appendAll(t, s, "a")
-			fsys.inject(step, "0", 1)
+	for name, tc := range map[string]struct {
+		steps []string // each fails once on the segment
+		// goesOn is whether appends after the failed one are taken.
+		goesOn bool
+		want   []string // replayed after a restart
+	}{
+		"write.before":  {[]string{"write.before"}, true, []string{"a", "c"}},
+		"write.partial": {[]string{"write.partial"}, true, []string{"a", "c"}},
+		"write.after":   {[]string{"write.after"}, true, []string{"a", "c"}},
+		"sync.before":   {[]string{"sync.before"}, true, []string{"a", "c"}},
+		"sync.after":    {[]string{"sync.after"}, true, []string{"a", "c"}},
+		// An append after garbage would look like damage in the middle;
+		// the torn record is cut off at the next open.
+		"write.partial, and cutting it off fails": {[]string{"write.partial", "truncate"}, false, []string{"a"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir, fsys, s := faultySpool(t, "a")
+			for _, step := range tc.steps {
+				fsys.inject(step, "0", 1)
+			}
 			err := s.Append([]byte("lost"))
 			require.Error(t, err)
 			assert.Equal(t, mimo.EUNAVAILABLE, mimo.ErrorCode(err))
 			assert.ErrorIs(t, err, errInjected)
 			assert.Equal(t, 1, s.Pending(), "a refused write is not pending")
-			appendAll(t, s, "c")
-			require.NoError(t, s.Close())
-
-			s = open(t, dir, nil, 0)
-			assert.Equal(t, []string{"a", "c"}, replayAll(t, s), "after a restart too")
+			err = s.Append([]byte("c"))
+			if tc.goesOn {
+				require.NoError(t, err)
+			} else {
+				require.Error(t, err, "appends stop")
+				assert.Equal(t, mimo.EUNAVAILABLE, mimo.ErrorCode(err))
+			}
+			s = restart(t, s, dir)
+			assert.Equal(t, tc.want, replayAll(t, s), "after a restart")
 		})
 	}
-}
-
-func TestAWriteThatCannotBeCutOffStopsAppends(t *testing.T) {
-	dir := t.TempDir()
-	fsys := &faultFS{}
-	s := open(t, dir, fsys, 0)
-	appendAll(t, s, "a")
-	fsys.inject("write.partial", "0", 1)
-	fsys.inject("truncate", "0", 1)
-	require.Error(t, s.Append([]byte("torn")))
-	err := s.Append([]byte("after"))
-	require.Error(t, err, "an append after garbage would look like damage in the middle")
-	assert.Equal(t, mimo.EUNAVAILABLE, mimo.ErrorCode(err))
-	require.NoError(t, s.Close())
-
-	s = open(t, dir, nil, 0)
-	assert.Equal(t, []string{"a"}, replayAll(t, s), "the torn record is cut off at the next open")
 }
 
 func TestATornLastRecordIsCutOffAtOpen(t *testing.T) {
@@ -157,8 +173,7 @@ func TestATornLastRecordIsCutOffAtOpen(t *testing.T) {
 	s = open(t, dir, nil, 0)
 	assert.Equal(t, 1, s.Pending())
 	appendAll(t, s, "third")
-	require.NoError(t, s.Close())
-	s = open(t, dir, nil, 0)
+	s = restart(t, s, dir)
 	assert.Equal(t, []string{"first", "third"}, replayAll(t, s))
 }
 
@@ -243,10 +258,7 @@ func TestDamageInTheMiddleIsReported(t *testing.T) {
 func TestAFailedMarkReappliesOnlyThatRecord(t *testing.T) {
 	for _, step := range []string{"write.before", "write.partial", "sync.before", "sync.after"} {
 		t.Run(step, func(t *testing.T) {
-			dir := t.TempDir()
-			fsys := &faultFS{}
-			s := open(t, dir, fsys, 0)
-			appendAll(t, s, "a", "b", "c")
+			dir, fsys, s := faultySpool(t, "a", "b", "c")
 			var got []string
 			_, err := s.Replay(context.Background(), func(_ context.Context, p []byte) error {
 				got = append(got, string(p))
@@ -258,10 +270,7 @@ func TestAFailedMarkReappliesOnlyThatRecord(t *testing.T) {
 			require.Error(t, err, "the marker could not be written")
 			assert.Equal(t, []string{"a", "b"}, got)
 			assert.Equal(t, 2, s.Pending(), "b is applied but not marked")
-			require.NoError(t, s.Close())
-
-			s = open(t, dir, nil, 0)
-			again := replayAll(t, s)
+			again := replayAll(t, restart(t, s, dir))
 			if step == "write.before" || step == "write.partial" {
 				assert.Equal(t, []string{"b", "c"}, again,
 					"only the record being marked is delivered again; apply must be idempotent for it")
@@ -299,17 +308,12 @@ func TestATornMarkerEntryLeavesTheOneBefore(t *testing.T) {
 func TestARotationThatFailsHalfWayLosesNothing(t *testing.T) {
 	for _, step := range []string{"open", "rename", "syncdir"} {
 		t.Run(step, func(t *testing.T) {
-			dir := t.TempDir()
-			fsys := &faultFS{}
-			s := open(t, dir, fsys, 0)
-			appendAll(t, s, "a")
+			dir, fsys, s := faultySpool(t, "a")
 			fsys.inject(step, "", 1)
 			assert.Equal(t, []string{"a"}, replayAll(t, s))
 			assert.Equal(t, 0, s.Pending())
 			appendAll(t, s, "b")
-			require.NoError(t, s.Close())
-
-			s = open(t, dir, nil, 0)
+			s = restart(t, s, dir)
 			assert.Equal(t, 1, s.Pending())
 			assert.Equal(t, []string{"b"}, replayAll(t, s), "a is not applied again; b is not lost")
 		})

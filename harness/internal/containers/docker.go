@@ -1,7 +1,9 @@
 // Package containers is what the harness's container modules share: the
 // Docker client with testcontainers' reaper off, the refusal to pull, a
 // Run that applies testcontainers-go's customizers to a module's defaults,
-// and the lifecycle calls testcontainers does not have (SIGKILL, pause).
+// the lifecycle calls testcontainers does not have (SIGKILL, pause), and
+// the labels naming the process that made a container, by which Sweep
+// removes what killed processes left.
 package containers
 
 import (
