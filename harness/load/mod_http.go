@@ -61,11 +61,7 @@ func (vu *VU) httpPrepare(method string, u, body, params goja.Value) *httpReques
 	}
 	r := &httpRequest{method: method, url: u.String(), header: http.Header{}, timeout: 60 * time.Second,
 		expected: vu.http.expected}
-	pu, err := url.Parse(r.url)
-	if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
-		vu.throw("invalid URL %q: expected http://host/... or https://host/...", r.url)
-	}
-	r.u = pu
+	r.u = vu.parseURL(r.url)
 	r.discardBody = vu.run.opts.DiscardResponseBodies != nil && *vu.run.opts.DiscardResponseBodies
 	var userTags map[string]string
 	if p := params; p != nil && !goja.IsUndefined(p) && !goja.IsNull(p) {
@@ -124,6 +120,20 @@ func (vu *VU) httpPrepare(method string, u, body, params goja.Value) *httpReques
 		r.tags[k] = v
 	}
 	return r
+}
+
+// parseURL parses a request's URL, or throws. Scripts tend to request the same URL over
+// and over, so the VU keeps the last one parsed; nothing changes a parsed URL.
+func (vu *VU) parseURL(raw string) *url.URL {
+	if raw == vu.lastURL && vu.lastParsed != nil {
+		return vu.lastParsed
+	}
+	pu, err := url.Parse(raw)
+	if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+		vu.throw("invalid URL %q: expected http://host/... or https://host/...", raw)
+	}
+	vu.lastURL, vu.lastParsed = raw, pu
+	return pu
 }
 
 // httpBatch sends requests in parallel (at most options.batch at once, default 20) and

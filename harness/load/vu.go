@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -65,6 +66,15 @@ type VU struct {
 	setupData                  goja.Value
 	fn                         goja.Callable // the scenario's exec function in this VU's runtime
 	http                       *httpClient
+	lastURL                    string   // the URL last parsed for a request,
+	lastParsed                 *url.URL // and what it parsed to
+
+	// iterParent is the context iterate was last given, iterChild the VU's own child of it;
+	// running says whether an iteration runs, under intr.
+	iterParent, iterChild context.Context
+	iterCancel            context.CancelFunc
+	intr                  sync.Mutex
+	running               bool
 }
 
 // Runtime is the VU's JavaScript runtime (for modules).
@@ -246,30 +256,26 @@ func (vu *VU) activate(s *Scenario) error {
 // ctx is done, and records iterations and iteration_duration for it unless it was
 // interrupted. An exception thrown by the script is logged with its position and ends
 // only this iteration.
-func (vu *VU) iterate(ctx context.Context) (completed bool) {
+func (vu *VU) iterate(parent context.Context) (completed bool) {
+	ctx := vu.iterCtx(parent)
 	vu.ctx = ctx
 	_ = vu.rt.Set("__ITER", vu.iter)
 	vu.iter++
 	vu.iterInScenario++
 	vu.iterInTest = vu.run.scenarioIteration(vu.scenario.Name)
 	vu.http.cookies.reset()
-	// The interrupt must not land after the call returned (it would stop the VU's next
-	// iteration instead), hence the flag under a lock.
-	var mu sync.Mutex
-	running := true
-	stop := context.AfterFunc(ctx, func() {
-		mu.Lock()
-		defer mu.Unlock()
-		if running {
-			vu.rt.Interrupt(errInterrupted)
-		}
-	})
+	vu.intr.Lock()
+	vu.running = true
+	vu.intr.Unlock()
+	if ctx.Err() != nil {
+		// Ended before the watch could see this iteration running.
+		vu.rt.Interrupt(errInterrupted)
+	}
 	start := time.Now()
 	_, err := vu.fn(goja.Undefined(), vu.setupData)
-	mu.Lock()
-	running = false
-	mu.Unlock()
-	stop()
+	vu.intr.Lock()
+	vu.running = false
+	vu.intr.Unlock()
 	vu.rt.ClearInterrupt()
 	if vu.group != "" { // an exception thrown inside a group leaves it set
 		vu.setGroup("")
@@ -292,6 +298,33 @@ func (vu *VU) iterate(ctx context.Context) (completed bool) {
 		Sample{Metric: b.iterationDuration, Time: end, Value: ms(end.Sub(start)), Tags: vu.tags},
 	)
 	return true
+}
+
+// iterCtx returns the VU's own child of parent, made once for each context the VU iterates
+// in, and watched once: when it ends, the iteration running then is interrupted. The
+// interrupt must not land between iterations (it would stop the VU's next one), hence the
+// running flag under a lock. A child of its own means that what the VU's iterations and
+// requests register on their context contends with no other VU.
+func (vu *VU) iterCtx(parent context.Context) context.Context {
+	if parent == vu.iterParent {
+		return vu.iterChild
+	}
+	if vu.iterCancel != nil {
+		vu.iterCancel()
+	}
+	child, cancel := context.WithCancel(parent)
+	vu.intr.Lock()
+	vu.iterParent, vu.iterChild, vu.iterCancel = parent, child, cancel
+	vu.intr.Unlock()
+	context.AfterFunc(child, func() {
+		vu.intr.Lock()
+		defer vu.intr.Unlock()
+		// A child left behind ends (asynchronously) when the VU moves on.
+		if vu.running && vu.iterChild == child {
+			vu.rt.Interrupt(errInterrupted)
+		}
+	})
+	return vu.iterChild
 }
 
 // ms is a duration in (fractional) milliseconds, the unit of Time metrics.
