@@ -78,9 +78,9 @@ func writeRequest(w *bufio.Writer, req *http.Request, body []byte) bool {
 		w.WriteString(ua)
 		w.WriteString("\r\n")
 	}
-	// Request.Write sends a length for any body, and an empty one for every method but GET
-	// and HEAD.
-	if len(body) > 0 || (method != http.MethodGet && method != http.MethodHead) {
+	// Request.Write sends a length for any body, and an empty one for the methods that
+	// usually have one.
+	if len(body) > 0 || method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch {
 		var num [20]byte
 		w.WriteString("Content-Length: ")
 		w.Write(strconv.AppendInt(num[:0], int64(len(body)), 10))
