@@ -22,7 +22,8 @@ type httpClient struct {
 	// transport sends one request; send follows redirects over it.
 	transport *directTransport
 	ua        string
-	uaValue   []string // {ua}
+	uaValue   []string    // {ua}
+	header    http.Header // {User-Agent: ua}, or empty without a ua; never changed
 	// maxRedirects is how many redirects a request follows (options.maxRedirects; k6's
 	// default is 10).
 	maxRedirects int
@@ -61,6 +62,10 @@ func newHTTPClient(run *testRun) *httpClient {
 		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the script asked for it
 	}
 	c.uaValue = []string{c.ua}
+	c.header = http.Header{}
+	if c.ua != "" {
+		c.header["User-Agent"] = c.uaValue
+	}
 	c.transport = &directTransport{dial: tr.DialContext, fallback: tr}
 	return c
 }
@@ -140,9 +145,14 @@ type httpTimings struct {
 func (c *httpClient) do(ctx context.Context, r *httpRequest) *httpResult {
 	res := &httpResult{req: r}
 	times := &res.times
-	if _, ok := r.header["User-Agent"]; !ok && c.ua != "" {
-		// One slice for every request: a header's values are never changed in place.
-		r.header["User-Agent"] = c.uaValue
+	// A request without a header of its own shares the client's, which only ever holds
+	// the User-Agent; nothing changes a request's header once it is sent (redirects and
+	// cookies work on copies).
+	switch _, ok := r.header["User-Agent"]; {
+	case r.header == nil:
+		r.header = c.header
+	case !ok && c.ua != "":
+		r.header["User-Agent"] = c.uaValue // one slice for every request: never changed in place
 	}
 	times.start = time.Now()
 	resp, err := c.send(ctx, r, times, times.start.Add(r.timeout))

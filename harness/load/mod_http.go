@@ -59,7 +59,8 @@ func (vu *VU) httpPrepare(method string, u, body, params goja.Value) *httpReques
 	if vu.inInit {
 		vu.throw("making HTTP requests in the init context is not supported")
 	}
-	r := &httpRequest{method: method, url: u.String(), header: http.Header{}, timeout: 60 * time.Second,
+	// header stays nil unless the script sets one: do gives it the client's own.
+	r := &httpRequest{method: method, url: u.String(), timeout: 60 * time.Second,
 		expected: vu.http.expected}
 	r.u = vu.parseURL(r.url)
 	r.discardBody = vu.run.opts.DiscardResponseBodies != nil && *vu.run.opts.DiscardResponseBodies
@@ -68,6 +69,7 @@ func (vu *VU) httpPrepare(method string, u, body, params goja.Value) *httpReques
 		po := p.ToObject(vu.rt)
 		if h := po.Get("headers"); h != nil && !goja.IsUndefined(h) && !goja.IsNull(h) {
 			ho := h.ToObject(vu.rt)
+			r.header = http.Header{}
 			for _, k := range ho.Keys() {
 				r.header.Set(k, ho.Get(k).String())
 			}
@@ -106,6 +108,9 @@ func (vu *VU) httpPrepare(method string, u, body, params goja.Value) *httpReques
 		}
 		r.body = []byte(form.Encode())
 		if r.header.Get("Content-Type") == "" {
+			if r.header == nil {
+				r.header = http.Header{}
+			}
 			r.header.Set("Content-Type", "application/x-www-form-urlencoded")
 		}
 	default:

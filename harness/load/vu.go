@@ -56,6 +56,9 @@ type VU struct {
 
 	ctx  context.Context // the current iteration's (or setup's) context
 	iter int64           // iterations this VU has started (__ITER of the next)
+	// curIter is __ITER, unless the script assigned it iterSet.
+	curIter int64
+	iterSet goja.Value
 	// iterInScenario counts the iterations this VU started in its current scenario;
 	// iterInTest is the scenario-wide number of the current one.
 	iterInScenario, iterInTest int64
@@ -64,6 +67,7 @@ type VU struct {
 	tags                       Tags   // baseTags + group
 	group                      string // "" at the root, "::a::b" inside groups a then b
 	setupData                  goja.Value
+	args                       []goja.Value  // {setupData}
 	fn                         goja.Callable // the scenario's exec function in this VU's runtime
 	http                       *httpClient
 	lastURL                    string   // the URL last parsed for a request,
@@ -101,10 +105,9 @@ func newVU(run *testRun, id int64) (*VU, error) {
 	vu.setGroup("")
 	g := vu.rt.GlobalObject()
 	for k, v := range map[string]any{
-		"__VU":   id,
-		"__ITER": 0,
-		"__ENV":  maps.Clone(run.env), // a VU's own: scripts may write to it
-		"open":   vu.open,
+		"__VU":  id,
+		"__ENV": maps.Clone(run.env), // a VU's own: scripts may write to it
+		"open":  vu.open,
 		// CommonJS-style scripts (k6 accepts them too) load modules with require.
 		"require": func(spec string) (*goja.Object, error) { return vu.require(run.script.Path, spec) },
 		"console": vu.console(),
@@ -112,6 +115,19 @@ func newVU(run *testRun, id int64) (*VU, error) {
 		if err := g.Set(k, v); err != nil {
 			return nil, err
 		}
+	}
+	// __ITER is read through a getter rather than set before every iteration, which cost
+	// more than most scripts' reads of it. A script may still assign it, as a plain global;
+	// the value lasts until the next iteration.
+	iterGet := func(goja.FunctionCall) goja.Value {
+		if vu.iterSet != nil {
+			return vu.iterSet
+		}
+		return vu.rt.ToValue(vu.curIter)
+	}
+	iterSet := func(c goja.FunctionCall) goja.Value { vu.iterSet = c.Argument(0); return goja.Undefined() }
+	if err := g.DefineAccessorProperty("__ITER", vu.rt.ToValue(iterGet), vu.rt.ToValue(iterSet), goja.FLAG_TRUE, goja.FLAG_TRUE); err != nil {
+		return nil, err
 	}
 	prog := run.script.programs[run.script.Path]
 	exports, err := vu.evalModule(run.script.Path, prog)
@@ -243,6 +259,7 @@ func (vu *VU) activate(s *Scenario) error {
 			return err
 		}
 		vu.setupData = data
+		vu.args = []goja.Value{data} // made once: a call's variadic arguments would be made every time
 	}
 	fn, ok := goja.AssertFunction(vu.exports.Get(s.Exec))
 	if !ok {
@@ -259,7 +276,7 @@ func (vu *VU) activate(s *Scenario) error {
 func (vu *VU) iterate(parent context.Context) (completed bool) {
 	ctx := vu.iterCtx(parent)
 	vu.ctx = ctx
-	_ = vu.rt.Set("__ITER", vu.iter)
+	vu.curIter, vu.iterSet = vu.iter, nil
 	vu.iter++
 	vu.iterInScenario++
 	vu.iterInTest = vu.run.scenarioIteration(vu.scenario.Name)
@@ -272,7 +289,7 @@ func (vu *VU) iterate(parent context.Context) (completed bool) {
 		vu.rt.Interrupt(errInterrupted)
 	}
 	start := time.Now()
-	_, err := vu.fn(goja.Undefined(), vu.setupData)
+	_, err := vu.fn(goja.Undefined(), vu.args...)
 	vu.intr.Lock()
 	vu.running = false
 	vu.intr.Unlock()
@@ -281,10 +298,9 @@ func (vu *VU) iterate(parent context.Context) (completed bool) {
 		vu.setGroup("")
 	}
 	end := time.Now()
-	var ie *goja.InterruptedError
 	// An iteration whose context ended was cut short even when the script did not notice
 	// (sleep and HTTP calls return early then).
-	if errors.As(err, &ie) || ctx.Err() != nil {
+	if ctx.Err() != nil || interrupted(err) {
 		vu.run.interrupted.Add(1)
 		return false
 	}
@@ -298,6 +314,15 @@ func (vu *VU) iterate(parent context.Context) (completed bool) {
 		Sample{Metric: b.iterationDuration, Time: end, Value: ms(end.Sub(start)), Tags: vu.tags},
 	)
 	return true
+}
+
+// interrupted says whether err is the runtime's being interrupted.
+func interrupted(err error) bool {
+	if err == nil {
+		return false
+	}
+	var ie *goja.InterruptedError
+	return errors.As(err, &ie)
 }
 
 // iterCtx returns the VU's own child of parent, made once for each context the VU iterates
