@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -58,7 +59,8 @@ func benchServer(t *testing.T) string {
 // TestThroughputBesideWrk measures the runner's own cost: the requests per second it
 // drives with 100 VUs and no think time against a trivial handler, beside what wrk drives
 // against the same handler with 100 connections. The two take turns, five slices each, so
-// that a change in what else the machine is doing weighs on both alike. It is a
+// that a change in what else the machine is doing weighs on both alike. It also logs each
+// one's CPU time per request, which that change moves far less. It is a
 // measurement, not a gate: it runs only when MIMO_LOAD_BENCH is set (each one's total
 // time, e.g. 10s) and logs the figures; it fails only if the runner or wrk cannot run.
 //
@@ -81,18 +83,22 @@ func TestThroughputBesideWrk(t *testing.T) {
 	wrkLine := regexp.MustCompile(`([0-9]+) requests in ([0-9.]+)(m?s)`)
 
 	var runnerReqs, wrkReqs float64
-	var runnerTime, wrkTime time.Duration
+	var runnerTime, wrkTime, runnerCPU, wrkCPU time.Duration
 	for i := 0; i < slices; i++ {
 		d := Duration(slice)
+		before := processCPU(t)
 		res, err := runSource(t, src, Config{Over: Options{VUs: ptr(int64(100)), Duration: &d}})
 		require.NoError(t, err)
+		runnerCPU += processCPU(t) - before
 		runnerReqs += count(t, res, "http_reqs")
 		runnerTime += res.Duration
 
 		ctx, cancel := context.WithTimeout(context.Background(), slice+30*time.Second)
-		out, err := exec.CommandContext(ctx, wrk, "-t2", "-c100", fmt.Sprintf("-d%ds", int(slice.Seconds())), url).CombinedOutput()
+		cmd := exec.CommandContext(ctx, wrk, "-t2", "-c100", fmt.Sprintf("-d%ds", int(slice.Seconds())), url)
+		out, err := cmd.CombinedOutput()
 		cancel()
 		require.NoError(t, err, string(out))
+		wrkCPU += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 		m := wrkLine.FindSubmatch(out)
 		require.NotNil(t, m, string(out))
 		n, _ := strconv.ParseFloat(string(m[1]), 64)
@@ -108,4 +114,14 @@ func TestThroughputBesideWrk(t *testing.T) {
 	t.Logf("mimo-load, 100 VUs: %.0f requests in %s, %.0f req/s (GOMAXPROCS %d)", runnerReqs, runnerTime.Round(time.Millisecond), runnerRate, runtime.GOMAXPROCS(0))
 	t.Logf("wrk -t2 -c100:      %.0f requests in %s, %.0f req/s", wrkReqs, wrkTime.Round(time.Millisecond), wrkRate)
 	t.Logf("runner / wrk: %.2f", runnerRate/wrkRate)
+	// CPU time per request depends far less than the rates on what else the machine does.
+	perReq := func(cpu time.Duration, n float64) float64 { return float64(cpu.Nanoseconds()) / 1000 / n }
+	t.Logf("CPU per request (user + system): mimo-load %.1f µs, wrk %.1f µs", perReq(runnerCPU, runnerReqs), perReq(wrkCPU, wrkReqs))
+}
+
+// processCPU is the CPU time (user and system) this process has used so far.
+func processCPU(t *testing.T) time.Duration {
+	var ru syscall.Rusage
+	require.NoError(t, syscall.Getrusage(syscall.RUSAGE_SELF, &ru))
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -7,6 +7,16 @@ import (
 	"time"
 )
 
+// execVU is a VU as the executors drive it: a script's (*VU) or a Go function's (*funcVU).
+// One goroutine at a time uses it.
+type execVU interface {
+	// activate prepares the VU to run iterations of the scenario.
+	activate(s *Scenario) error
+	// iterate runs one iteration within ctx and says whether it completed (rather than
+	// being interrupted), having recorded iterations and iteration_duration if so.
+	iterate(ctx context.Context) bool
+}
+
 // runScenario waits for the scenario's startTime, then runs its executor with the VUs it
 // needs taken from the run's pool, and returns when every iteration it started has ended.
 //
@@ -23,7 +33,7 @@ func (r *testRun) runScenario(ctx context.Context, s *Scenario) {
 			return
 		}
 	}
-	vus := make([]*VU, s.preAllocated())
+	vus := make([]execVU, s.preAllocated())
 	for i := range vus {
 		vus[i] = <-r.freeVUs
 	}
@@ -70,7 +80,7 @@ func (r *testRun) runScenario(ctx context.Context, s *Scenario) {
 
 // loopAll runs one looping VU per element of vus until its next() says no more or soft
 // ends; each VU gets its own next from mk.
-func (r *testRun) loopAll(soft, hard context.Context, vus []*VU, mk func() func() bool) {
+func (r *testRun) loopAll(soft, hard context.Context, vus []execVU, mk func() func() bool) {
 	var wg sync.WaitGroup
 	for _, vu := range vus {
 		wg.Add(1)
@@ -85,7 +95,7 @@ func (r *testRun) loopAll(soft, hard context.Context, vus []*VU, mk func() func(
 
 // loop runs iterations on vu while soft lasts and next allows; each iteration may run
 // until hard ends.
-func (r *testRun) loop(soft, hard context.Context, vu *VU, next func() bool) {
+func (r *testRun) loop(soft, hard context.Context, vu execVU, next func() bool) {
 	r.vuStarted()
 	defer r.activeVUs.Add(-1)
 	for soft.Err() == nil && next() {
@@ -98,7 +108,7 @@ func (r *testRun) loop(soft, hard context.Context, vu *VU, next func() bool) {
 // crosses the next whole VU and down when it falls below the current one. A VU ramped
 // down finishes its iteration within gracefulRampDown; at the end of the stages, within
 // gracefulStop.
-func (r *testRun) rampingVUs(soft, hard context.Context, start time.Time, s *Scenario, vus []*VU) {
+func (r *testRun) rampingVUs(soft, hard context.Context, start time.Time, s *Scenario, vus []execVU) {
 	type slot struct {
 		cancel context.CancelFunc
 		done   chan struct{}
@@ -127,7 +137,7 @@ func (r *testRun) rampingVUs(soft, hard context.Context, start time.Time, s *Sce
 				}
 				sl.done = make(chan struct{})
 				wg.Add(1)
-				go func(vu *VU, done chan struct{}) {
+				go func(vu execVU, done chan struct{}) {
 					defer wg.Done()
 					defer close(done)
 					defer cancelHard()
@@ -181,8 +191,8 @@ func rampingTarget(startVUs int64, stages []Stage, elapsed time.Duration) int64 
 // arrivalRate starts iterations on the schedule the rate (or stages) set, each on a free
 // VU. When none is free, the iteration is dropped (counted in dropped_iterations) and,
 // below maxVUs, one more VU is initialised for the ones to come.
-func (r *testRun) arrivalRate(soft, hard context.Context, start time.Time, s *Scenario, vus []*VU) {
-	free := make(chan *VU, *s.MaxVUs)
+func (r *testRun) arrivalRate(soft, hard context.Context, start time.Time, s *Scenario, vus []execVU) {
+	free := make(chan execVU, *s.MaxVUs)
 	for _, vu := range vus {
 		free <- vu
 	}

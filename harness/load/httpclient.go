@@ -1,7 +1,6 @@
 package load
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -21,8 +20,10 @@ import (
 type httpClient struct {
 	run *testRun
 	// transport sends one request; send follows redirects over it.
-	transport http.RoundTripper
+	transport *directTransport
 	ua        string
+	uaValue   []string    // {ua}
+	header    http.Header // {User-Agent: ua}, or empty without a ua; never changed
 	// maxRedirects is how many redirects a request follows (options.maxRedirects; k6's
 	// default is 10).
 	maxRedirects int
@@ -59,6 +60,11 @@ func newHTTPClient(run *testRun) *httpClient {
 	}
 	if run.opts.InsecureSkipTLSVerify != nil && *run.opts.InsecureSkipTLSVerify {
 		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the script asked for it
+	}
+	c.uaValue = []string{c.ua}
+	c.header = http.Header{}
+	if c.ua != "" {
+		c.header["User-Agent"] = c.uaValue
 	}
 	c.transport = &directTransport{dial: tr.DialContext, fallback: tr}
 	return c
@@ -123,10 +129,11 @@ type httpResult struct {
 	proto     string
 	header    http.Header
 	body      []byte
-	finalURL  string
+	finalURL  *url.URL
 	err       error
 	errorCode int
 	timings   httpTimings
+	times     reqTimes
 }
 
 type httpTimings struct {
@@ -137,20 +144,35 @@ type httpTimings struct {
 // result; a transport error is a result with status 0, not an error.
 func (c *httpClient) do(ctx context.Context, r *httpRequest) *httpResult {
 	res := &httpResult{req: r}
-	ctx, cancel := context.WithTimeout(ctx, r.timeout)
-	defer cancel()
-	times := &reqTimes{}
-	if r.header.Get("User-Agent") == "" && c.ua != "" {
-		r.header.Set("User-Agent", c.ua)
+	times := &res.times
+	// A request without a header of its own shares the client's, which only ever holds
+	// the User-Agent; nothing changes a request's header once it is sent (redirects and
+	// cookies work on copies).
+	switch _, ok := r.header["User-Agent"]; {
+	case r.header == nil:
+		r.header = c.header
+	case !ok && c.ua != "":
+		r.header["User-Agent"] = c.uaValue // one slice for every request: never changed in place
 	}
 	times.start = time.Now()
-	resp, err := c.send(withReqTimes(ctx, times), r)
+	resp, err := c.send(ctx, r, times, times.start.Add(r.timeout))
 	if err == nil {
 		res.status, res.proto, res.header = resp.StatusCode, resp.Proto, resp.Header
-		res.finalURL = resp.Request.URL.String()
-		if r.discardBody {
+		res.finalURL = resp.Request.URL
+		switch {
+		case r.discardBody:
 			_, err = io.Copy(io.Discard, resp.Body)
-		} else {
+		case resp.ContentLength > 0 && resp.ContentLength <= 1<<20:
+			// The exact size at once, rather than io.ReadAll's doubling from 512 bytes.
+			res.body = make([]byte, resp.ContentLength)
+			_, err = io.ReadFull(resp.Body, res.body)
+			if err == nil {
+				_, err = resp.Body.Read(nil) // reaches the end, which frees the connection
+				if err == io.EOF {
+					err = nil
+				}
+			}
+		default:
 			res.body, err = io.ReadAll(resp.Body)
 		}
 		resp.Body.Close()
@@ -159,7 +181,7 @@ func (c *httpClient) do(ctx context.Context, r *httpRequest) *httpResult {
 	if err != nil {
 		res.err, res.errorCode = err, errorCode(err)
 		if res.status == 0 {
-			res.finalURL = r.url
+			res.finalURL = r.u
 		}
 	}
 	res.timings = times.timings(end)
@@ -234,19 +256,14 @@ func errorCode(err error) int {
 // client, and so k6, does: after 301, 302 and 303 the next request is a GET without a
 // body (a HEAD stays a HEAD), after 307 and 308 it repeats the method and body; a move to
 // another host drops Authorization and Cookie. The response's Request is the last one.
-func (c *httpClient) send(ctx context.Context, r *httpRequest) (*http.Response, error) {
+func (c *httpClient) send(ctx context.Context, r *httpRequest, times *reqTimes, deadline time.Time) (*http.Response, error) {
 	method, u, body, header := r.method, r.u, r.body, r.header
 	for hops := 0; ; hops++ {
-		var rd io.Reader
-		if body != nil {
-			rd = bytes.NewReader(body)
-		}
-		req, err := http.NewRequestWithContext(ctx, method, "", rd)
-		if err != nil {
-			return nil, err
-		}
-		req.URL, req.Host, req.Header = u, u.Host, c.cookies.header(u, header)
-		resp, err := c.transport.RoundTrip(req)
+		// Built directly rather than by http.NewRequest, which parses a URL and sets a
+		// context and a body that the direct transport has no use for.
+		req := &http.Request{Method: method, URL: u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+			Header: c.cookies.header(u, header), Host: u.Host}
+		resp, err := c.transport.roundTrip(ctx, req, body, times, deadline)
 		if err != nil {
 			return nil, &url.Error{Op: method, URL: u.String(), Err: err}
 		}

@@ -59,19 +59,17 @@ func (vu *VU) httpPrepare(method string, u, body, params goja.Value) *httpReques
 	if vu.inInit {
 		vu.throw("making HTTP requests in the init context is not supported")
 	}
-	r := &httpRequest{method: method, url: u.String(), header: http.Header{}, timeout: 60 * time.Second,
+	// header stays nil unless the script sets one: do gives it the client's own.
+	r := &httpRequest{method: method, url: u.String(), timeout: 60 * time.Second,
 		expected: vu.http.expected}
-	pu, err := url.Parse(r.url)
-	if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
-		vu.throw("invalid URL %q: expected http://host/... or https://host/...", r.url)
-	}
-	r.u = pu
+	r.u = vu.parseURL(r.url)
 	r.discardBody = vu.run.opts.DiscardResponseBodies != nil && *vu.run.opts.DiscardResponseBodies
 	var userTags map[string]string
 	if p := params; p != nil && !goja.IsUndefined(p) && !goja.IsNull(p) {
 		po := p.ToObject(vu.rt)
 		if h := po.Get("headers"); h != nil && !goja.IsUndefined(h) && !goja.IsNull(h) {
 			ho := h.ToObject(vu.rt)
+			r.header = http.Header{}
 			for _, k := range ho.Keys() {
 				r.header.Set(k, ho.Get(k).String())
 			}
@@ -110,6 +108,9 @@ func (vu *VU) httpPrepare(method string, u, body, params goja.Value) *httpReques
 		}
 		r.body = []byte(form.Encode())
 		if r.header.Get("Content-Type") == "" {
+			if r.header == nil {
+				r.header = http.Header{}
+			}
 			r.header.Set("Content-Type", "application/x-www-form-urlencoded")
 		}
 	default:
@@ -124,6 +125,20 @@ func (vu *VU) httpPrepare(method string, u, body, params goja.Value) *httpReques
 		r.tags[k] = v
 	}
 	return r
+}
+
+// parseURL parses a request's URL, or throws. Scripts tend to request the same URL over
+// and over, so the VU keeps the last one parsed; nothing changes a parsed URL.
+func (vu *VU) parseURL(raw string) *url.URL {
+	if raw == vu.lastURL && vu.lastParsed != nil {
+		return vu.lastParsed
+	}
+	pu, err := url.Parse(raw)
+	if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+		vu.throw("invalid URL %q: expected http://host/... or https://host/...", raw)
+	}
+	vu.lastURL, vu.lastParsed = raw, pu
+	return pu
 }
 
 // httpBatch sends requests in parallel (at most options.batch at once, default 20) and

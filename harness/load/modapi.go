@@ -47,7 +47,7 @@ func (vu *VU) Do(r Request) (*Response, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("invalid URL %q: expected http://host/path or https://host/path", r.URL)
 	}
-	req := &httpRequest{method: r.Method, url: r.URL, u: u, body: r.Body, header: http.Header{},
+	req := &httpRequest{method: r.Method, url: r.URL, u: u, body: r.Body,
 		timeout: r.Timeout, expected: vu.http.expected}
 	if req.timeout <= 0 {
 		req.timeout = 60 * time.Second

@@ -552,3 +552,23 @@ export default function () {
 	}
 	assert.Equal(t, 1, handshakes, "one TLS handshake, then the connection is reused")
 }
+
+func TestIterCountsEachVUsIterationsAndMayBeAssigned(t *testing.T) {
+	src := `import { check } from 'k6';
+export const options = { iterations: 4 };
+let last = -1;
+export default function () {
+  const iter = __ITER;
+  __ITER = 'mine';
+  check(null, {
+    'one more than the last': () => iter === last + 1,
+    'assigned': () => __ITER === 'mine',
+  });
+  last = iter;
+}
+`
+	res, err := runSource(t, src, Config{})
+	require.NoError(t, err)
+	requireAllChecksPass(t, res)
+	assert.Equal(t, int64(4), res.Completed)
+}

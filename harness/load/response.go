@@ -59,7 +59,7 @@ func (r *response) make(key string) goja.Value {
 	case "proto":
 		return rt.ToValue(res.proto)
 	case "url":
-		return rt.ToValue(res.finalURL)
+		return rt.ToValue(res.finalURL.String())
 	case "body":
 		if res.req.discardBody {
 			return goja.Null()

@@ -69,7 +69,9 @@ type testRun struct {
 	completed, interrupted atomic.Int64
 	activeVUs, maxVUs      atomic.Int64
 	peakVUs                atomic.Int64 // the most VUs active at once
-	freeVUs                chan *VU
+	freeVUs                chan execVU
+	// makeVU initialises VU number id (a script's, or a Go function's).
+	makeVU func(id int64) (execVU, error)
 
 	// abort ends the run early (exec.test.abort, abortOnFail); started is when the
 	// scenarios began; scenarios holds each scenario's start and iteration counter.
@@ -192,23 +194,50 @@ func Execute(ctx context.Context, script *Script, cfg Config) (*Result, error) {
 		}
 	}
 
-	var total int64
-	for _, s := range scenarios {
-		total += s.preAllocated()
-	}
-	r.freeVUs = make(chan *VU, total+1)
-	for i := int64(0); i < total; i++ {
-		vu, err := r.newVU()
+	r.makeVU = func(id int64) (execVU, error) {
+		vu, err := newVU(r, id)
 		if err != nil {
 			return nil, err
 		}
-		r.freeVUs <- vu
+		return vu, nil
+	}
+	if err := r.allocateVUs(scenarios); err != nil {
+		return nil, err
 	}
 
 	if err := r.setup(vu0); err != nil {
 		return nil, err
 	}
 
+	res := r.runScenarios(ctx, scenarios, thresholds)
+	if err := r.teardown(vu0); err != nil {
+		return nil, err
+	}
+	r.finish(res)
+	return res, nil
+}
+
+// allocateVUs initialises every VU the scenarios start with (more may be made later for
+// arrival-rate scenarios, up to their maxVUs).
+func (r *testRun) allocateVUs(scenarios map[string]*Scenario) error {
+	var total int64
+	for _, s := range scenarios {
+		total += s.preAllocated()
+	}
+	r.freeVUs = make(chan execVU, total+1)
+	for i := int64(0); i < total; i++ {
+		vu, err := r.newVU()
+		if err != nil {
+			return err
+		}
+		r.freeVUs <- vu
+	}
+	return nil
+}
+
+// runScenarios runs every scenario at once, with the watch beside them (vus samples,
+// progress, abortOnFail thresholds), and returns the run's Result so far.
+func (r *testRun) runScenarios(ctx context.Context, scenarios map[string]*Scenario, thresholds *Thresholds) *Result {
 	res := &Result{Registry: r.reg, Thresholds: thresholds}
 	r.scenarios = map[string]*scenarioState{}
 	for name := range scenarios {
@@ -241,15 +270,15 @@ func Execute(ctx context.Context, script *Script, cfg Config) (*Result, error) {
 	bg.Wait()
 	res.Interrupted = ctx.Err() != nil
 	res.ScriptAborted = errors.Is(context.Cause(runCtx), errScriptAbort)
+	return res
+}
 
-	if err := r.teardown(vu0); err != nil {
-		return nil, err
-	}
-	res.Crossed, _ = thresholds.evaluate(res.Duration)
+// finish evaluates the thresholds over the whole run and completes res.
+func (r *testRun) finish(res *Result) {
+	res.Crossed, _ = res.Thresholds.evaluate(res.Duration)
 	res.Options = r.opts
 	res.Checks = r.checks.Root()
 	res.Completed, res.InterruptedIterations = r.completed.Load(), r.interrupted.Load()
-	return res, nil
 }
 
 func sortedScenarios(m map[string]*Scenario) []*Scenario {
@@ -278,8 +307,8 @@ func (r *testRun) bindBuiltins() {
 }
 
 // newVU initialises one more VU (counted in vus_max).
-func (r *testRun) newVU() (*VU, error) {
-	vu, err := newVU(r, r.maxVUs.Add(1))
+func (r *testRun) newVU() (execVU, error) {
+	vu, err := r.makeVU(r.maxVUs.Add(1))
 	if err != nil {
 		r.maxVUs.Add(-1)
 		return nil, err

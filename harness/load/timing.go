@@ -1,7 +1,6 @@
 package load
 
 import (
-	"context"
 	"crypto/tls"
 	"net/http/httptrace"
 	"sync"
@@ -17,19 +16,6 @@ type reqTimes struct {
 	mu                                            sync.Mutex
 	start, connStart, connDone, tlsStart, tlsDone time.Time
 	gotConn, wrote, firstByte                     time.Time
-}
-
-type reqTimesKey struct{}
-
-// withReqTimes returns ctx carrying t for the transport to fill.
-func withReqTimes(ctx context.Context, t *reqTimes) context.Context {
-	return context.WithValue(ctx, reqTimesKey{}, t)
-}
-
-// reqTimesFrom returns the reqTimes ctx carries, or nil.
-func reqTimesFrom(ctx context.Context) *reqTimes {
-	t, _ := ctx.Value(reqTimesKey{}).(*reqTimes)
-	return t
 }
 
 // mark sets *at to now; a nil receiver records nothing.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -55,6 +56,9 @@ type VU struct {
 
 	ctx  context.Context // the current iteration's (or setup's) context
 	iter int64           // iterations this VU has started (__ITER of the next)
+	// curIter is __ITER, unless the script assigned it iterSet.
+	curIter int64
+	iterSet goja.Value
 	// iterInScenario counts the iterations this VU started in its current scenario;
 	// iterInTest is the scenario-wide number of the current one.
 	iterInScenario, iterInTest int64
@@ -63,8 +67,18 @@ type VU struct {
 	tags                       Tags   // baseTags + group
 	group                      string // "" at the root, "::a::b" inside groups a then b
 	setupData                  goja.Value
+	args                       []goja.Value  // {setupData}
 	fn                         goja.Callable // the scenario's exec function in this VU's runtime
 	http                       *httpClient
+	lastURL                    string   // the URL last parsed for a request,
+	lastParsed                 *url.URL // and what it parsed to
+
+	// iterParent is the context iterate was last given, iterChild the VU's own child of it;
+	// running says whether an iteration runs, under intr.
+	iterParent, iterChild context.Context
+	iterCancel            context.CancelFunc
+	intr                  sync.Mutex
+	running               bool
 }
 
 // Runtime is the VU's JavaScript runtime (for modules).
@@ -91,10 +105,9 @@ func newVU(run *testRun, id int64) (*VU, error) {
 	vu.setGroup("")
 	g := vu.rt.GlobalObject()
 	for k, v := range map[string]any{
-		"__VU":   id,
-		"__ITER": 0,
-		"__ENV":  maps.Clone(run.env), // a VU's own: scripts may write to it
-		"open":   vu.open,
+		"__VU":  id,
+		"__ENV": maps.Clone(run.env), // a VU's own: scripts may write to it
+		"open":  vu.open,
 		// CommonJS-style scripts (k6 accepts them too) load modules with require.
 		"require": func(spec string) (*goja.Object, error) { return vu.require(run.script.Path, spec) },
 		"console": vu.console(),
@@ -102,6 +115,19 @@ func newVU(run *testRun, id int64) (*VU, error) {
 		if err := g.Set(k, v); err != nil {
 			return nil, err
 		}
+	}
+	// __ITER is read through a getter rather than set before every iteration, which cost
+	// more than most scripts' reads of it. A script may still assign it, as a plain global;
+	// the value lasts until the next iteration.
+	iterGet := func(goja.FunctionCall) goja.Value {
+		if vu.iterSet != nil {
+			return vu.iterSet
+		}
+		return vu.rt.ToValue(vu.curIter)
+	}
+	iterSet := func(c goja.FunctionCall) goja.Value { vu.iterSet = c.Argument(0); return goja.Undefined() }
+	if err := g.DefineAccessorProperty("__ITER", vu.rt.ToValue(iterGet), vu.rt.ToValue(iterSet), goja.FLAG_TRUE, goja.FLAG_TRUE); err != nil {
+		return nil, err
 	}
 	prog := run.script.programs[run.script.Path]
 	exports, err := vu.evalModule(run.script.Path, prog)
@@ -233,6 +259,7 @@ func (vu *VU) activate(s *Scenario) error {
 			return err
 		}
 		vu.setupData = data
+		vu.args = []goja.Value{data} // made once: a call's variadic arguments would be made every time
 	}
 	fn, ok := goja.AssertFunction(vu.exports.Get(s.Exec))
 	if !ok {
@@ -246,39 +273,34 @@ func (vu *VU) activate(s *Scenario) error {
 // ctx is done, and records iterations and iteration_duration for it unless it was
 // interrupted. An exception thrown by the script is logged with its position and ends
 // only this iteration.
-func (vu *VU) iterate(ctx context.Context) (completed bool) {
+func (vu *VU) iterate(parent context.Context) (completed bool) {
+	ctx := vu.iterCtx(parent)
 	vu.ctx = ctx
-	_ = vu.rt.Set("__ITER", vu.iter)
+	vu.curIter, vu.iterSet = vu.iter, nil
 	vu.iter++
 	vu.iterInScenario++
 	vu.iterInTest = vu.run.scenarioIteration(vu.scenario.Name)
 	vu.http.cookies.reset()
-	// The interrupt must not land after the call returned (it would stop the VU's next
-	// iteration instead), hence the flag under a lock.
-	var mu sync.Mutex
-	running := true
-	stop := context.AfterFunc(ctx, func() {
-		mu.Lock()
-		defer mu.Unlock()
-		if running {
-			vu.rt.Interrupt(errInterrupted)
-		}
-	})
+	vu.intr.Lock()
+	vu.running = true
+	vu.intr.Unlock()
+	if ctx.Err() != nil {
+		// Ended before the watch could see this iteration running.
+		vu.rt.Interrupt(errInterrupted)
+	}
 	start := time.Now()
-	_, err := vu.fn(goja.Undefined(), vu.setupData)
-	mu.Lock()
-	running = false
-	mu.Unlock()
-	stop()
+	_, err := vu.fn(goja.Undefined(), vu.args...)
+	vu.intr.Lock()
+	vu.running = false
+	vu.intr.Unlock()
 	vu.rt.ClearInterrupt()
 	if vu.group != "" { // an exception thrown inside a group leaves it set
 		vu.setGroup("")
 	}
 	end := time.Now()
-	var ie *goja.InterruptedError
 	// An iteration whose context ended was cut short even when the script did not notice
 	// (sleep and HTTP calls return early then).
-	if errors.As(err, &ie) || ctx.Err() != nil {
+	if ctx.Err() != nil || interrupted(err) {
 		vu.run.interrupted.Add(1)
 		return false
 	}
@@ -292,6 +314,42 @@ func (vu *VU) iterate(ctx context.Context) (completed bool) {
 		Sample{Metric: b.iterationDuration, Time: end, Value: ms(end.Sub(start)), Tags: vu.tags},
 	)
 	return true
+}
+
+// interrupted says whether err is the runtime's being interrupted.
+func interrupted(err error) bool {
+	if err == nil {
+		return false
+	}
+	var ie *goja.InterruptedError
+	return errors.As(err, &ie)
+}
+
+// iterCtx returns the VU's own child of parent, made once for each context the VU iterates
+// in, and watched once: when it ends, the iteration running then is interrupted. The
+// interrupt must not land between iterations (it would stop the VU's next one), hence the
+// running flag under a lock. A child of its own means that what the VU's iterations and
+// requests register on their context contends with no other VU.
+func (vu *VU) iterCtx(parent context.Context) context.Context {
+	if parent == vu.iterParent {
+		return vu.iterChild
+	}
+	if vu.iterCancel != nil {
+		vu.iterCancel()
+	}
+	child, cancel := context.WithCancel(parent)
+	vu.intr.Lock()
+	vu.iterParent, vu.iterChild, vu.iterCancel = parent, child, cancel
+	vu.intr.Unlock()
+	context.AfterFunc(child, func() {
+		vu.intr.Lock()
+		defer vu.intr.Unlock()
+		// A child left behind ends (asynchronously) when the VU moves on.
+		if vu.running && vu.iterChild == child {
+			vu.rt.Interrupt(errInterrupted)
+		}
+	})
+	return vu.iterChild
 }
 
 // ms is a duration in (fractional) milliseconds, the unit of Time metrics.

@@ -22,8 +22,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"mimo/harness/load"
 )
 
 // The official memory server's search_nodes at 10,000 entities over stdio
@@ -149,28 +150,55 @@ func bench(ctx context.Context, bin string, n, searches int, queries string, w i
 	rep := &Report{Queries: queries, Entities: n, Relations: rels, Searches: searches, SeedSecs: time.Since(began).Seconds()}
 	fmt.Fprintf(log, "graphbench: seeded %d entities and %d relations in %.1f s\n", n, rels, rep.SeedSecs)
 
-	h := hdrhistogram.New(1, int64(10*time.Second/time.Microsecond), 3)
-	found := 0
-	for i := range searches {
-		// Half the queries are a word from the observations (many
-		// matches, cut to the default limit), half an entity's name (one).
-		q := words[rng.IntN(len(words))]
-		if queries == "names" || (queries == "mixed" && i%2 == 1) {
-			q = name(rng.IntN(n))
-		}
-		var g struct {
-			Entities []json.RawMessage `json:"entities"`
-		}
-		t := time.Now()
-		if err := call(ctx, cs, "search_nodes", map[string]any{"query": q}, &g); err != nil {
-			return nil, err
-		}
-		_ = h.RecordValue(time.Since(t).Microseconds())
-		found += len(g.Entities)
+	// The searches are the runner's shared iterations on one VU: one desktop
+	// client, each call sent when the last is answered.
+	reg := load.NewRegistry()
+	latency, err := reg.New("search_nodes_duration", load.Trend, load.Time)
+	if err != nil {
+		return nil, err
 	}
-	ms := func(us int64) float64 { return float64(us) / 1000 }
-	rep.P50ms, rep.P95ms = ms(h.ValueAtQuantile(50)), ms(h.ValueAtQuantile(95))
-	rep.P99ms, rep.MaxMs = ms(h.ValueAtQuantile(99)), ms(h.Max())
+	var firstErr error
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	found := 0
+	maxDuration := load.Duration(7 * 24 * time.Hour) // the phase ends when its searches do
+	scenario := &load.Scenario{Executor: load.SharedIterations, VUs: ptrTo(int64(1)), Iterations: ptrTo(int64(searches)), MaxDuration: &maxDuration}
+	res, err := load.RunFuncs(ctx, load.FuncTest{
+		Options:  load.Options{Scenarios: map[string]*load.Scenario{"search_nodes": scenario}},
+		Registry: reg,
+		Funcs: map[string]load.Func{"default": func(ctx context.Context, it *load.Iteration) error {
+			// Half the queries are a word from the observations (many
+			// matches, cut to the default limit), half an entity's name (one).
+			q := words[rng.IntN(len(words))]
+			if queries == "names" || (queries == "mixed" && it.InTest%2 == 1) {
+				q = name(rng.IntN(n))
+			}
+			var g struct {
+				Entities []json.RawMessage `json:"entities"`
+			}
+			t := time.Now()
+			if err := call(ctx, cs, "search_nodes", map[string]any{"query": q}, &g); err != nil {
+				firstErr = err // one VU: no other iteration runs beside this one
+				cancel()
+				return err
+			}
+			it.Record(latency, float64(time.Since(t))/float64(time.Millisecond), nil)
+			found += len(g.Entities)
+			return nil
+		}},
+	})
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		return nil, err
+	}
+	get := func(agg string) float64 { v, _ := latency.Value(agg, res.Duration); return v }
+	rep.P50ms, rep.P95ms = get("med"), get("p(95)")
+	rep.P99ms, rep.MaxMs = get("p(99)"), get("max")
 	rep.MeanHits = float64(found) / float64(searches)
 	rep.Speedup50, rep.Speedup95 = officialP50ms/rep.P50ms, officialP95ms/rep.P95ms
 	return rep, nil
@@ -213,6 +241,8 @@ func observations(rng *rand.Rand) []string {
 	}
 	return out
 }
+
+func ptrTo[T any](v T) *T { return &v }
 
 // lockedWriter serialises writes from several goroutines.
 type lockedWriter struct {

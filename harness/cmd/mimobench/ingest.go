@@ -10,8 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/HdrHistogram/hdrhistogram-go"
-
+	"mimo/harness/load"
 	mimo "mimo/system"
 )
 
@@ -103,8 +102,9 @@ func encodeBatches(memories []mimo.StoreRequest, namespace string, size int) ([]
 	return out, nil
 }
 
-// ingest seeds the server with memories through the batch API and measures
-// the rate. Failed items are counted, not fatal; only a cancelled context
+// ingest seeds the server with memories through the batch API, a batch an
+// iteration of the runner's shared-iterations executor, and measures the
+// rate. Failed items are counted, not fatal; only a cancelled context
 // stops it early.
 func ingest(ctx context.Context, o IngestOptions, memories []mimo.StoreRequest) (IngestResult, error) {
 	o = o.withDefaults()
@@ -118,14 +118,15 @@ func ingest(ctx context.Context, o IngestOptions, memories []mimo.StoreRequest) 
 	url := o.URL + "/api/memories/batch"
 
 	var (
-		next, done                        atomic.Int64
+		done                              atomic.Int64
 		created, existing, queued, failed atomic.Int64
 		httpErrors                        atomic.Int64
 		mu                                sync.Mutex
 		firstErr                          string
-		hists                             = make([]*hdrhistogram.Histogram, o.Concurrency)
-		wg                                sync.WaitGroup
 		progressEvery                     = max(1, len(bodies)/10)
+		reg                               = load.NewRegistry()
+		latency                           = newLatencyTrend(reg, "batch_duration")
+		start                             = time.Now()
 	)
 	noteErr := func(format string, args ...any) {
 		mu.Lock()
@@ -134,69 +135,57 @@ func ingest(ctx context.Context, o IngestOptions, memories []mimo.StoreRequest) 
 			firstErr = fmt.Sprintf(format, args...)
 		}
 	}
-	start := time.Now()
-	for w := range o.Concurrency {
-		hists[w] = newHistogram()
-		wg.Go(func() {
-			for ctx.Err() == nil {
-				i := int(next.Add(1) - 1)
-				if i >= len(bodies) {
-					return
-				}
-				items := int64(batchItems(i, len(memories), o.BatchSize))
-				t := time.Now()
-				code, body, err := postJSON(ctx, client, url, bodies[i])
-				recordLatency(hists[w], time.Since(t))
-				switch {
-				case err != nil:
-					httpErrors.Add(1)
-					failed.Add(items)
-					noteErr("batch %d: %v", i, err)
-				case code != http.StatusOK:
-					httpErrors.Add(1)
-					failed.Add(items)
-					noteErr("batch %d: status %d: %.300s", i, code, body)
-				default:
-					var a batchAnswer
-					if err := json.Unmarshal(body, &a); err != nil {
-						httpErrors.Add(1)
-						failed.Add(items)
-						noteErr("batch %d: answer is not a batch result: %v", i, err)
-						break
-					}
-					created.Add(a.Created)
-					existing.Add(a.Existing)
-					queued.Add(a.Queued)
-					failed.Add(a.Failed)
-					for _, r := range a.Results {
-						if r.Error != nil {
-							noteErr("batch %d: item failed: %s: %s", i, r.Error.Code, r.Error.Message)
-							break
-						}
-					}
-				}
-				if n := done.Add(1); n%int64(progressEvery) == 0 {
-					o.Logger.Info("ingest", "batches", n, "of", len(bodies), "memories_per_second",
-						round(float64(n)*float64(o.BatchSize)/time.Since(start).Seconds(), 0))
+	elapsed, err := runPhase(ctx, len(bodies), o.Concurrency, reg, func(ctx context.Context, it *load.Iteration) error {
+		i := int(it.InTest)
+		items := int64(batchItems(i, len(memories), o.BatchSize))
+		t := time.Now()
+		code, body, err := postJSON(ctx, client, url, bodies[i])
+		it.Record(latency, ms(time.Since(t)), nil)
+		switch {
+		case err != nil:
+			httpErrors.Add(1)
+			failed.Add(items)
+			noteErr("batch %d: %v", i, err)
+		case code != http.StatusOK:
+			httpErrors.Add(1)
+			failed.Add(items)
+			noteErr("batch %d: status %d: %.300s", i, code, body)
+		default:
+			var a batchAnswer
+			if err := json.Unmarshal(body, &a); err != nil {
+				httpErrors.Add(1)
+				failed.Add(items)
+				noteErr("batch %d: answer is not a batch result: %v", i, err)
+				break
+			}
+			created.Add(a.Created)
+			existing.Add(a.Existing)
+			queued.Add(a.Queued)
+			failed.Add(a.Failed)
+			for _, r := range a.Results {
+				if r.Error != nil {
+					noteErr("batch %d: item failed: %s: %s", i, r.Error.Code, r.Error.Message)
+					break
 				}
 			}
-		})
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	if err := ctx.Err(); err != nil {
+		}
+		if n := done.Add(1); n%int64(progressEvery) == 0 {
+			o.Logger.Info("ingest", "batches", n, "of", len(bodies), "memories_per_second",
+				round(float64(n)*float64(o.BatchSize)/time.Since(start).Seconds(), 0))
+		}
+		return nil
+	})
+	if err != nil {
 		return res, err
 	}
 
-	all := newHistogram()
-	for _, h := range hists {
-		all.Merge(h)
-	}
 	res.Seconds = round(elapsed.Seconds(), 3)
-	res.PerSecond = round(float64(len(memories))/elapsed.Seconds(), 1)
+	if elapsed > 0 {
+		res.PerSecond = round(float64(len(memories))/elapsed.Seconds(), 1)
+	}
 	res.Created, res.Existing, res.Queued, res.Failed = created.Load(), existing.Load(), queued.Load(), failed.Load()
 	res.HTTPErrors = httpErrors.Load()
-	res.BatchLatency = summarize(all, res.HTTPErrors, elapsed)
+	res.BatchLatency = summarize(latency, res.HTTPErrors, elapsed)
 	res.FirstError = firstErr
 	return res, nil
 }

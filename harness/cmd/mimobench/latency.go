@@ -1,33 +1,12 @@
 package main
 
 import (
+	"context"
 	"math"
 	"time"
 
-	"github.com/HdrHistogram/hdrhistogram-go"
+	"mimo/harness/load"
 )
-
-// Histogram bounds: latencies are recorded in microseconds from 1 µs to
-// 60 s with three significant digits, so every percentile is within 0.1%
-// of the true value.
-const (
-	histMinMicros = 1
-	histMaxMicros = 60_000_000
-	histSigFigs   = 3
-)
-
-// newHistogram returns an empty latency histogram in microseconds.
-func newHistogram() *hdrhistogram.Histogram {
-	return hdrhistogram.New(histMinMicros, histMaxMicros, histSigFigs)
-}
-
-// recordLatency records d, clamped into the histogram's range so that an
-// outlier beyond 60 s still counts (as 60 s) instead of being dropped.
-func recordLatency(h *hdrhistogram.Histogram, d time.Duration) {
-	us := d.Microseconds()
-	us = max(histMinMicros, min(histMaxMicros, us))
-	_ = h.RecordValue(us) // cannot fail: us is within the bounds
-}
 
 // Latency is the summary of one phase's request latencies, in
 // milliseconds. Requests counts every request that got an answer,
@@ -47,26 +26,65 @@ type Latency struct {
 	MaxMs     float64 `json:"max_ms"`
 }
 
-// summarize shapes h (microseconds) into a Latency for a phase that took
+// newLatencyTrend makes the trend a phase records its answered requests'
+// latencies in (milliseconds; the runner keeps them in an HDR histogram
+// at microsecond resolution, percentiles within 0.1%).
+func newLatencyTrend(reg *load.Registry, name string) *load.Metric {
+	m, err := reg.New(name, load.Trend, load.Time)
+	if err != nil {
+		panic(err) // a constant, valid name in a new registry
+	}
+	return m
+}
+
+// ms is d in milliseconds, a Time trend's unit.
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// summarize shapes the trend m into a Latency for a phase that took
 // elapsed and saw errors failed requests. Values are rounded to the
-// microsecond; an empty histogram gives zero latencies.
-func summarize(h *hdrhistogram.Histogram, errors int64, elapsed time.Duration) Latency {
-	l := Latency{Requests: h.TotalCount(), Errors: errors, Seconds: round(elapsed.Seconds(), 3)}
+// microsecond; an empty trend gives zero latencies.
+func summarize(m *load.Metric, errors int64, elapsed time.Duration) Latency {
+	get := func(agg string) float64 { v, _ := m.Value(agg, elapsed); return v }
+	l := Latency{Requests: int64(get("count")), Errors: errors, Seconds: round(elapsed.Seconds(), 3)}
 	if elapsed > 0 {
 		l.PerSecond = round(float64(l.Requests)/elapsed.Seconds(), 1)
 	}
 	if l.Requests == 0 {
 		return l
 	}
-	ms := func(us int64) float64 { return round(float64(us)/1000, 3) }
-	l.MinMs = ms(h.Min())
-	l.MeanMs = round(h.Mean()/1000, 3)
-	l.P50Ms = ms(h.ValueAtQuantile(50))
-	l.P90Ms = ms(h.ValueAtQuantile(90))
-	l.P99Ms = ms(h.ValueAtQuantile(99))
-	l.MaxMs = ms(h.Max())
+	l.MinMs = round(get("min"), 3)
+	l.MeanMs = round(get("avg"), 3)
+	l.P50Ms = round(get("med"), 3)
+	l.P90Ms = round(get("p(90)"), 3)
+	l.P99Ms = round(get("p(99)"), 3)
+	l.MaxMs = round(get("max"), 3)
 	return l
 }
+
+// runPhase calls fn once for each of n items (Iteration.InTest is the
+// item's index) on concurrency closed-loop clients, each sending its next
+// request as soon as the last is answered: the runner's shared-iterations
+// executor. It returns how long the phase took.
+func runPhase(ctx context.Context, n, concurrency int, reg *load.Registry, fn load.Func) (time.Duration, error) {
+	if n == 0 {
+		return 0, ctx.Err()
+	}
+	// Far longer than any phase: the phase ends when its items do.
+	maxDuration := load.Duration(7 * 24 * time.Hour)
+	s := &load.Scenario{Executor: load.SharedIterations, VUs: ptrTo(int64(min(concurrency, n))),
+		Iterations: ptrTo(int64(n)), MaxDuration: &maxDuration}
+	res, err := load.RunFuncs(ctx, load.FuncTest{
+		Options:  load.Options{Scenarios: map[string]*load.Scenario{"phase": s}},
+		Funcs:    map[string]load.Func{"default": fn},
+		Registry: reg,
+	})
+	if err != nil {
+		return 0, err
+	}
+	return res.Duration, ctx.Err()
+}
+
+func ptrTo[T any](v T) *T { return &v }
 
 // round rounds x to the given number of decimals.
 func round(x float64, decimals int) float64 {

@@ -10,7 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/HdrHistogram/hdrhistogram-go"
+	"mimo/harness/load"
 )
 
 // SearchOptions says how to load the server with searches.
@@ -70,8 +70,9 @@ type searchAnswer struct {
 	Results []json.RawMessage `json:"results"`
 }
 
-// search sends every query once, spread over the closed-loop clients, and
-// records each answered request's latency (from sending to the last byte of
+// search sends every query once, spread over the closed-loop clients (the
+// runner's shared-iterations executor), and records each answered
+// request's latency (from sending to the last byte of
 // the answer). Any answer but 200, or none, is an error.
 func search(ctx context.Context, o SearchOptions, queries []string) (SearchResult, error) {
 	o = o.withDefaults()
@@ -87,18 +88,13 @@ func search(ctx context.Context, o SearchOptions, queries []string) (SearchResul
 	client := newClient(o.Concurrency)
 	url := o.URL + "/api/search"
 
-	type worker struct {
-		hist    *hdrhistogram.Histogram
-		modes   map[string]int64
-		results int64
-	}
 	var (
-		next, done, failures atomic.Int64
-		mu                   sync.Mutex
-		firstErr             string
-		workers              = make([]*worker, o.Concurrency)
-		wg                   sync.WaitGroup
-		progressEvery        = int64(max(1, len(bodies)/4))
+		done, failures atomic.Int64
+		mu             sync.Mutex // guards firstErr and res.Modes and res.Results
+		firstErr       string
+		progressEvery  = int64(max(1, len(bodies)/4))
+		reg            = load.NewRegistry()
+		latency        = newLatencyTrend(reg, "search_duration")
 	)
 	noteErr := func(format string, args ...any) {
 		failures.Add(1)
@@ -108,55 +104,38 @@ func search(ctx context.Context, o SearchOptions, queries []string) (SearchResul
 			firstErr = fmt.Sprintf(format, args...)
 		}
 	}
-	start := time.Now()
-	for w := range workers {
-		wk := &worker{hist: newHistogram(), modes: map[string]int64{}}
-		workers[w] = wk
-		wg.Go(func() {
-			for ctx.Err() == nil {
-				i := int(next.Add(1) - 1)
-				if i >= len(bodies) {
-					return
-				}
-				t := time.Now()
-				code, body, err := postJSON(ctx, client, url, bodies[i])
-				elapsed := time.Since(t)
-				if err != nil {
-					noteErr("search %q: %v", queries[i], err)
-					continue
-				}
-				recordLatency(wk.hist, elapsed)
-				if code != http.StatusOK {
-					noteErr("search %q: status %d: %.300s", queries[i], code, body)
-					continue
-				}
-				var a searchAnswer
-				if err := json.Unmarshal(body, &a); err != nil {
-					noteErr("search %q: answer is not a search page: %v", queries[i], err)
-					continue
-				}
-				wk.modes[a.Mode]++
-				wk.results += int64(len(a.Results))
-				if n := done.Add(1); n%progressEvery == 0 {
-					o.Logger.Info("search", "done", n, "of", len(bodies))
-				}
-			}
-		})
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	if err := ctx.Err(); err != nil {
+	elapsed, err := runPhase(ctx, len(bodies), o.Concurrency, reg, func(ctx context.Context, it *load.Iteration) error {
+		i := it.InTest
+		t := time.Now()
+		code, body, err := postJSON(ctx, client, url, bodies[i])
+		elapsed := time.Since(t)
+		if err != nil {
+			noteErr("search %q: %v", queries[i], err)
+			return nil
+		}
+		it.Record(latency, ms(elapsed), nil)
+		if code != http.StatusOK {
+			noteErr("search %q: status %d: %.300s", queries[i], code, body)
+			return nil
+		}
+		var a searchAnswer
+		if err := json.Unmarshal(body, &a); err != nil {
+			noteErr("search %q: answer is not a search page: %v", queries[i], err)
+			return nil
+		}
+		mu.Lock()
+		res.Modes[a.Mode]++
+		res.Results += int64(len(a.Results))
+		mu.Unlock()
+		if n := done.Add(1); n%progressEvery == 0 {
+			o.Logger.Info("search", "done", n, "of", len(bodies))
+		}
+		return nil
+	})
+	if err != nil {
 		return res, err
 	}
-	all := newHistogram()
-	for _, wk := range workers {
-		all.Merge(wk.hist)
-		for m, n := range wk.modes {
-			res.Modes[m] += n
-		}
-		res.Results += wk.results
-	}
-	res.Latency = summarize(all, failures.Load(), elapsed)
+	res.Latency = summarize(latency, failures.Load(), elapsed)
 	res.FirstError = firstErr
 	return res, nil
 }
