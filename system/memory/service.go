@@ -245,11 +245,13 @@ func (s *Service) Store(ctx context.Context, r mimo.StoreRequest) (*mimo.StoreRe
 	if err := s.embed(ctx, []*mimo.Memory{m}); err != nil {
 		return nil, err
 	}
+	if s.queueWrites() {
+		// Queued: the database is not waited on, not even to catch the
+		// index up; the near-duplicate check uses the index as it is.
+		return s.queueStore(ctx, m, s.nearDuplicate(m), nil)
+	}
 	s.syncIndex(ctx)
 	dup := s.nearDuplicate(m)
-	if s.queueWrites() {
-		return s.queueStore(ctx, m, dup, nil)
-	}
 	stored, created, err := s.store.CreateMemory(ctx, m)
 	if s.queueable(ctx, err) {
 		return s.queueStore(ctx, m, dup, err)
@@ -296,12 +298,15 @@ func (s *Service) StoreBatch(ctx context.Context, rs []mimo.StoreRequest) ([]mim
 	if err := s.embed(ctx, valid); err != nil {
 		return nil, err
 	}
-	s.syncIndex(ctx)
+	queue := s.queueWrites()
+	if !queue {
+		s.syncIndex(ctx) // not when queued: see Store
+	}
 	dups := make([]string, len(valid))
 	for i, m := range valid {
 		dups[i] = s.nearDuplicate(m)
 	}
-	if s.queueWrites() {
+	if queue {
 		return s.queueBatch(ctx, out, valid, pos, dups, nil)
 	}
 	results, err := s.store.CreateMemories(ctx, valid)
@@ -408,8 +413,12 @@ func (s *Service) indexMemory(m *mimo.Memory) {
 
 // syncIndex brings the index up to date with the store's change log. A
 // failure leaves the index stale, not wrong; the next call catches up.
+// The follower reads the change log outside the db circuit, so it is
+// asked only while the circuit is closed: open or half-open, the
+// database is not known to answer, and a caller would wait on it (the
+// drainer's probe decides when it does).
 func (s *Service) syncIndex(ctx context.Context) {
-	if !s.follower.Loaded() || s.dbOpen() {
+	if !s.follower.Loaded() || !s.dbClosed() {
 		return
 	}
 	if err := s.follower.Sync(ctx); err != nil {
