@@ -3,12 +3,14 @@ package memory_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"mimo/system"
 	"mimo/system/memory/memorytest"
+	"mimo/system/storetest"
 )
 
 // writeWhileHeld stores content while the database holds the calls the
@@ -124,4 +126,55 @@ func TestWritesAreNotHeldByAReplayOnASlowDatabase(t *testing.T) {
 	for _, res := range []*mimo.StoreResult{queued, later} {
 		assert.Equal(t, 1, f.Switch.Writes("create "+res.Memory.ID), "applied once, in order")
 	}
+}
+
+func TestAStoreCatchesTheIndexUpAlongsideItsInsert(t *testing.T) {
+	f := memorytest.New(t, memorytest.Options{NoLLM: true, Outage: true})
+	ctx := context.Background()
+	// Written by another process: only the index's catch-up brings it in.
+	other := storetest.NewMemory("team", "Staging runs on the host db-2.")
+	vs, err := f.Embedder.Embed(ctx, []string{other.Content})
+	require.NoError(t, err)
+	other.Embedding = mimo.Embedding{Vector: vs[0], Model: f.Embedder.Model(), Dim: f.Embedder.Dim()}
+	_, _, err = f.Store.CreateMemory(ctx, other)
+	require.NoError(t, err)
+
+	store := func(content string) <-chan *mimo.StoreResult {
+		done := make(chan *mimo.StoreResult, 1)
+		go func() {
+			res, err := f.Service.Store(ctx, mimo.StoreRequest{Namespace: "team", Content: content})
+			assert.NoError(t, err)
+			done <- res
+		}()
+		return done
+	}
+
+	// Both round trips are in flight before either is answered.
+	waiting, release := f.Switch.Hold("Changes", "CreateMemory")
+	defer release()
+	done := store("staging runs on the host DB-2!")
+	seen := map[string]bool{<-waiting: true}
+	seen[<-waiting] = true
+	assert.Equal(t, map[string]bool{"Changes": true, "CreateMemory": true}, seen, "the catch-up and the insert are made at once")
+	release()
+	res := <-done
+	require.NotNil(t, res)
+	assert.True(t, res.Created)
+	assert.Equal(t, other.ID, res.DuplicateOf, "the catch-up found the other process's near-duplicate")
+
+	// A catch-up that reads the new memory's own insert does not make it
+	// its own duplicate.
+	waiting, release = f.Switch.Hold("Changes")
+	defer release()
+	done = store("The team lunch is on Thursdays.")
+	require.Equal(t, "Changes", <-waiting)
+	require.Eventually(t, func() bool {
+		n, err := f.Store.CountMemories(ctx, "team")
+		return err == nil && n == 3
+	}, 5*time.Second, time.Millisecond, "the insert is done while the catch-up waits")
+	release()
+	res = <-done
+	require.NotNil(t, res)
+	assert.True(t, res.Created)
+	assert.Empty(t, res.DuplicateOf, "no other memory is like it")
 }
