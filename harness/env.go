@@ -84,9 +84,21 @@ func Start(t testing.TB, opts Options) *Env {
 	// a Start that fails half way still removes what it made.
 	t.Cleanup(e.teardown)
 
-	e.postgres = start(e, t, Postgres, postgres.Run)
-	e.standin = start(e, t, Standin, standinserver.Run, opts.Standin...)
-	e.toxiproxy = start(e, t, Toxiproxy, toxiproxy.Run)
+	// Postgres, the stand-in and Toxiproxy need nothing of each other to
+	// start (a proxy connects to its upstream only when a client connects
+	// through it): started at once, the environment waits for the slowest
+	// (Postgres's first start makes its cluster), not for the three in turn.
+	var wg sync.WaitGroup
+	var errs [3]error
+	wg.Go(func() { e.postgres, errs[0] = tryStart(e, Postgres, postgres.Run) })
+	wg.Go(func() { e.standin, errs[1] = tryStart(e, Standin, standinserver.Run, opts.Standin...) })
+	wg.Go(func() { e.toxiproxy, errs[2] = tryStart(e, Toxiproxy, toxiproxy.Run) })
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatalf("%v", err)
+		}
+	}
 	for name, upstream := range map[string]string{
 		ProxyPostgres: Postgres + ":" + port(postgres.Port),
 		ProxyOllama:   Standin + ":" + port(standinserver.Port),
@@ -153,6 +165,19 @@ func start[C interface {
 	testcontainers.Container
 }](e *Env, t testing.TB, name string, run func(context.Context, ...testcontainers.ContainerCustomizer) (C, error), opts ...testcontainers.ContainerCustomizer) C {
 	t.Helper()
+	c, err := tryStart(e, name, run, opts...)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	return c
+}
+
+// tryStart is start returning its error rather than failing the test, so
+// that it can run on a goroutine of its own.
+func tryStart[C interface {
+	comparable
+	testcontainers.Container
+}](e *Env, name string, run func(context.Context, ...testcontainers.ContainerCustomizer) (C, error), opts ...testcontainers.ContainerCustomizer) (C, error) {
 	opts = append(opts,
 		network.WithNetwork([]string{name}, e.network),
 		testcontainers.WithLabels(containers.Self().Labels(name)),
@@ -169,9 +194,9 @@ func start[C interface {
 		e.mu.Unlock()
 	}
 	if err != nil {
-		t.Fatalf("harness: starting %s: %v", name, err)
+		return c, fmt.Errorf("harness: starting %s: %w", name, err)
 	}
-	return c
+	return c, nil
 }
 
 // startMimo runs a Mimo named name on the environment's Postgres and the

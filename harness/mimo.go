@@ -90,6 +90,14 @@ func (m *MimoServer) MetricIs(name string, labels map[string]string, pred func(f
 	})
 }
 
+// SpoolPending is a condition for WaitFor and Timeline.Expect: pred holds
+// for mimo_spool_pending, the writes Mimo has acknowledged as queued
+// (202) and not yet applied to the database. Its detail is the value
+// seen.
+func (m *MimoServer) SpoolPending(pred func(float64) bool) func() (bool, string) {
+	return m.MetricIs("mimo_spool_pending", nil, pred)
+}
+
 // HealthIs is a condition for WaitFor and Timeline.Expect: pred holds for
 // GET /health. Its detail is the answer seen.
 func (m *MimoServer) HealthIs(pred func(*mimoclient.Health) bool) func() (bool, string) {

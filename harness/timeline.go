@@ -157,6 +157,23 @@ func (tl *Timeline) WatchCircuit(m *MimoServer, service string) {
 	})
 }
 
+// WatchSpool watches m's write spool by its gauge mimo_spool_pending,
+// every 250 ms, into the series spool_pending: the writes queued while
+// the database is away, and how the replay takes them down.
+func (tl *Timeline) WatchSpool(m *MimoServer) {
+	tl.Watch("spool_pending", 250*time.Millisecond, func(ctx context.Context) (float64, string, error) {
+		ms, err := m.Client().Metrics(ctx)
+		if err != nil {
+			return 0, "", err
+		}
+		v, ok := ms.Value("mimo_spool_pending", nil)
+		if !ok {
+			return 0, "", fmt.Errorf("no mimo_spool_pending")
+		}
+		return v, "", nil
+	})
+}
+
 // Time runs f and records how long it took as a point of series (in ms,
 // labelled "ok" or with the error's code); an error is also a point of
 // the series errors (1, labelled with its code). It returns f's error.

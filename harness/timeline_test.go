@@ -84,6 +84,37 @@ func TestTimelineRecordsAMissedExpectation(t *testing.T) {
 	assert.NotContains(t, tl.String(), " met ")
 }
 
+func TestWatchSpoolRecordsTheBacklogAsItChanges(t *testing.T) {
+	t.Setenv(record.EnvResultsDir, t.TempDir())
+	var pending atomic.Int64
+	m := fakeMimo(t,
+		func() string {
+			return fmt.Sprintf("# TYPE mimo_spool_pending gauge\nmimo_spool_pending %d\n", pending.Load())
+		},
+		func() (int, string) { return http.StatusOK, `{}` })
+	var res record.Result
+	t.Run("scenario", func(t *testing.T) {
+		rec := record.New(t, "a spool watched")
+		t.Cleanup(func() { res = rec.Result() })
+		tl := NewTimeline(t, rec)
+		tl.WatchSpool(m)
+		seen := func(v string) func() (bool, string) {
+			return func() (bool, string) {
+				return strings.Contains(tl.String(), "spool_pending  ("+v+")"), tl.String()
+			}
+		}
+		tl.Expect("the watcher sees 0", time.Minute, seen("0"))
+		tl.Do("queue three writes", func() { pending.Store(3) })
+		tl.Expect("the watcher sees 3", time.Minute, seen("3"))
+		tl.Expect("the condition holds", time.Minute, m.SpoolPending(func(v float64) bool { return v == 3 }))
+		tl.Do("replay them", func() { pending.Store(0) })
+		tl.Expect("the watcher sees 0 again", time.Minute, func() (bool, string) {
+			return strings.Count(tl.String(), "spool_pending  (0)") == 2, tl.String()
+		})
+	})
+	assert.Equal(t, []float64{0, 3, 0}, values(res.Series["spool_pending"]), "a point per change")
+}
+
 func labels(ps []record.Point) []string {
 	out := []string{}
 	for _, p := range ps {

@@ -36,9 +36,14 @@ func (h *Health) Circuit(component string) mimo.CircuitState {
 }
 
 // String is a one-line summary for failure messages: the status, each
-// component's status and circuit, and the HTTP status.
+// component's status and circuit, the HTTP status, and the backlogs (the
+// spool's queued writes, the memories waiting for a vector).
 func (h *Health) String() string {
-	return fmt.Sprintf("HTTP %d %s %v memories=%d cache=%+v", h.HTTPStatus, h.Status, h.Components, h.Memories, h.ClassifierCache)
+	reembed := "none"
+	if h.Reembed != nil {
+		reembed = fmt.Sprintf("%+v", *h.Reembed)
+	}
+	return fmt.Sprintf("HTTP %d %s %v memories=%d cache=%+v spool=%+v reembed=%s", h.HTTPStatus, h.Status, h.Components, h.Memories, h.ClassifierCache, h.Spool, reembed)
 }
 
 // Health fetches GET /health. A 503 answer still carries the body (Mimo

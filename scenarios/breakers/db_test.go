@@ -106,7 +106,7 @@ func TestDBCircuitTransitionsAndPostgresIsNotCalledWhileOpen(t *testing.T) {
 	// finds Postgres, and the queued writes are applied.
 	w.transitions(mimo.CircuitHalfOpen, 1)
 	w.transitions(mimo.CircuitClosed, 1)
-	tl.Expect("the spool drained", within, m.MetricIs("mimo_spool_pending", nil, func(v float64) bool { return v == 0 }))
+	tl.Expect("the spool drained", within, m.SpoolPending(func(v float64) bool { return v == 0 }))
 
 	// A failed probe: cut again, open, and the probe after the reset finds
 	// Postgres still cut.
@@ -117,7 +117,7 @@ func TestDBCircuitTransitionsAndPostgresIsNotCalledWhileOpen(t *testing.T) {
 	w.transitions(mimo.CircuitOpen, 3)
 	tl.Do("the postgres proxy is restored", restore)
 	w.transitions(mimo.CircuitClosed, 2)
-	tl.Expect("the spool drained again", within, m.MetricIs("mimo_spool_pending", nil, func(v float64) bool { return v == 0 }))
+	tl.Expect("the spool drained again", within, m.SpoolPending(func(v float64) bool { return v == 0 }))
 
 	seen := map[string]int{}
 	for mem, err := range c.ListAll(ctx, mimo.ListQuery{Filter: mimo.Filter{Namespace: ns}, Limit: mimo.MaxListLimit}) {

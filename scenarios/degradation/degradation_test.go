@@ -35,12 +35,6 @@ const (
 	// margin for measurement noise. No upper bound: a loaded machine may be
 	// slower by any amount without Mimo being wrong.
 	minRiseMS = 150
-	// answerWithin bounds one request while the database is down: it must
-	// come back before any store timeout would let it hang.
-	answerWithin = 15 * time.Second
-	// recoverWithin bounds the wait for Mimo to recover once the database
-	// proxy is up; the condition, not the bound, is what the test waits for.
-	recoverWithin = 90 * time.Second
 )
 
 func TestPostgresLatencyToxicSlowsButNeverFails(t *testing.T) {
@@ -50,13 +44,9 @@ func TestPostgresLatencyToxicSlowsButNeverFails(t *testing.T) {
 	ctx := context.Background()
 	const ns = "degradation-latency"
 
-	for i := range 10 {
-		_, err := c.Store(ctx, mimo.StoreRequest{
-			Namespace: ns,
-			Content:   fmt.Sprintf("Runbook step %d: rotate the database credentials and restart the billing workers", i),
-		})
-		require.NoError(t, err)
-	}
+	storeEach(t, c, ns, 10, func(i int) string {
+		return fmt.Sprintf("Runbook step %d: rotate the database credentials and restart the billing workers", i)
+	})
 	// measure returns the median of searches searches, each recorded in
 	// the series search_latency_<series> and summarised as search_<series>
 	// when series is not "".
@@ -109,9 +99,7 @@ func TestPostgresDownGivesClear503sAndRecoversWithoutRestart(t *testing.T) {
 	rec := record.New(t, "With the Postgres proxy down, and no read cache or spool room to fall back on, Mimo answers clear 503 JSON errors without hanging and /health reports the database down; with it up again, Mimo recovers without a restart")
 	env := harness.Start(t, harness.Options{Record: rec, Mimo: []testcontainers.ContainerCustomizer{
 		mimoserver.WithReadCache(0),
-		// The db circuit half-opens 2 s after it opened rather than Mimo's
-		// default 60 s, the time recovery then takes at least.
-		mimoserver.WithBreaker(3, breakerReset),
+		quickBreaker(),
 		mimoserver.WithSpoolMax(1 << 10), // Mimo's least; one record with its vector does not fit
 	}})
 	c := env.Client()

@@ -3,7 +3,6 @@ package degradation
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +13,6 @@ import (
 
 	"mimo/harness"
 	"mimo/harness/latency"
-	"mimo/harness/mimoclient"
 	"mimo/harness/mimoserver"
 	"mimo/harness/record"
 	"mimo/harness/standin"
@@ -25,66 +23,14 @@ import (
 const (
 	// embedTimeout bounds one embedding call; the latency fault is over it.
 	embedTimeout = 2 * time.Second
-	// breakerReset is the wait before half-open, short so recovery is quick.
-	breakerReset = 2 * time.Second
 	// perFault is how many memories each fault's phase stores.
 	perFault = 5
 )
 
-// searchAnswer is POST /api/search's answer: the page, and whether it was
-// degraded and why.
-type searchAnswer struct {
-	mimo.SearchPage
-	Degraded bool   `json:"degraded"`
-	Reason   string `json:"reason"`
-}
-
-func search(ctx context.Context, c *mimoclient.Client, ns, query string) (*searchAnswer, error) {
-	r, err := c.Do(ctx, http.MethodPost, "/api/search", map[string]any{"namespace": ns, "query": query})
-	if err != nil {
-		return nil, err
-	}
-	if err := r.Err(); err != nil {
-		return nil, err
-	}
-	var a searchAnswer
-	return &a, r.Decode(&a)
-}
-
-// backlog is what /health says of the work Mimo owes its dependencies:
-// writes queued for the database, memories waiting for their vector.
-type backlog struct {
-	Spool struct {
-		Pending int64 `json:"pending"`
-		Bytes   int64 `json:"bytes"`
-	} `json:"spool"`
-	Reembed struct {
-		Pending int64 `json:"pending"`
-		Running bool  `json:"running"`
-	} `json:"reembed"`
-}
-
-// backlogIs is a condition on /health's backlog for WaitFor and Expect.
-func backlogIs(c func() *mimoclient.Client, pred func(backlog) bool) func() (bool, string) {
-	return func() (bool, string) {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		r, err := c().Do(ctx, http.MethodGet, "/health", nil)
-		if err != nil {
-			return false, err.Error()
-		}
-		var b backlog
-		if err := r.Decode(&b); err != nil {
-			return false, err.Error()
-		}
-		return pred(b), fmt.Sprintf("HTTP %d: %+v", r.Status, b)
-	}
-}
-
 func TestOllamaDownStoresSucceedSearchesFindByTextAndMemoriesAreReembeddedWhenItIsBack(t *testing.T) {
 	rec := record.New(t, fmt.Sprintf("With Ollama failing (HTTP 500), unreachable (proxy cut) or slower than Mimo's %s embedding timeout, every store is answered 201, a search finds the new memories by their text (degraded, lexical), the fallbacks are counted; once Ollama is back, those memories are re-embedded by it and /health's reembed pending returns to 0", embedTimeout))
 	env := harness.Start(t, harness.Options{Record: rec, Embedder: harness.EmbedderOllama, Mimo: []testcontainers.ContainerCustomizer{
-		mimoserver.WithBreaker(3, breakerReset),
+		quickBreaker(),
 		mimoserver.WithEmbedTimeout(embedTimeout),
 	}})
 	ctx := context.Background()
@@ -110,16 +56,10 @@ func TestOllamaDownStoresSucceedSearchesFindByTextAndMemoriesAreReembeddedWhenIt
 			return toxics.Add(t, env.Proxy(harness.ProxyOllama), toxics.Must(toxics.Latency(int((2*embedTimeout).Milliseconds()), 0)))
 		}},
 	}
-	fallbacks := func() float64 {
-		t.Helper()
-		ms, err := env.Metrics(ctx)
-		require.NoError(t, err)
-		v, _ := ms.Sum("mimo_fallback_triggered_total", map[string]string{"service": "embedder"})
-		return v
-	}
+	embedderFallbacks := map[string]string{"service": "embedder"}
 	for _, f := range faults {
 		var contents []string
-		before := fallbacks()
+		before := fallbacks(t, m, embedderFallbacks)
 		// The stand-in's list of embedded texts starts empty with the fault.
 		// A call that reached it during the fault may have had its answer
 		// lost (the latency fault): the list then has its texts too, and
@@ -138,11 +78,11 @@ func TestOllamaDownStoresSucceedSearchesFindByTextAndMemoriesAreReembeddedWhenIt
 			assert.True(t, res.Created, "%s: created (201), not queued", f.name)
 			contents = append(contents, content)
 		}
-		a, err := search(ctx, c, ns, f.word+" cladding")
+		a, err := c.Search(ctx, mimo.SearchQuery{Filter: mimo.Filter{Namespace: ns}, Query: f.word + " cladding"})
 		require.NoError(t, err, "%s: a search still succeeds", f.name)
 		assert.True(t, a.Degraded, "%s: the search says it is degraded", f.name)
 		assert.Equal(t, "lexical", a.Mode, "%s: ranked by text", f.name)
-		assert.Equal(t, "embedder_unavailable", a.Reason, f.name)
+		assert.Equal(t, mimo.DegradedEmbedder, a.Reason, f.name)
 		found := 0
 		for _, r := range a.Results {
 			if strings.Contains(r.Memory.Content, f.word) {
@@ -150,13 +90,13 @@ func TestOllamaDownStoresSucceedSearchesFindByTextAndMemoriesAreReembeddedWhenIt
 			}
 		}
 		assert.Equal(t, perFault, found, "%s: the search finds every new memory by its text", f.name)
-		assert.GreaterOrEqual(t, fallbacks()-before, float64(perFault), "%s: each store and search without Ollama is a counted fallback", f.name)
-		tl.Expect(f.name+": /health counts the memories waiting for a vector", within, backlogIs(env.Client, func(b backlog) bool { return b.Reembed.Pending >= perFault }))
+		assert.GreaterOrEqual(t, fallbacks(t, m, embedderFallbacks)-before, float64(perFault), "%s: each store and search without Ollama is a counted fallback", f.name)
+		tl.Expect(f.name+": /health counts the memories waiting for a vector", within, reembedPending(m, func(n int64) bool { return n >= perFault }))
 
 		// Back: the re-embedder sends each waiting memory to Ollama.
 		back := time.Now()
 		tl.Do(f.name+": ollama is back", off)
-		tl.Expect(f.name+": /health's reembed pending back to 0", recoverWithin, backlogIs(env.Client, func(b backlog) bool { return b.Reembed.Pending == 0 }))
+		tl.Expect(f.name+": /health's reembed pending back to 0", recoverWithin, reembedPending(m, func(n int64) bool { return n == 0 }))
 		rec.Measure("reembedded_after_"+f.word, latency.MS(time.Since(back)), "ms")
 		embedded, err := ctl.Embedded(ctx)
 		require.NoError(t, err)
@@ -164,24 +104,9 @@ func TestOllamaDownStoresSucceedSearchesFindByTextAndMemoriesAreReembeddedWhenIt
 			assert.True(t, containsText(embedded, content), "%s: %q was embedded by Ollama (reembed pending is 0)", f.name, content)
 		}
 		tl.Expect(f.name+": the embedder circuit closed", within, m.CircuitIs("embedder", mimo.CircuitClosed))
-		a, err = search(ctx, c, ns, f.word+" cladding")
+		a, err = c.Search(ctx, mimo.SearchQuery{Filter: mimo.Filter{Namespace: ns}, Query: f.word + " cladding"})
 		require.NoError(t, err)
 		assert.False(t, a.Degraded, "%s: searches use vectors again: %s", f.name, a.Reason)
 	}
-	rec.Measure("embedder_fallbacks", fallbacks(), "count")
-}
-
-// within bounds a wait for a state Mimo reaches at once or after a
-// breaker's reset.
-const within = 30 * time.Second
-
-// containsText reports whether one of texts contains s (Mimo may add a
-// prefix of its own to what it embeds).
-func containsText(texts []string, s string) bool {
-	for _, t := range texts {
-		if strings.Contains(t, s) {
-			return true
-		}
-	}
-	return false
+	rec.Measure("embedder_fallbacks", fallbacks(t, m, embedderFallbacks), "count")
 }

@@ -42,10 +42,9 @@ func underTenPercent(t *testing.T, embedder string) {
 	ctx := context.Background()
 	c := env.Client()
 	const ns = "degradation-ten-percent"
-	for i := range 20 {
-		_, err := c.Store(ctx, mimo.StoreRequest{Namespace: ns, Content: fmt.Sprintf("Shipping rule %d: parcels over twenty kilos go by freight.", i)})
-		require.NoError(t, err)
-	}
+	storeEach(t, c, ns, 20, func(i int) string {
+		return fmt.Sprintf("Shipping rule %d: parcels over twenty kilos go by freight.", i)
+	})
 	before, err := env.Standin().Counters(ctx)
 	require.NoError(t, err)
 

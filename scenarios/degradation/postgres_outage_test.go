@@ -15,25 +15,23 @@ import (
 	"mimo/harness"
 	"mimo/harness/latency"
 	"mimo/harness/mimoclient"
-	"mimo/harness/mimoserver"
 	"mimo/harness/record"
 	"mimo/harness/toxics"
 	mimo "mimo/system"
 )
 
 const (
-	// degradedHeader marks an answer Mimo served without its database;
-	// dbUnavailable is its value then.
-	degradedHeader = "X-Mimo-Degraded"
-	dbUnavailable  = "db_unavailable"
 	// outageWriters store at once during an outage, outageWrites each, so
 	// the writes that wait on a slow or silent database overlap.
 	outageWriters = 4
 	outageWrites  = 5
+	// beforeOutage is how many memories each outage's namespace holds
+	// before Postgres goes away; each is read once during the outage.
+	beforeOutage = 10
 )
 
 // outage is one way Postgres goes away: on starts it, and the function it
-// returns ends it.
+// returns ends it (t's cleanup ends it too).
 type outage struct {
 	name string
 	on   func(t *testing.T, env *harness.Env) (off func())
@@ -54,69 +52,64 @@ var outages = []outage{
 	}},
 }
 
+// One Mimo lives through the four outages, one after the other, each in a
+// namespace of its own: an outage ends with the spool drained, the db
+// circuit closed and its fault removed, and the next begins only once
+// /health says ok (the database answers, the circuit is closed, nothing
+// is queued). What one outage leaves behind is then only the read cache's
+// copies of its own namespace, which no later outage reads, and the
+// counters, which each outage reads as differences.
 func TestPostgresOutageReadsFromTheCacheQueuesWritesAndAppliesEachOnce(t *testing.T) {
+	env := harness.Start(t, harness.Options{Mimo: []testcontainers.ContainerCustomizer{quickBreaker()}})
 	for _, o := range outages {
-		t.Run(o.name, func(t *testing.T) { postgresOutage(t, o) })
+		t.Run(o.name, func(t *testing.T) { postgresOutage(t, env, o) })
 	}
 }
 
-func postgresOutage(t *testing.T, o outage) {
-	rec := record.New(t, fmt.Sprintf("With Postgres gone (%s), a memory written just before is read from the cache (X-Mimo-Degraded: db_unavailable), writes are answered 202 queued, and after recovery the spool drains to 0 with every acknowledged write stored exactly once", o.name))
-	env := harness.Start(t, harness.Options{Record: rec, Mimo: []testcontainers.ContainerCustomizer{mimoserver.WithBreaker(3, breakerReset)}})
+func postgresOutage(t *testing.T, env *harness.Env, o outage) {
+	rec := record.New(t, fmt.Sprintf("With Postgres gone (%s), the memories written just before are read from the cache (X-Mimo-Degraded: db_unavailable), writes are answered 202 queued, and after recovery the spool drains to 0 with every acknowledged write stored exactly once", o.name))
 	ctx := context.Background()
 	c, m := env.Client(), env.Mimo()
-	const ns = "degradation-outage"
+	ns := "degradation-outage-" + slug(o.name)
+	// The state an earlier outage may have left is gone.
+	env.WaitForHealth(t, func(h *mimoclient.Health) bool { return h.Status == mimo.StatusOK }, recoverWithin)
 	tl := harness.NewTimeline(t, rec)
 	tl.WatchCircuit(m, "db")
-	tl.Watch("spool_pending", 250*time.Millisecond, func(ctx context.Context) (float64, string, error) {
-		ms, err := m.Client().Metrics(ctx)
-		if err != nil {
-			return 0, "", err
-		}
-		v, ok := ms.Value("mimo_spool_pending", nil)
-		if !ok {
-			return 0, "", fmt.Errorf("no mimo_spool_pending")
-		}
-		return v, "", nil
-	})
+	tl.WatchSpool(m)
 
 	var mu sync.Mutex
 	acked := map[string]*mimo.StoreResult{} // content → answer
 	var queued int
 	var duringOutage latency.Sample // every write's time once the outage began
-	inOutage := false
-	store := func(content string) {
-		began := time.Now()
-		res, err := c.Store(ctx, mimo.StoreRequest{Namespace: ns, Content: content})
-		mu.Lock()
-		if inOutage {
-			duringOutage.Add(time.Since(began))
-		}
-		mu.Unlock()
+	store := func(content string) *mimo.StoreResult {
+		var res *mimo.StoreResult
+		_, err := duringOutage.Time(func() (err error) {
+			res, err = c.Store(ctx, mimo.StoreRequest{Namespace: ns, Content: content})
+			return err
+		})
 		if !assert.NoError(t, err, "%s: a write is acknowledged (201 or 202)", o.name) {
-			return
+			return nil
 		}
 		assert.True(t, res.Created || res.Queued, "%q is new", content)
 		mu.Lock()
+		defer mu.Unlock()
 		acked[content] = res
 		if res.Queued {
 			queued++
 		}
-		mu.Unlock()
+		return res
 	}
-	for i := range 10 {
-		store(fmt.Sprintf("Runbook %d: page the storage on-call before failing over.", i))
+	before := storeEach(t, c, ns, beforeOutage, func(i int) string {
+		return fmt.Sprintf("Runbook %d: page the storage on-call before failing over.", i)
+	})
+	for _, res := range before {
+		acked[res.Memory.Content] = res
 	}
-	fresh := acked["Runbook 9: page the storage on-call before failing over."]
-	require.NotNil(t, fresh)
-	require.False(t, fresh.Queued, "Postgres is up: stored")
+	spooledBefore := fallbacks(t, m, dbFallback("spooled"))
 
 	var off func()
 	began := time.Now()
 	tl.Do("Postgres goes away: "+o.name, func() { off = o.on(t, env) })
-	mu.Lock()
-	inOutage = true
-	mu.Unlock()
 	tl.Concurrently(fmt.Sprintf("%d writers store %d memories each", outageWriters, outageWrites), outageWriters, func(w int) {
 		for i := range outageWrites {
 			store(fmt.Sprintf("Failover log: writer %d entry %d during the %s.", w, i, o.name))
@@ -124,39 +117,26 @@ func postgresOutage(t *testing.T, o outage) {
 	})
 	tl.Expect("the db circuit open", within, m.CircuitIs("db", mimo.CircuitOpen))
 	rec.Measure("db_circuit_open_after", latency.MS(time.Since(began)), "ms")
-
-	r, err := c.Do(ctx, http.MethodGet, mimoclient.MemoryPath(ns, fresh.Memory.ID), nil)
-	require.NoError(t, err)
-	require.Equal(t, http.StatusOK, r.Status, "the memory written just before is served: %s", r.Body)
-	assert.Equal(t, dbUnavailable, r.Header.Get(degradedHeader))
-	var got mimo.Memory
-	require.NoError(t, r.Decode(&got))
-	assert.Equal(t, fresh.Memory.Content, got.Content)
-	rec.Measure("cached_read_latency", latency.MS(r.Elapsed), "ms")
+	readFromCache(t, tl, rec, c, m, ns, before)
 
 	var last *mimo.StoreResult
 	for i := range 3 {
-		content := fmt.Sprintf("Failover log: entry %d with the circuit open.", i)
-		store(content)
-		last = acked[content]
+		last = store(fmt.Sprintf("Failover log: entry %d with the circuit open.", i))
 		require.NotNil(t, last)
 		assert.True(t, last.Queued, "a write with the circuit open is queued (202)")
 	}
-	env.WaitForMetric(t, "mimo_spool_pending", nil, func(v float64) bool { return v > 0 }, within)
-	env.WaitForMetric(t, "mimo_fallback_triggered_total", map[string]string{"service": "db", "reason": "read_cache"}, func(v float64) bool { return v >= 1 }, within)
-	env.WaitForMetric(t, "mimo_fallback_triggered_total", map[string]string{"service": "db", "reason": "spooled"}, func(v float64) bool { return v >= float64(queued) }, within)
-
-	mu.Lock()
-	inOutage = false
+	tl.Expect("the spool holds the queued writes", within, m.SpoolPending(func(v float64) bool { return v > 0 }))
+	tl.Expect("each queued write counted as a fallback", within, m.MetricIs("mimo_fallback_triggered_total", dbFallback("spooled"),
+		func(v float64) bool { return v-spooledBefore >= float64(queued) }))
 	duringOutage.Record(rec, "write_latency_during_outage")
-	mu.Unlock()
+
 	back := time.Now()
 	tl.Do("Postgres is back", off)
-	tl.Expect("the spool drained to 0", recoverWithin, m.MetricIs("mimo_spool_pending", nil, func(v float64) bool { return v == 0 }))
+	tl.Expect("the spool drained to 0", recoverWithin, m.SpoolPending(func(v float64) bool { return v == 0 }))
 	rec.Measure("drained_after_recovery", latency.MS(time.Since(back)), "ms")
 	tl.Expect("the db circuit closed", within, m.CircuitIs("db", mimo.CircuitClosed))
 
-	r, err = c.Do(ctx, http.MethodGet, mimoclient.MemoryPath(ns, last.Memory.ID), nil)
+	r, err := c.Do(ctx, http.MethodGet, mimoclient.MemoryPath(ns, last.Memory.ID), nil)
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, r.Status, "a queued memory has the id it was announced with: %s", r.Body)
 	assert.Empty(t, r.Header.Get(degradedHeader), "read from Postgres again")
@@ -183,4 +163,56 @@ func postgresOutage(t *testing.T, o outage) {
 	rec.Measure("writes_missing", float64(missing), "count")
 	rec.Measure("writes_doubled", float64(doubled), "count")
 	rec.Evidence("note", fmt.Sprintf("%s: %d writes acknowledged, %d of them queued; after recovery %d missing, %d doubled, %d listed", o.name, len(acked), queued, missing, doubled, len(seen)))
+}
+
+// readFromCache reads each memory written before the outage once, all at
+// once, while the db circuit is open: each must be served, from the read
+// cache and marked so (or from Postgres, when a read finds it answering
+// slowly), never refused, and the one written last from the cache. The read cache's hit rate is the share of reads
+// it served of those it was asked for (served or 503); the counter
+// mimo_fallback_triggered_total{service="db",reason="read_cache"} must
+// have counted at least the reads the client saw served from it.
+func readFromCache(t *testing.T, tl *harness.Timeline, rec *record.Recorder, c *mimoclient.Client, m *harness.MimoServer, ns string, written []*mimo.StoreResult) {
+	t.Helper()
+	ctx := context.Background()
+	counted := fallbacks(t, m, dbFallback("read_cache"))
+	var mu sync.Mutex
+	answers := map[string]int{} // "cache", "database", "503", or another status
+	tl.Concurrently(fmt.Sprintf("read the %d memories written before the outage", len(written)), len(written), func(i int) {
+		want := written[i].Memory
+		r, err := c.Do(ctx, http.MethodGet, mimoclient.MemoryPath(ns, want.ID), nil)
+		if !assert.NoError(t, err, "read %d is answered", i) {
+			return
+		}
+		kind := fmt.Sprint(r.Status)
+		if r.Status == http.StatusOK {
+			kind = "database"
+			if r.Header.Get(degradedHeader) == dbUnavailable {
+				kind = "cache"
+			}
+			if i == len(written)-1 {
+				assert.Equal(t, "cache", kind, "the memory written just before the outage is served from the cache")
+			}
+			var got mimo.Memory
+			if assert.NoError(t, r.Decode(&got)) {
+				assert.Equal(t, want.Content, got.Content, "read %d", i)
+			}
+		}
+		mu.Lock()
+		answers[kind]++
+		mu.Unlock()
+		rec.Observe("reads", 1, kind)
+	})
+	fromCache, refused := answers["cache"], answers["503"]
+	assert.Equal(t, len(written), answers["cache"]+answers["database"], "every memory written before the outage is served: %v", answers)
+	assert.Positive(t, fromCache, "reads are served from the cache while the circuit is open: %v", answers)
+	tl.Expect("the cache's answers counted as fallbacks", within, m.MetricIs("mimo_fallback_triggered_total", dbFallback("read_cache"),
+		func(v float64) bool { return v-counted >= float64(fromCache) }))
+	rec.Measure("reads_from_cache", float64(fromCache), "count")
+	rec.Measure("reads_from_database", float64(answers["database"]), "count")
+	rec.Measure("reads_unavailable", float64(refused), "count")
+	if fromCache+refused > 0 {
+		rec.Measure("read_cache_hit_rate", float64(fromCache)/float64(fromCache+refused), "ratio")
+	}
+	rec.Measure("read_cache_fallbacks_counted", fallbacks(t, m, dbFallback("read_cache"))-counted, "count")
 }

@@ -39,7 +39,7 @@ func TestPostgresKilledDuringWritesLosesNoAcknowledgedWrite(t *testing.T) {
 	})
 	want := st.Stop()
 	// The queued writes are applied before the list is read.
-	env.WaitForMetric(t, "mimo_spool_pending", nil, func(v float64) bool { return v == 0 }, ackedWithin)
+	harness.WaitFor(t, ackedWithin, "the spool drained", env.Mimo().SpoolPending(func(v float64) bool { return v == 0 }))
 	seen := listContents(t, c, ns)
 	missing, doubled := 0, 0
 	for content, id := range want {

@@ -58,11 +58,6 @@ func queueWrites(t *testing.T, c *mimoclient.Client, ns, subject string, n int) 
 	return acked
 }
 
-// spoolPending is the condition "mimo_spool_pending satisfies pred".
-func spoolPending(m *harness.MimoServer, pred func(float64) bool) func() (bool, string) {
-	return m.MetricIs("mimo_spool_pending", nil, pred)
-}
-
 // checkExactlyOnce lists ns and checks every acknowledged write is there
 // once, by content and under the id it was announced with, recording the
 // counts.
@@ -102,7 +97,7 @@ func TestSIGKILLWithAQueuedSpoolReplaysItAtStartExactlyOnce(t *testing.T) {
 
 	restore := toxics.Cut(t, env.Proxy(harness.ProxyPostgres))
 	acked := queueWrites(t, env.Client(), ns, "the warehouse inventory", 200)
-	harness.WaitFor(t, spoolWithin, "every write queued in the spool", spoolPending(m, func(v float64) bool { return v == float64(len(acked)) }))
+	harness.WaitFor(t, spoolWithin, "every write queued in the spool", m.SpoolPending(func(v float64) bool { return v == float64(len(acked)) }))
 	rec.Measure("spool_pending_at_kill", float64(len(acked)), "count")
 
 	env.Kill(harness.Mimo)
@@ -110,7 +105,7 @@ func TestSIGKILLWithAQueuedSpoolReplaysItAtStartExactlyOnce(t *testing.T) {
 	restarted := time.Now()
 	env.StartContainer(harness.Mimo)
 	rec.Measure("ready_after_restart", latency.MS(time.Since(restarted)), "ms")
-	harness.WaitFor(t, spoolWithin, "the spool replayed", spoolPending(m, func(v float64) bool { return v == 0 }))
+	harness.WaitFor(t, spoolWithin, "the spool replayed", m.SpoolPending(func(v float64) bool { return v == 0 }))
 	rec.Measure("replayed_after_restart", latency.MS(time.Since(restarted)), "ms")
 	checkExactlyOnce(t, rec, env.Client(), ns, acked)
 }
@@ -125,7 +120,7 @@ func TestSIGKILLInTheMiddleOfTheReplayStillAppliesEachWriteOnce(t *testing.T) {
 	restore := toxics.Cut(t, env.Proxy(harness.ProxyPostgres))
 	acked := queueWrites(t, env.Client(), ns, "the freight manifests", queued)
 	full := int64(len(acked))
-	harness.WaitFor(t, spoolWithin, "every write queued in the spool", spoolPending(m, func(v float64) bool { return v == float64(full) }))
+	harness.WaitFor(t, spoolWithin, "every write queued in the spool", m.SpoolPending(func(v float64) bool { return v == float64(full) }))
 
 	// Postgres back, but 10 ms away: the replay, a record at a time, is
 	// slow enough to be caught in its middle. /health reads the spool
@@ -140,7 +135,7 @@ func TestSIGKILLInTheMiddleOfTheReplayStillAppliesEachWriteOnce(t *testing.T) {
 	gaugeFollows, detail := false, ""
 	deadline := time.Now().Add(5 * time.Second)
 	for !gaugeFollows && time.Now().Before(deadline) {
-		gaugeFollows, detail = spoolPending(m, func(v float64) bool { return v < float64(full) })()
+		gaugeFollows, detail = m.SpoolPending(func(v float64) bool { return v < float64(full) })()
 		if !gaugeFollows {
 			time.Sleep(100 * time.Millisecond) // polling a gauge, not waiting for time to pass
 		}

@@ -76,7 +76,7 @@ func TestOnAReadOnlySQLiteDataFolderMimoServesQueuesAndReplaysAtStartExactlyOnce
 	assert.Zero(t, read, "no read was served from the read cache")
 
 	acked := queueWrites(t, env.Client(), ns, "the read-only archive", 200)
-	harness.WaitFor(t, spoolWithin, "every write queued in the spool", spoolPending(m, func(v float64) bool { return v == float64(len(acked)) }))
+	harness.WaitFor(t, spoolWithin, "every write queued in the spool", m.SpoolPending(func(v float64) bool { return v == float64(len(acked)) }))
 	rec.Measure("spool_pending_at_kill", float64(len(acked)), "count")
 
 	env.Kill(harness.Mimo)
@@ -84,7 +84,7 @@ func TestOnAReadOnlySQLiteDataFolderMimoServesQueuesAndReplaysAtStartExactlyOnce
 	restarted := time.Now()
 	env.StartContainer(harness.Mimo)
 	rec.Measure("ready_after_restart", latency.MS(time.Since(restarted)), "ms")
-	harness.WaitFor(t, spoolWithin, "the spool replayed", spoolPending(m, func(v float64) bool { return v == 0 }))
+	harness.WaitFor(t, spoolWithin, "the spool replayed", m.SpoolPending(func(v float64) bool { return v == 0 }))
 	rec.Measure("replayed_after_restart", latency.MS(time.Since(restarted)), "ms")
 	checkExactlyOnce(t, rec, env.Client(), ns, acked)
 

@@ -69,11 +69,18 @@ func (s *Service) initOutage(o Options) {
 // refused without reaching the database.
 func (s *Service) dbOpen() bool { return s.db.State() == breaker.Open }
 
+// dbClosed reports whether the db circuit is closed: calls are trusted to
+// the database. Half-open, its one probe decides that first.
+func (s *Service) dbClosed() bool { return s.db.State() == breaker.Closed }
+
 // queueWrites reports whether a write must go to the spool without trying
-// the database: the circuit is open, or earlier writes are still queued
-// (a write applied now would overtake them).
+// the database: the circuit is not closed, or earlier writes are still
+// queued (a write applied now would overtake them). Half-open counts as
+// not closed: the probe is the drainer's, so a write never becomes the
+// probe itself, nor waits behind it, on a database not known to answer;
+// it is answered 202 at once and applied once the probe succeeds.
 func (s *Service) queueWrites() bool {
-	return s.spool != nil && (s.spool.Pending() > 0 || s.dbOpen())
+	return s.spool != nil && (s.spool.Pending() > 0 || !s.dbClosed())
 }
 
 // unavailable reports whether err says the database could not be reached

@@ -245,18 +245,40 @@ func (s *Service) Store(ctx context.Context, r mimo.StoreRequest) (*mimo.StoreRe
 	if err := s.embed(ctx, []*mimo.Memory{m}); err != nil {
 		return nil, err
 	}
-	s.syncIndex(ctx)
-	dup := s.nearDuplicate(m)
 	if s.queueWrites() {
-		return s.queueStore(ctx, m, dup, nil)
+		// Queued: the database is not waited on, not even to catch the
+		// index up; the near-duplicate check uses the index as it is.
+		return s.queueStore(ctx, m, s.nearDuplicate(m), nil)
+	}
+	// The index's catch-up with the change log and the insert are two
+	// independent round trips: made at once, a store waits for the
+	// slower, not for both (on a slow database, one latency less). A
+	// memory that supersedes another catches up first, so the one it
+	// supersedes is still indexed for the near-duplicate check.
+	synced := make(chan struct{})
+	if m.Supersedes != "" {
+		s.syncIndex(ctx)
+		close(synced)
+	} else {
+		// Not cut short when the call ends early: a catch-up that is
+		// under way is finished for the next caller.
+		sctx := context.WithoutCancel(ctx)
+		go func() {
+			defer close(synced)
+			s.syncIndex(sctx)
+		}()
 	}
 	stored, created, err := s.store.CreateMemory(ctx, m)
 	if s.queueable(ctx, err) {
-		return s.queueStore(ctx, m, dup, err)
+		// The database failed: queued at once, without waiting for a
+		// catch-up that is likely failing too.
+		return s.queueStore(ctx, m, s.nearDuplicate(m), err)
 	}
+	<-synced
 	if err != nil {
 		return nil, err
 	}
+	dup := s.nearDuplicate(m)
 	s.cached(stored)
 	res := &mimo.StoreResult{Memory: stored, Created: created}
 	if created {
@@ -296,12 +318,15 @@ func (s *Service) StoreBatch(ctx context.Context, rs []mimo.StoreRequest) ([]mim
 	if err := s.embed(ctx, valid); err != nil {
 		return nil, err
 	}
-	s.syncIndex(ctx)
+	queue := s.queueWrites()
+	if !queue {
+		s.syncIndex(ctx) // not when queued: see Store
+	}
 	dups := make([]string, len(valid))
 	for i, m := range valid {
 		dups[i] = s.nearDuplicate(m)
 	}
-	if s.queueWrites() {
+	if queue {
 		return s.queueBatch(ctx, out, valid, pos, dups, nil)
 	}
 	results, err := s.store.CreateMemories(ctx, valid)
@@ -383,16 +408,23 @@ func (s *Service) prepare(r mimo.StoreRequest) (*mimo.Memory, error) {
 	}, nil
 }
 
-// nearDuplicate returns the id of an existing memory of the same namespace
+// nearDuplicate returns the id of another memory of the same namespace
 // and category whose vector is within the duplicate threshold, or "". The
-// caller syncs the index first, once for a whole batch.
+// caller syncs the index first, once for a whole batch; m itself, which
+// a catch-up made alongside its insert may have indexed, does not count.
 func (s *Service) nearDuplicate(m *mimo.Memory) string {
 	if !s.follower.Loaded() || len(m.Embedding.Vector) != s.embedder.Dim() {
 		return ""
 	}
-	hits := s.index.Search(m.Embedding.Vector, mimo.Filter{Namespace: m.Namespace, Categories: []mimo.Category{m.Category}}, 1)
-	if len(hits) == 1 && hits[0].Score >= s.dupCosine {
-		return hits[0].ID
+	hits := s.index.Search(m.Embedding.Vector, mimo.Filter{Namespace: m.Namespace, Categories: []mimo.Category{m.Category}}, 2)
+	for _, h := range hits {
+		if h.ID == m.ID {
+			continue
+		}
+		if h.Score >= s.dupCosine {
+			return h.ID
+		}
+		break
 	}
 	return ""
 }
@@ -408,8 +440,12 @@ func (s *Service) indexMemory(m *mimo.Memory) {
 
 // syncIndex brings the index up to date with the store's change log. A
 // failure leaves the index stale, not wrong; the next call catches up.
+// The follower reads the change log outside the db circuit, so it is
+// asked only while the circuit is closed: open or half-open, the
+// database is not known to answer, and a caller would wait on it (the
+// drainer's probe decides when it does).
 func (s *Service) syncIndex(ctx context.Context) {
-	if !s.follower.Loaded() || s.dbOpen() {
+	if !s.follower.Loaded() || !s.dbClosed() {
 		return
 	}
 	if err := s.follower.Sync(ctx); err != nil {

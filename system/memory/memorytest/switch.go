@@ -16,9 +16,12 @@ import (
 type SwitchStore struct {
 	mimo.Store
 
-	mu     sync.Mutex
-	err    error
-	writes map[string]int // "create <id>", "update <id>", "delete <id>"
+	mu      sync.Mutex
+	err     error
+	writes  map[string]int  // "create <id>", "update <id>", "delete <id>"
+	held    chan struct{}   // closed by the release Hold returned; nil when not holding
+	holds   map[string]bool // the methods held; empty holds every one
+	waiting chan string     // the name of each call that starts waiting on held
 }
 
 // NewSwitchStore wraps st, working.
@@ -44,7 +47,51 @@ func (s *SwitchStore) Writes(key string) int {
 	return s.writes[key]
 }
 
-func (s *SwitchStore) check() error {
+// Hold makes every call of the methods named ("Ping", "Changes", …; none
+// named means every method) wait, as on a database that answers very
+// late, until release is called or the call's context ends (then it fails
+// EUNAVAILABLE, as a query timeout does). Each call that starts waiting
+// sends its method's name on waiting, so a test knows that a call is in
+// flight and blocked without timing it.
+func (s *SwitchStore) Hold(methods ...string) (waiting <-chan string, release func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	held, w := make(chan struct{}), make(chan string, 64)
+	s.held, s.waiting, s.holds = held, w, map[string]bool{}
+	for _, m := range methods {
+		s.holds[m] = true
+	}
+	var once sync.Once
+	return w, func() {
+		once.Do(func() {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			close(held)
+			if s.held == held {
+				s.held = nil
+			}
+		})
+	}
+}
+
+func (s *SwitchStore) check(ctx context.Context, op string) error {
+	s.mu.Lock()
+	held, waiting := s.held, s.waiting
+	if len(s.holds) > 0 && !s.holds[op] {
+		held = nil
+	}
+	s.mu.Unlock()
+	if held != nil {
+		select {
+		case waiting <- op:
+		default: // nobody is counting this many
+		}
+		select {
+		case <-held:
+		case <-ctx.Done():
+			return mimo.Wrap(mimo.EUNAVAILABLE, ctx.Err(), "database: no answer in time")
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.err
@@ -58,7 +105,7 @@ func (s *SwitchStore) count(op, id string) {
 
 // CreateMemory implements mimo.Store.
 func (s *SwitchStore) CreateMemory(ctx context.Context, m *mimo.Memory) (*mimo.Memory, bool, error) {
-	if err := s.check(); err != nil {
+	if err := s.check(ctx, "CreateMemory"); err != nil {
 		return nil, false, err
 	}
 	stored, created, err := s.Store.CreateMemory(ctx, m)
@@ -70,7 +117,7 @@ func (s *SwitchStore) CreateMemory(ctx context.Context, m *mimo.Memory) (*mimo.M
 
 // CreateMemories implements mimo.Store.
 func (s *SwitchStore) CreateMemories(ctx context.Context, ms []*mimo.Memory) ([]mimo.CreateResult, error) {
-	if err := s.check(); err != nil {
+	if err := s.check(ctx, "CreateMemories"); err != nil {
 		return nil, err
 	}
 	rs, err := s.Store.CreateMemories(ctx, ms)
@@ -84,7 +131,7 @@ func (s *SwitchStore) CreateMemories(ctx context.Context, ms []*mimo.Memory) ([]
 
 // GetMemory implements mimo.Store.
 func (s *SwitchStore) GetMemory(ctx context.Context, namespace, id string) (*mimo.Memory, error) {
-	if err := s.check(); err != nil {
+	if err := s.check(ctx, "GetMemory"); err != nil {
 		return nil, err
 	}
 	return s.Store.GetMemory(ctx, namespace, id)
@@ -92,7 +139,7 @@ func (s *SwitchStore) GetMemory(ctx context.Context, namespace, id string) (*mim
 
 // GetMemories implements mimo.Store.
 func (s *SwitchStore) GetMemories(ctx context.Context, namespace string, ids []string) ([]*mimo.Memory, error) {
-	if err := s.check(); err != nil {
+	if err := s.check(ctx, "GetMemories"); err != nil {
 		return nil, err
 	}
 	return s.Store.GetMemories(ctx, namespace, ids)
@@ -100,7 +147,7 @@ func (s *SwitchStore) GetMemories(ctx context.Context, namespace string, ids []s
 
 // TouchMemories implements mimo.Store.
 func (s *SwitchStore) TouchMemories(ctx context.Context, namespace string, ids []string, at time.Time) error {
-	if err := s.check(); err != nil {
+	if err := s.check(ctx, "TouchMemories"); err != nil {
 		return err
 	}
 	return s.Store.TouchMemories(ctx, namespace, ids, at)
@@ -108,7 +155,7 @@ func (s *SwitchStore) TouchMemories(ctx context.Context, namespace string, ids [
 
 // UpdateMemory implements mimo.Store.
 func (s *SwitchStore) UpdateMemory(ctx context.Context, namespace, id string, u mimo.MemoryUpdate) (*mimo.Memory, error) {
-	if err := s.check(); err != nil {
+	if err := s.check(ctx, "UpdateMemory"); err != nil {
 		return nil, err
 	}
 	m, err := s.Store.UpdateMemory(ctx, namespace, id, u)
@@ -120,7 +167,7 @@ func (s *SwitchStore) UpdateMemory(ctx context.Context, namespace, id string, u 
 
 // DeleteMemory implements mimo.Store.
 func (s *SwitchStore) DeleteMemory(ctx context.Context, namespace, id string) error {
-	if err := s.check(); err != nil {
+	if err := s.check(ctx, "DeleteMemory"); err != nil {
 		return err
 	}
 	err := s.Store.DeleteMemory(ctx, namespace, id)
@@ -132,7 +179,7 @@ func (s *SwitchStore) DeleteMemory(ctx context.Context, namespace, id string) er
 
 // ListMemories implements mimo.Store.
 func (s *SwitchStore) ListMemories(ctx context.Context, q mimo.ListQuery) (*mimo.ListPage, error) {
-	if err := s.check(); err != nil {
+	if err := s.check(ctx, "ListMemories"); err != nil {
 		return nil, err
 	}
 	return s.Store.ListMemories(ctx, q)
@@ -140,7 +187,7 @@ func (s *SwitchStore) ListMemories(ctx context.Context, q mimo.ListQuery) (*mimo
 
 // TextSearch implements mimo.Store.
 func (s *SwitchStore) TextSearch(ctx context.Context, query string, f mimo.Filter, limit int) ([]mimo.TextHit, error) {
-	if err := s.check(); err != nil {
+	if err := s.check(ctx, "TextSearch"); err != nil {
 		return nil, err
 	}
 	return s.Store.TextSearch(ctx, query, f, limit)
@@ -148,7 +195,7 @@ func (s *SwitchStore) TextSearch(ctx context.Context, query string, f mimo.Filte
 
 // RecentMemories implements mimo.Store.
 func (s *SwitchStore) RecentMemories(ctx context.Context, f mimo.Filter, limit int) ([]*mimo.Memory, error) {
-	if err := s.check(); err != nil {
+	if err := s.check(ctx, "RecentMemories"); err != nil {
 		return nil, err
 	}
 	return s.Store.RecentMemories(ctx, f, limit)
@@ -156,7 +203,7 @@ func (s *SwitchStore) RecentMemories(ctx context.Context, f mimo.Filter, limit i
 
 // CountMemories implements mimo.Store.
 func (s *SwitchStore) CountMemories(ctx context.Context, namespace string) (int64, error) {
-	if err := s.check(); err != nil {
+	if err := s.check(ctx, "CountMemories"); err != nil {
 		return 0, err
 	}
 	return s.Store.CountMemories(ctx, namespace)
@@ -164,7 +211,7 @@ func (s *SwitchStore) CountMemories(ctx context.Context, namespace string) (int6
 
 // Changes implements mimo.Store.
 func (s *SwitchStore) Changes(ctx context.Context, after int64, limit int) ([]mimo.Change, error) {
-	if err := s.check(); err != nil {
+	if err := s.check(ctx, "Changes"); err != nil {
 		return nil, err
 	}
 	return s.Store.Changes(ctx, after, limit)
@@ -172,7 +219,7 @@ func (s *SwitchStore) Changes(ctx context.Context, after int64, limit int) ([]mi
 
 // LastChange implements mimo.Store.
 func (s *SwitchStore) LastChange(ctx context.Context) (int64, error) {
-	if err := s.check(); err != nil {
+	if err := s.check(ctx, "LastChange"); err != nil {
 		return 0, err
 	}
 	return s.Store.LastChange(ctx)
@@ -180,7 +227,7 @@ func (s *SwitchStore) LastChange(ctx context.Context) (int64, error) {
 
 // Ping implements mimo.Store.
 func (s *SwitchStore) Ping(ctx context.Context) error {
-	if err := s.check(); err != nil {
+	if err := s.check(ctx, "Ping"); err != nil {
 		return err
 	}
 	return s.Store.Ping(ctx)
