@@ -225,7 +225,7 @@ func checkRetrieval(t *testing.T, set *retrievalSet, store mimo.Store) *storeRet
 	ctx := context.Background()
 	embedder := embed.NewBuiltin(embed.BuiltinOptions{})
 	idx := index.New(index.Options{Dim: embedder.Dim()})
-	follower := index.NewFollower(index.FollowerOptions{Store: store, Index: idx, Model: embedder.Model()})
+	follower := index.NewFollower(index.FollowerOptions{Store: store, Index: idx, Text: index.NewText(index.TextOptions{}), Model: embedder.Model()})
 	require.NoError(t, follower.Load(ctx))
 	// A fixed clock gives every memory the same recency, so ranks depend
 	// on relevance alone and not on which memory the batch stored last.
