@@ -1,7 +1,6 @@
 package index
 
 import (
-	"container/heap"
 	"math"
 	"slices"
 
@@ -126,13 +125,38 @@ func (t *textTop) offer(score float64, doc uint32) {
 	if len(t.hits) < t.k {
 		t.hits = append(t.hits, h)
 		if len(t.hits) == t.k {
-			heap.Init(t)
+			for i := t.k/2 - 1; i >= 0; i-- {
+				t.down(i)
+			}
 		}
 		return
 	}
-	if t.worse(t.hits[0], h) {
-		t.hits[0] = h
-		heap.Fix(t, 0)
+	// Most documents fall below the root: one comparison and out.
+	if score < t.hits[0].score || !t.worse(t.hits[0], h) {
+		return
+	}
+	t.hits[0] = h
+	t.down(0)
+}
+
+// down restores the heap below i (container/heap's, without its interface
+// calls, which cost more than the comparisons).
+func (t *textTop) down(i int) {
+	n := len(t.hits)
+	for {
+		l := 2*i + 1
+		if l >= n {
+			return
+		}
+		j := l
+		if r := l + 1; r < n && t.worse(t.hits[r], t.hits[l]) {
+			j = r
+		}
+		if !t.worse(t.hits[j], t.hits[i]) {
+			return
+		}
+		t.hits[i], t.hits[j] = t.hits[j], t.hits[i]
+		i = j
 	}
 }
 
@@ -155,14 +179,4 @@ func (t *textTop) sorted() []mimo.TextHit {
 		out[i] = mimo.TextHit{ID: t.ids[h.doc], Rank: h.score}
 	}
 	return out
-}
-
-func (t *textTop) Len() int           { return len(t.hits) }
-func (t *textTop) Less(i, j int) bool { return t.worse(t.hits[i], t.hits[j]) }
-func (t *textTop) Swap(i, j int)      { t.hits[i], t.hits[j] = t.hits[j], t.hits[i] }
-func (t *textTop) Push(v any)         { t.hits = append(t.hits, v.(textHit)) }
-func (t *textTop) Pop() any {
-	last := t.hits[len(t.hits)-1]
-	t.hits = t.hits[:len(t.hits)-1]
-	return last
 }
