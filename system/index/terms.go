@@ -2,6 +2,7 @@ package index
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -82,7 +83,36 @@ func termOf(word string) string {
 	if len(w) <= 2 {
 		return w // english.Stem leaves them as they are, at a cost
 	}
-	return english.Stem(w, true)
+	return stem(w)
+}
+
+// stems memoises the stemmer, which costs microseconds a word, far more
+// than the rest of indexing one: a store's vocabulary is much smaller than
+// its words. At most maxStems words are kept; the memo starts afresh when
+// full, so a flood of distinct words costs memory only up to that.
+var stems = struct {
+	sync.RWMutex
+	m map[string]string
+}{m: make(map[string]string)}
+
+const maxStems = 1 << 16
+
+func stem(w string) string {
+	stems.RLock()
+	t, ok := stems.m[w]
+	stems.RUnlock()
+	if ok {
+		return t
+	}
+	t = english.Stem(w, true)
+	stems.Lock()
+	if len(stems.m) >= maxStems {
+		clear(stems.m)
+	}
+	// w may be a piece of a memory's content: the memo keeps copies.
+	stems.m[strings.Clone(w)] = strings.Clone(t)
+	stems.Unlock()
+	return t
 }
 
 // fold removes diacritics: it decomposes w (NFD) and drops the combining

@@ -2,103 +2,30 @@ package index
 
 import (
 	"fmt"
-	"go/ast"
-	"go/parser"
-	"go/token"
-	"math/rand/v2"
 	"runtime"
 	"slices"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	mimo "mimo/system"
+	"mimo/system/internal/benchcorpus"
 )
 
-// The text benchmarks index memories of about ten words drawn from the
-// vocabulary of mimobench's synthetic corpus (its vocab.go, read as
-// source so the lists are the same), and search with its kind of query:
-// 2 to 8 words, each from a list chosen at random.
-const vocabFile = "../../harness/cmd/mimobench/vocab.go"
-
-// vocabLists returns the word lists of vocabFile, the variables initialised
-// with strings.Fields of a raw string.
-func vocabLists(tb testing.TB) [][]string {
+// fillText indexes n memories of the benchmark corpus (benchcorpus: about
+// ten words each, mimobench's vocabulary) in the default namespace,
+// categories cycling and a tag on every third, and returns the corpus for
+// the queries.
+func fillText(tb testing.TB, x *Text, n int) *benchcorpus.Corpus {
 	tb.Helper()
-	f, err := parser.ParseFile(token.NewFileSet(), vocabFile, nil, 0)
+	c, err := benchcorpus.Load(benchcorpus.VocabFile, 1)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	var lists [][]string
-	ast.Inspect(f, func(n ast.Node) bool {
-		call, ok := n.(*ast.CallExpr)
-		if !ok || len(call.Args) != 1 {
-			return true
-		}
-		if sel, ok := call.Fun.(*ast.SelectorExpr); !ok || sel.Sel.Name != "Fields" {
-			return true
-		}
-		if lit, ok := call.Args[0].(*ast.BasicLit); ok && lit.Kind == token.STRING {
-			s, err := strconv.Unquote(lit.Value)
-			if err == nil && len(strings.Fields(s)) > 0 {
-				lists = append(lists, strings.Fields(s))
-			}
-		}
-		return false
-	})
-	if len(lists) < 5 {
-		tb.Fatalf("%s: only %d word lists found", vocabFile, len(lists))
-	}
-	return lists
-}
-
-// textCorpus draws memories and queries from the vocabulary.
-type textCorpus struct {
-	lists [][]string
-	r     *rand.Rand
-}
-
-// glue are the function words between a memory's vocabulary words.
-var glue = strings.Fields("the a of for and in on with is to our we uses runs")
-
-func (c *textCorpus) word() string {
-	l := c.lists[c.r.IntN(len(c.lists))]
-	return l[c.r.IntN(len(l))]
-}
-
-// content is about ten words: seven from the vocabulary, three function
-// words.
-func (c *textCorpus) content() string {
-	words := make([]string, 0, 10)
-	for i := range 10 {
-		if i%3 == 1 {
-			words = append(words, glue[c.r.IntN(len(glue))])
-		} else {
-			words = append(words, c.word())
-		}
-	}
-	return strings.Join(words, " ")
-}
-
-func (c *textCorpus) query() string {
-	words := make([]string, 2+c.r.IntN(7))
-	for i := range words {
-		words[i] = c.word()
-	}
-	return strings.Join(words, " ")
-}
-
-// fillText indexes n memories in the default namespace, categories cycling
-// and a tag on every third, and returns the corpus for queries.
-func fillText(tb testing.TB, x *Text, n int) *textCorpus {
-	tb.Helper()
-	c := &textCorpus{lists: vocabLists(tb), r: rand.New(rand.NewPCG(1, 2))}
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := range n {
 		d := TextDoc{
 			ID:        fmt.Sprintf("0193a0b1-0000-7000-8000-%012d", i),
-			Content:   c.content(),
+			Content:   c.Content(),
 			Category:  mimo.Categories[i%len(mimo.Categories)],
 			CreatedAt: base.Add(time.Duration(i) * time.Second),
 		}
@@ -122,7 +49,7 @@ func BenchmarkTextSearch(b *testing.B) {
 		c := fillText(b, x, n)
 		queries := make([]string, 256)
 		for i := range queries {
-			queries[i] = c.query()
+			queries[i] = c.Query()
 		}
 		for _, tc := range []struct {
 			name string
