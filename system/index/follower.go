@@ -36,9 +36,9 @@ type FollowerOptions struct {
 }
 
 // Follower keeps an Index, and a Text index when it has one, in step with
-// a Store's change log. Every process
-// sharing a store has its own index and its own follower; each mutation,
-// by any process, reaches every index through the log.
+// a Store's change log. Every process sharing a store has its own indexes
+// and its own follower; each mutation, by any process, reaches every index
+// through the log.
 //
 // Load reads the log from the start; Sync reads what was added since. Both
 // are safe for concurrent use: one round of reading runs at a time, and a
@@ -199,10 +199,10 @@ func (f *Follower) catchUp(ctx context.Context, after int64) (int, error) {
 // memory's vector, and a delete, an upsert whose memory is gone (nil), or
 // an upsert of a memory without a usable vector (none, another model's, or
 // another dimension) removes the memory from the vector index. In the text
-// index an upsert indexes the memory's words and a delete or an upsert of
-// a memory that is gone removes them. Applying the same
-// changes again changes nothing. Apply does not move Seq: a process may
-// apply its own writes at once, and the log brings them again later.
+// index an upsert indexes the memory's words, whatever its vector, and a
+// delete or an upsert of a memory that is gone removes them. Applying the
+// same changes again changes nothing. Apply does not move Seq: a process
+// may apply its own writes at once, and the log brings them again later.
 func (f *Follower) Apply(changes []mimo.Change) {
 	for i := range changes {
 		f.apply(&changes[i])

@@ -102,7 +102,7 @@ func openCore(ctx context.Context, cfg *Config, log *slog.Logger) (*core, error)
 			}
 			return
 		}
-		log.Info("vector index loaded", "vectors", idx.Len(), "seconds", time.Since(t).Seconds())
+		log.Info("vector index loaded", "vectors", idx.Len(), "text_documents", follower.Text().Len(), "seconds", time.Since(t).Seconds())
 	}()
 	return &core{
 		store: st, svc: svc, metrics: met, reg: reg,
