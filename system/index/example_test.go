@@ -23,3 +23,16 @@ func ExampleIndex_Search() {
 	// b 0.707
 	// plan: b 0.707
 }
+
+func ExampleText_Search() {
+	x := index.NewText(index.TextOptions{})
+	_ = x.Upsert(index.TextDoc{ID: "a", Content: "The backup job runs nightly", Category: mimo.CategoryFact})
+	_ = x.Upsert(index.TextDoc{ID: "b", Content: "Backups are stored in the eu-west bucket; backups older than 30 days expire", Category: mimo.CategoryFact})
+	_ = x.Upsert(index.TextDoc{ID: "c", Content: "Deploys go out on Tuesdays", Category: mimo.CategoryPlan})
+	for _, h := range x.Search("where are backups stored?", mimo.Filter{}, 10) {
+		fmt.Printf("%s %.3f\n", h.ID, h.Rank)
+	}
+	// Output:
+	// b 1.467
+	// a 0.494
+}

@@ -16,6 +16,11 @@ const DefaultPageSize = 2000
 type FollowerOptions struct {
 	Store mimo.Store
 	Index *Index
+	// Text, when set, is kept in step with the same change log as Index:
+	// every memory is indexed by its words, whatever its vector (a memory
+	// waiting for its embedding is still found by its words). Nil means
+	// no text index.
+	Text *Text
 	// Logger receives a line per Load, a debug line per Sync that applied
 	// changes, and warnings for entries that cannot be indexed; nil
 	// discards them.
@@ -30,9 +35,10 @@ type FollowerOptions struct {
 	PageSize int
 }
 
-// Follower keeps an Index in step with a Store's change log. Every process
-// sharing a store has its own index and its own follower; each mutation,
-// by any process, reaches every index through the log.
+// Follower keeps an Index, and a Text index when it has one, in step with
+// a Store's change log. Every process sharing a store has its own indexes
+// and its own follower; each mutation, by any process, reaches every index
+// through the log.
 //
 // Load reads the log from the start; Sync reads what was added since. Both
 // are safe for concurrent use: one round of reading runs at a time, and a
@@ -43,6 +49,7 @@ type FollowerOptions struct {
 type Follower struct {
 	store    mimo.Store
 	index    *Index
+	text     *Text
 	log      *slog.Logger
 	model    string
 	pageSize int
@@ -67,6 +74,7 @@ func NewFollower(o FollowerOptions) *Follower {
 	return &Follower{
 		store:    o.Store,
 		index:    o.Index,
+		text:     o.Text,
 		log:      o.Logger,
 		model:    o.Model,
 		pageSize: o.PageSize,
@@ -78,8 +86,13 @@ func NewFollower(o FollowerOptions) *Follower {
 // any).
 func (f *Follower) Seq() int64 { return f.seq.Load() }
 
-// Loaded reports whether a Load has completed.
+// Loaded reports whether a Load has completed: from then on the indexes
+// hold every memory of the store (as of the last Sync).
 func (f *Follower) Loaded() bool { return f.loaded.Load() }
+
+// Text returns the text index the follower keeps in step, nil when none
+// (FollowerOptions.Text). Before Loaded it holds only part of the store.
+func (f *Follower) Text() *Text { return f.text }
 
 // Load reads the whole change log from its start, a page at a time, and
 // applies it. Applying is idempotent, so Load may run again at any time to
@@ -98,7 +111,7 @@ func (f *Follower) Load(ctx context.Context) error {
 	}
 	f.done.Store(round)
 	f.loaded.Store(true)
-	f.log.Info("vector index loaded from the change log", "changes", applied, "seq", f.seq.Load(), "entries", f.index.Len())
+	f.log.Info("vector index loaded from the change log", "changes", applied, "seq", f.seq.Load(), "entries", f.index.Len(), "text_documents", f.textLen())
 	return nil
 }
 
@@ -126,9 +139,17 @@ func (f *Follower) Sync(ctx context.Context) error {
 	}
 	f.done.Store(round)
 	if applied > 0 {
-		f.log.Debug("vector index caught up with the change log", "changes", applied, "seq", f.seq.Load(), "entries", f.index.Len())
+		f.log.Debug("vector index caught up with the change log", "changes", applied, "seq", f.seq.Load(), "entries", f.index.Len(), "text_documents", f.textLen())
 	}
 	return nil
+}
+
+// textLen is the text index's size for the log, -1 without one.
+func (f *Follower) textLen() int {
+	if f.text == nil {
+		return -1
+	}
+	return f.text.Len()
 }
 
 func (f *Follower) acquire(ctx context.Context) error {
@@ -174,12 +195,14 @@ func (f *Follower) catchUp(ctx context.Context, after int64) (int, error) {
 	return applied, nil
 }
 
-// Apply applies changes to the index, in order: an upsert indexes the
+// Apply applies changes to the indexes, in order: an upsert indexes the
 // memory's vector, and a delete, an upsert whose memory is gone (nil), or
 // an upsert of a memory without a usable vector (none, another model's, or
-// another dimension) removes the memory from the index. Applying the same
-// changes again changes nothing. Apply does not move Seq: a process may
-// apply its own writes at once, and the log brings them again later.
+// another dimension) removes the memory from the vector index. In the text
+// index an upsert indexes the memory's words, whatever its vector, and a
+// delete or an upsert of a memory that is gone removes them. Applying the
+// same changes again changes nothing. Apply does not move Seq: a process
+// may apply its own writes at once, and the log brings them again later.
 func (f *Follower) Apply(changes []mimo.Change) {
 	for i := range changes {
 		f.apply(&changes[i])
@@ -199,7 +222,17 @@ func (f *Follower) apply(c *mimo.Change) {
 	switch {
 	case c.Op == mimo.OpDelete || c.Op == mimo.OpUpsert && c.Memory == nil:
 		f.index.Delete(ns, id)
+		if f.text != nil {
+			f.text.Delete(ns, id)
+		}
 	case c.Op == mimo.OpUpsert:
+		if f.text != nil {
+			d, _ := TextDocFromMemory(c.Memory)
+			d.Namespace, d.ID = ns, id
+			if err := f.text.Upsert(d); err != nil {
+				f.log.Warn("memory left out of the text index", "namespace", ns, "id", id, "seq", c.Seq, "err", err)
+			}
+		}
 		e, ok := EntryFromMemory(c.Memory)
 		if !ok || len(e.Vector) != f.index.Dim() || f.model != "" && c.Memory.Embedding.Model != f.model {
 			f.index.Delete(ns, id)

@@ -95,27 +95,7 @@ func (s *Service) search(ctx context.Context, q mimo.SearchQuery) (*mimo.SearchP
 		mode, degraded = ModeLexical, true
 	}
 
-	// The text query and the index's catch-up with the change log are two
-	// independent round trips to the store: made at once, a search waits
-	// for the slower, not for both (on a slow database, one latency less).
-	type textResult struct {
-		hits []mimo.TextHit
-		err  error
-	}
-	text := make(chan textResult, 1)
-	go func() {
-		hits, err := s.store.TextSearch(ctx, q.Query, q.Filter, k)
-		text <- textResult{hits, err}
-	}()
-	cands := map[string]*mimo.Scores{}
-	if mode == ModeHybrid {
-		s.syncIndex(ctx)
-		for _, h := range s.index.Search(qvec, q.Filter, k) {
-			cands[h.ID] = &mimo.Scores{Vector: clamp01(h.Score)}
-		}
-	}
-	tr := <-text
-	hits, err := tr.hits, tr.err
+	cands, hits, err := s.candidates(ctx, q, qvec, k)
 	if err != nil {
 		return nil, err
 	}

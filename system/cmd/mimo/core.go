@@ -58,7 +58,7 @@ func openCore(ctx context.Context, cfg *Config, log *slog.Logger) (*core, error)
 		return nil, err
 	}
 	idx := index.New(index.Options{Dim: emb.Dim()})
-	follower := index.NewFollower(index.FollowerOptions{Store: st, Index: idx, Logger: log, Model: emb.Model()})
+	follower := index.NewFollower(index.FollowerOptions{Store: st, Index: idx, Text: index.NewText(index.TextOptions{}), Logger: log, Model: emb.Model()})
 	var model mimo.LLM
 	if cfg.LLM != "none" && cfg.LLM != "" {
 		m, err := llm.New(llm.Options{Provider: cfg.LLM, URL: cfg.LLMURL, Model: cfg.LLMModel, APIKey: cfg.LLMAPIKey})
@@ -102,7 +102,7 @@ func openCore(ctx context.Context, cfg *Config, log *slog.Logger) (*core, error)
 			}
 			return
 		}
-		log.Info("vector index loaded", "vectors", idx.Len(), "seconds", time.Since(t).Seconds())
+		log.Info("vector index loaded", "vectors", idx.Len(), "text_documents", follower.Text().Len(), "seconds", time.Since(t).Seconds())
 	}()
 	return &core{
 		store: st, svc: svc, metrics: met, reg: reg,

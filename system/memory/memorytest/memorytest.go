@@ -101,7 +101,7 @@ func New(t testing.TB, o Options) *Fixture {
 		mo.Spool, mo.Graph, mo.DrainInterval = f.Spool, st, time.Hour
 	}
 	idx := index.New(index.Options{Dim: f.Embedder.Dim()})
-	follower := index.NewFollower(index.FollowerOptions{Store: store, Index: idx, Model: f.Embedder.Model()})
+	follower := index.NewFollower(index.FollowerOptions{Store: store, Index: idx, Text: index.NewText(index.TextOptions{}), Model: f.Embedder.Model()})
 	if !o.IndexNotLoaded {
 		require.NoError(t, follower.Load(ctx))
 	}
