@@ -347,3 +347,47 @@ func TestMemoriesFoundBySearchAreServedWhileTheDatabaseIsDown(t *testing.T) {
 	require.NoError(t, err, "found by a search, so cached")
 	assert.Equal(t, m.Content, got.Content)
 }
+
+// While the db circuit is open /health reports it without pinging the
+// database: polled by every balancer and monitor, it must add no load to
+// a database that is failing. Once the circuit half-opens it checks again.
+func TestHealthDoesNotPingTheDatabaseWhileTheCircuitIsOpen(t *testing.T) {
+	f := outageFixture(t, "")
+	ctx := context.Background()
+	f.Switch.Fail(errDown)
+	for range 2 {
+		_, err := f.Service.List(ctx, mimo.ListQuery{})
+		require.NoError(t, err, "served from the cache")
+	}
+	require.Equal(t, 2.0, dbCircuit(f), "two failures opened the circuit")
+
+	pings := f.Switch.Pings()
+	for range 5 {
+		h := f.Service.Health(ctx)
+		assert.Equal(t, mimo.StatusDegraded, h.Status, "with a spool the service still serves")
+		db := h.Components["db"]
+		assert.Equal(t, mimo.StatusDown, db.Status)
+		assert.Equal(t, "open", db.Circuit)
+		assert.Contains(t, db.Error, "circuit is open")
+		assert.Contains(t, db.Error, "writes are queued")
+		_, err := f.Service.Stats(ctx, "")
+		assert.Equal(t, mimo.EUNAVAILABLE, mimo.ErrorCode(err), "stats cannot count without the database")
+	}
+	assert.Equal(t, pings, f.Switch.Pings(), "no ping reached the database while its circuit was open")
+
+	// Half-open: /health checks the database again (bypassing the
+	// circuit, so it leaves the probe to the drainer).
+	f.Clock.Advance(breakerReset)
+	h := f.Service.Health(ctx)
+	assert.Equal(t, pings+1, f.Switch.Pings(), "one ping per health check once the circuit is not open")
+	assert.Equal(t, mimo.StatusDown, h.Components["db"].Status, "still failing")
+	assert.Equal(t, "half-open", h.Components["db"].Circuit)
+	assert.Contains(t, h.Components["db"].Error, "database unavailable")
+
+	f.Switch.Recover()
+	_, err := f.Service.Drain(ctx)
+	require.NoError(t, err)
+	h = f.Service.Health(ctx)
+	assert.Equal(t, mimo.StatusOK, h.Status)
+	assert.Equal(t, "closed", h.Components["db"].Circuit)
+}
