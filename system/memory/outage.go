@@ -115,11 +115,11 @@ func (s *Service) Drain(ctx context.Context) (int, error) {
 	if err := s.store.Ping(ctx); err != nil || !pending {
 		return 0, err
 	}
-	// The gauge follows the replay record by record, as /health does: a
+	// The gauge follows the replay batch by batch, as /health does: a
 	// long replay after an outage is watched on it.
-	n, err := s.spool.Replay(ctx, func(ctx context.Context, payload []byte) error {
+	n, err := s.spool.ReplayBatch(ctx, replayRecords, func(ctx context.Context, payloads [][]byte) (int, error) {
 		s.spoolGauge()
-		return s.applyRecord(ctx, payload)
+		return s.applyRecords(ctx, payloads)
 	})
 	s.spoolGauge()
 	if n > 0 {
