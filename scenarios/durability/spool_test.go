@@ -112,7 +112,7 @@ func TestSIGKILLWithAQueuedSpoolReplaysItAtStartExactlyOnce(t *testing.T) {
 
 func TestSIGKILLInTheMiddleOfTheReplayStillAppliesEachWriteOnce(t *testing.T) {
 	const queued = 2000
-	rec := record.New(t, fmt.Sprintf("Mimo killed with SIGKILL in the middle of replaying a spool of %d writes (Postgres 10 ms away, so the replay takes a while), then started again, finishes the replay: every write stored exactly once; during the replay mimo_spool_pending follows what is left", queued))
+	rec := record.New(t, fmt.Sprintf("Mimo killed with SIGKILL in the middle of replaying a spool of %d writes (Postgres 100 ms away, so the replay takes a while), then started again, finishes the replay: every write stored exactly once; during the replay mimo_spool_pending follows what is left", queued))
 	env := harness.Start(t, harness.Options{Record: rec, Mimo: []testcontainers.ContainerCustomizer{mimoserver.WithBreaker(3, spoolReset)}})
 	const ns = "durability-replay"
 	m := env.Mimo()
@@ -122,10 +122,11 @@ func TestSIGKILLInTheMiddleOfTheReplayStillAppliesEachWriteOnce(t *testing.T) {
 	full := int64(len(acked))
 	harness.WaitFor(t, spoolWithin, "every write queued in the spool", m.SpoolPending(func(v float64) bool { return v == float64(full) }))
 
-	// Postgres back, but 10 ms away: the replay, a record at a time, is
-	// slow enough to be caught in its middle. /health reads the spool
-	// itself, so it is what says the replay is under way.
-	slow := toxics.Add(t, env.Proxy(harness.ProxyPostgres), toxics.Must(toxics.Latency(10, 0)))
+	// Postgres back, but 100 ms away: the replay, a few round trips for
+	// each batch of up to 256 queued stores, is slow enough to be caught
+	// in its middle. /health reads the spool itself, so it is what says
+	// the replay is under way.
+	slow := toxics.Add(t, env.Proxy(harness.ProxyPostgres), toxics.Must(toxics.Latency(100, 0)))
 	began := time.Now()
 	restore()
 	var atKill int64

@@ -33,6 +33,9 @@ const (
 // With no LLM, or when it fails: the LLM's earlier answer to the same
 // question in the namespace if one is cached, else an extractive answer
 // quoting the best sentences of the top memories; both are Degraded.
+// When the retrieval itself was degraded the answer is too, whoever wrote
+// it, with the search's reason (mimo.DegradedEmbedder,
+// mimo.ReasonDBUnavailable) rather than the language model's.
 func (s *Service) ask(ctx context.Context, r mimo.AskRequest) (*mimo.Answer, error) {
 	start := s.now()
 	ns, err := normalizeNamespace(r.Namespace)
@@ -47,7 +50,7 @@ func (s *Service) ask(ctx context.Context, r mimo.AskRequest) (*mimo.Answer, err
 		return nil, err
 	}
 	route := s.router.route(r.Query)
-	ctxs, err := s.retrieve(ctx, ns, r.Query, route, limit)
+	ctxs, retrieval, err := s.retrieve(ctx, ns, r.Query, route, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -55,6 +58,14 @@ func (s *Service) ask(ctx context.Context, r mimo.AskRequest) (*mimo.Answer, err
 	for i, c := range ctxs {
 		ans.Sources[i] = c.source
 	}
+	// A degraded retrieval degrades the answer, whoever writes it, and
+	// names its reason as the search did: the search's reason is the
+	// first cause, and what a client can act on.
+	defer func() {
+		if retrieval != "" {
+			ans.Degraded, ans.Reason = true, retrieval
+		}
+	}()
 
 	cacheKey := ns + "\x00" + normalizeQuestion(r.Query)
 	reason := reasonNoLLM
@@ -76,11 +87,12 @@ func (s *Service) ask(ctx context.Context, r mimo.AskRequest) (*mimo.Answer, err
 			reason = reasonCircuitOpen
 		}
 		if cached, ok := s.answers.Get(cacheKey); ok {
-			cached.Route, cached.Degraded = route, true
-			cached.Reason = "the language model failed; this is its earlier answer to the same question"
-			cached.LatencyMS = ms(s.now().Sub(start))
+			ans = &cached
+			ans.Route, ans.Degraded = route, true
+			ans.Reason = "the language model failed; this is its earlier answer to the same question"
+			ans.LatencyMS = ms(s.now().Sub(start))
 			s.fallback(ctx, levelOf(reason), "llm", "cached_answer", "answer synthesis failed; answering with the model's earlier answer", "err", err)
-			return &cached, nil
+			return ans, nil
 		}
 	}
 	s.fallback(ctx, levelOf(reason), "llm", reason, "answering without the language model: quoting the memories found")
@@ -118,12 +130,17 @@ type askContext struct {
 // retrieve gathers up to limit memories (hybrid search, then the newest
 // when routed to recent) and, when routed to the graph, up to limit
 // entities whose text holds a word of the question. Best first, no repeats.
-func (s *Service) retrieve(ctx context.Context, ns, query string, route mimo.Route, limit int) ([]askContext, error) {
+// degraded is the search's reason when it was degraded (such as
+// mimo.DegradedEmbedder or mimo.ReasonDBUnavailable), else "".
+func (s *Service) retrieve(ctx context.Context, ns, query string, route mimo.Route, limit int) (_ []askContext, degraded string, _ error) {
 	var out []askContext
 	seen := map[string]bool{}
 	page, err := s.Search(ctx, mimo.SearchQuery{Filter: mimo.Filter{Namespace: ns}, Query: query, Limit: limit})
 	if err != nil {
-		return nil, err
+		return nil, "", err
+	}
+	if page.Degraded {
+		degraded = page.Reason
 	}
 	for _, r := range page.Results {
 		seen[r.Memory.ID] = true
@@ -134,7 +151,7 @@ func (s *Service) retrieve(ctx context.Context, ns, query string, route mimo.Rou
 		case mimo.RouteRecent:
 			recent, err := s.List(ctx, mimo.ListQuery{Filter: mimo.Filter{Namespace: ns}, Limit: limit})
 			if err != nil {
-				return nil, err
+				return nil, "", err
 			}
 			for _, m := range recent.Memories {
 				if !seen[m.ID] && len(out) < 2*limit {
@@ -147,7 +164,7 @@ func (s *Service) retrieve(ctx context.Context, ns, query string, route mimo.Rou
 			out = append(out, s.graphContext(ctx, ns, query, limit)...)
 		}
 	}
-	return out, nil
+	return out, degraded, nil
 }
 
 // graphContext finds entities holding the question's most distinctive

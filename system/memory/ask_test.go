@@ -194,3 +194,61 @@ func TestSearchFallbacksAreCounted(t *testing.T) {
 	assert.Equal(t, 2.0, f.Fallbacks("index", "loading"))
 	assert.Equal(t, 1.0, f.Fallbacks("search", "no_match"))
 }
+
+// A question asked while the embedder is down is answered from the
+// memories found by their words, and the answer says it is degraded for
+// the reason the search gives, whether the language model or the
+// extractive fallback wrote it; once the embedder is back it is not.
+func TestAskWhileTheEmbedderIsDownSaysWhy(t *testing.T) {
+	f := memorytest.New(t, memorytest.Options{Configure: func(o *memory.Options) {
+		o.BreakerFailures, o.BreakerReset = 1, time.Minute
+		o.ReembedInterval, o.ReembedRetry = time.Hour, time.Hour
+	}})
+	ids := f.StoreAll(t, "", "Staging runs on Postgres 15 on the host db-2.", "The team lunch is on Thursdays.")
+	f.Embedder.Fail(errors.New("connection refused"))
+
+	for _, circuit := range []string{"a failing embedder", "its circuit open"} {
+		ans := ask(t, f, "", "Which host runs staging?")
+		assert.True(t, ans.Degraded, circuit)
+		assert.Equal(t, mimo.DegradedEmbedder, ans.Reason, circuit)
+		assert.Equal(t, "OK [1].", ans.Answer, "%s: the language model still answers", circuit)
+		require.NotEmpty(t, ans.Sources, circuit)
+		assert.Equal(t, ids[0], ans.Sources[0].ID, "%s: found by its words", circuit)
+	}
+	assert.Equal(t, "open", embedderComponent(t, f).Circuit)
+
+	// The extractive fallback (the model failing too) names the first
+	// cause as well.
+	f.LLM.Fail(errors.New("model down"))
+	ans := ask(t, f, "", "Is the team lunch on Thursdays?")
+	assert.True(t, ans.Degraded)
+	assert.Equal(t, mimo.DegradedEmbedder, ans.Reason)
+	assert.Contains(t, ans.Answer, "Thursdays [1]")
+
+	f.LLM.Reply("OK [1].")
+	f.Embedder.Recover()
+	f.Clock.Advance(time.Minute)
+	ans = ask(t, f, "", "Which host runs staging?")
+	assert.False(t, ans.Degraded, ans.Reason)
+	assert.Empty(t, ans.Reason)
+}
+
+// Asked while the database is down, an answer the language model wrote
+// from the read cache says db_unavailable too.
+func TestAskFromTheReadCacheSaysTheDatabaseIsUnavailable(t *testing.T) {
+	f := memorytest.New(t, memorytest.Options{Outage: true, Configure: func(o *memory.Options) {
+		o.BreakerFailures, o.BreakerReset = 2, time.Minute
+	}})
+	ctx := context.Background()
+	ids := f.StoreAll(t, "", "Staging runs on Postgres 15 on the host db-2.")
+	f.Switch.Fail(mimo.Wrap(mimo.EUNAVAILABLE, errors.New("connection refused"), "database unavailable"))
+	for range 3 {
+		ans, err := f.Service.Ask(ctx, mimo.AskRequest{Query: "Which host runs staging?"})
+		require.NoError(t, err)
+		assert.True(t, ans.Degraded)
+		assert.Equal(t, mimo.ReasonDBUnavailable, ans.Reason)
+		assert.Equal(t, "OK [1].", ans.Answer)
+		require.NotEmpty(t, ans.Sources)
+		assert.Equal(t, ids[0], ans.Sources[0].ID)
+	}
+}

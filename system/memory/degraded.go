@@ -225,7 +225,9 @@ func (s *Service) cachedSearch(ctx context.Context, q mimo.SearchQuery, cause er
 
 // Ask implements mimo.Service. An answer retrieved from the read cache
 // (the database unavailable) is degraded, with reason
-// mimo.ReasonDBUnavailable.
+// mimo.ReasonDBUnavailable; one retrieved by words only (the embedder
+// unavailable) with mimo.DegradedEmbedder (see ask). Either reason comes
+// before the language model's: it is the first cause.
 func (s *Service) Ask(ctx context.Context, r mimo.AskRequest) (*mimo.Answer, error) {
 	ctx, o := mimo.WithOutcome(ctx)
 	ans, err := s.ask(ctx, r)

@@ -127,11 +127,11 @@ func (s *Service) Drain(ctx context.Context) (int, error) {
 	if err := s.store.Ping(ctx); err != nil || !pending {
 		return 0, err
 	}
-	// The gauge follows the replay record by record, as /health does: a
+	// The gauge follows the replay batch by batch, as /health does: a
 	// long replay after an outage is watched on it.
-	n, err := s.spool.Replay(ctx, func(ctx context.Context, payload []byte) error {
+	n, err := s.spool.ReplayBatch(ctx, replayRecords, func(ctx context.Context, payloads [][]byte) (int, error) {
 		s.spoolGauge()
-		return s.applyRecord(ctx, payload)
+		return s.applyRecords(ctx, payloads)
 	})
 	s.spoolGauge()
 	if n > 0 {
@@ -178,15 +178,26 @@ func (s *Service) drainLoop() {
 	}
 }
 
-// dbHealth is /health's db component. The ping bypasses the circuit:
-// a health check must neither open it nor take its half-open probe.
-// With a spool the service still takes writes while the database is
-// down, so it is degraded, not down.
+// dbHealth is /health's db component. While the db circuit is open the
+// database is not pinged at all: the circuit already says it failed, and
+// a health check polled by every load balancer and monitor must not add
+// load, or a ping's timeout, to a database that is struggling; the
+// drainer's probe, once the circuit half-opens, is what finds it back.
+// Otherwise the ping bypasses the circuit: a health check must neither
+// open it nor take its half-open probe. With a spool the service still
+// takes writes while the database is down, so it is degraded, not down.
 func (s *Service) dbHealth(ctx context.Context, h *mimo.Health) bool {
 	h.Spool = s.spoolStats()
-	db := mimo.Component{Status: mimo.StatusOK, Circuit: s.db.State().String()}
+	state := s.db.State()
+	db := mimo.Component{Status: mimo.StatusOK, Circuit: state.String()}
 	up := true
-	if err := s.raw.Ping(ctx); err != nil {
+	var err error
+	if state == breaker.Open {
+		err = errCircuitOpen
+	} else {
+		err = s.raw.Ping(ctx)
+	}
+	if err != nil {
 		up = false
 		db.Status = mimo.StatusDown
 		db.Error = mimo.ErrorMessage(err)
@@ -203,6 +214,9 @@ func (s *Service) dbHealth(ctx context.Context, h *mimo.Health) bool {
 	h.Components["db"] = db
 	return up
 }
+
+// errCircuitOpen is /health's db error while the db circuit is open.
+var errCircuitOpen = mimo.Errorf(mimo.EUNAVAILABLE, "the db circuit is open after repeated failures; the database is checked again when it half-opens")
 
 // served records a read answered from the read cache.
 func (s *Service) served(ctx context.Context, what string, cause error) {

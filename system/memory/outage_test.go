@@ -3,6 +3,7 @@ package memory_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -346,4 +347,97 @@ func TestMemoriesFoundBySearchAreServedWhileTheDatabaseIsDown(t *testing.T) {
 	got, err := f.Service.Get(ctx, "team", m.ID)
 	require.NoError(t, err, "found by a search, so cached")
 	assert.Equal(t, m.Content, got.Content)
+}
+
+// While the db circuit is open /health reports it without pinging the
+// database: polled by every balancer and monitor, it must add no load to
+// a database that is failing. Once the circuit half-opens it checks again.
+func TestHealthDoesNotPingTheDatabaseWhileTheCircuitIsOpen(t *testing.T) {
+	f := outageFixture(t, "")
+	ctx := context.Background()
+	f.Switch.Fail(errDown)
+	for range 2 {
+		_, err := f.Service.List(ctx, mimo.ListQuery{})
+		require.NoError(t, err, "served from the cache")
+	}
+	require.Equal(t, 2.0, dbCircuit(f), "two failures opened the circuit")
+
+	pings := f.Switch.Pings()
+	for range 5 {
+		h := f.Service.Health(ctx)
+		assert.Equal(t, mimo.StatusDegraded, h.Status, "with a spool the service still serves")
+		db := h.Components["db"]
+		assert.Equal(t, mimo.StatusDown, db.Status)
+		assert.Equal(t, "open", db.Circuit)
+		assert.Contains(t, db.Error, "circuit is open")
+		assert.Contains(t, db.Error, "writes are queued")
+		_, err := f.Service.Stats(ctx, "")
+		assert.Equal(t, mimo.EUNAVAILABLE, mimo.ErrorCode(err), "stats cannot count without the database")
+	}
+	assert.Equal(t, pings, f.Switch.Pings(), "no ping reached the database while its circuit was open")
+
+	// Half-open: /health checks the database again (bypassing the
+	// circuit, so it leaves the probe to the drainer).
+	f.Clock.Advance(breakerReset)
+	h := f.Service.Health(ctx)
+	assert.Equal(t, pings+1, f.Switch.Pings(), "one ping per health check once the circuit is not open")
+	assert.Equal(t, mimo.StatusDown, h.Components["db"].Status, "still failing")
+	assert.Equal(t, "half-open", h.Components["db"].Circuit)
+	assert.Contains(t, h.Components["db"].Error, "database unavailable")
+
+	f.Switch.Recover()
+	_, err := f.Service.Drain(ctx)
+	require.NoError(t, err)
+	h = f.Service.Health(ctx)
+	assert.Equal(t, mimo.StatusOK, h.Status)
+	assert.Equal(t, "closed", h.Components["db"].Circuit)
+}
+
+// A long spool is replayed in batches of stores, with each update and
+// delete between them applied alone in its place: every write exactly
+// once, in the order acknowledged.
+func TestALongSpoolIsReplayedInOrderExactlyOnce(t *testing.T) {
+	f := outageFixture(t, "")
+	ctx := context.Background()
+	f.Switch.Fail(errDown)
+	var ids []string
+	for i := range 1200 {
+		res, err := f.Service.Store(ctx, mimo.StoreRequest{Namespace: "team", Content: fmt.Sprintf("Queued note number %d.", i)})
+		require.NoError(t, err)
+		require.True(t, res.Queued)
+		ids = append(ids, res.Memory.ID)
+		switch i {
+		case 300: // an update of a memory stored in the same run of stores
+			content := "Queued note 10, corrected."
+			_, err = f.Service.Update(ctx, "team", ids[10], mimo.UpdateRequest{Content: &content})
+			require.NoError(t, err)
+		case 700:
+			require.NoError(t, f.Service.Delete(ctx, "team", ids[650]))
+		case 900:
+			batch, err := f.Service.StoreBatch(ctx, []mimo.StoreRequest{{Namespace: "team", Content: "Batch note one."}, {Namespace: "team", Content: "Batch note two."}})
+			require.NoError(t, err)
+			ids = append(ids, batch[0].Result.Memory.ID, batch[1].Result.Memory.ID)
+		}
+	}
+	require.Equal(t, 1203, f.Spool.Pending())
+
+	f.Switch.Recover()
+	f.Clock.Advance(breakerReset)
+	n, err := f.Service.Drain(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1203, n)
+	assert.Zero(t, f.Spool.Pending())
+	for _, id := range ids {
+		assert.Equal(t, 1, f.Switch.Writes("create "+id), "stored exactly once")
+	}
+	assert.Equal(t, 1, f.Switch.Writes("update "+ids[10]))
+	assert.Equal(t, 1, f.Switch.Writes("delete "+ids[650]))
+	m, err := f.Store.GetMemory(ctx, "team", ids[10])
+	require.NoError(t, err)
+	assert.Equal(t, "Queued note 10, corrected.", m.Content, "the update came after its store")
+	_, err = f.Store.GetMemory(ctx, "team", ids[650])
+	assert.Equal(t, mimo.ENOTFOUND, mimo.ErrorCode(err), "the delete came after its store")
+	count, err := f.Store.CountMemories(ctx, "team")
+	require.NoError(t, err)
+	assert.Equal(t, int64(len(ids)-1), count)
 }

@@ -212,6 +212,51 @@ func (s *Service) queueDelete(ctx context.Context, ns, id string, cause error) e
 	return nil
 }
 
+// Replay batches: the most records, and memories, one replay step
+// applies (and the spool marks) at once.
+const (
+	replayRecords  = 256
+	replayMemories = 500
+)
+
+// applyRecords applies the first of the queued writes the spool's replay
+// gives it, and with it the run of stores (single or batch) that follows
+// it, up to replayMemories memories in all: their memories go to the
+// database in one CreateMemories, and the spool marks them applied with
+// one marker write, where a record at a time costs a transaction and two
+// fsyncs each. It returns how many records it applied.
+//
+// Only stores are grouped: a store is applied again harmlessly (a memory
+// already stored under its id is left alone), so a batch the spool gives
+// again after a crash changes nothing. An update or a delete is applied
+// alone, as before, so a batch given again never holds one.
+func (s *Service) applyRecords(ctx context.Context, payloads [][]byte) (int, error) {
+	var ms []*mimo.Memory
+	n := 0
+	for _, p := range payloads {
+		var r spoolRecord
+		if json.Unmarshal(p, &r) != nil || (r.Op != spoolStore && r.Op != spoolBatch) ||
+			(n > 0 && len(ms)+len(r.Memories) > replayMemories) {
+			break
+		}
+		for _, sm := range r.Memories {
+			ms = append(ms, sm.memory())
+		}
+		n++
+	}
+	if n == 0 {
+		// Not a store (or not decodable, which applyRecord logs): alone.
+		if err := s.applyRecord(ctx, payloads[0]); err != nil {
+			return 0, err
+		}
+		return 1, nil
+	}
+	if err := s.applyCreates(ctx, ms); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
 // applyRecord applies one queued write: the spool's replay calls it in
 // order. EUNAVAILABLE stops the replay (the database failed again; the
 // record stays queued). Any other failure means the write can never be

@@ -6,9 +6,9 @@
 // Each record is framed with its length and a CRC-32C checksum and fsynced
 // before Append returns, so an acknowledged write survives a crash. The
 // marker says, durably, how far replay has got: a replay that crashes
-// resumes after the last record it marked, and the one record that may
-// have been applied but not yet marked is applied again, which is why the
-// caller's apply must be idempotent. When everything is applied the spool
+// resumes after the last record it marked, and the record (or, with
+// ReplayBatch, the batch) that may have been applied but not yet marked
+// is applied again, which is why the caller's apply must be idempotent. When everything is applied the spool
 // rotates to a fresh segment and deletes the old ones.
 //
 // At Open a torn or damaged last record (a write cut off by a crash) is
@@ -360,8 +360,35 @@ func (s *Spool) closeFiles() {
 // being marked when the process died, is applied again by the next
 // Replay.
 func (s *Spool) Replay(ctx context.Context, apply func(ctx context.Context, payload []byte) error) (int, error) {
+	return s.ReplayBatch(ctx, 1, func(ctx context.Context, payloads [][]byte) (int, error) {
+		if err := apply(ctx, payloads[0]); err != nil {
+			return 0, err
+		}
+		return 1, nil
+	})
+}
+
+// MaxBatchBytes bounds the payloads ReplayBatch hands apply at once
+// (beyond its first record, which goes whatever its size).
+const MaxBatchBytes = 4 << 20
+
+// ReplayBatch is Replay a batch at a time, so the marker is written (and
+// fsynced) once per batch rather than once per record: apply is given up
+// to most consecutive records not yet applied, oldest first (fewer at the
+// end of a segment or past MaxBatchBytes, at least one), and returns how
+// many of them, from the first, it applied; those are marked applied with
+// one durable marker write, and the next call starts after them. It stops
+// at apply's error, after marking what apply reports applied, and returns
+// how many records it applied in all. apply must report at least one
+// record applied when it returns no error.
+//
+// apply must be idempotent over a whole batch: after a crash, or a failed
+// marker write, the records of the batch it reported applied but that
+// were not marked yet are all given to it again.
+func (s *Spool) ReplayBatch(ctx context.Context, most int, apply func(ctx context.Context, payloads [][]byte) (int, error)) (int, error) {
 	s.replayMu.Lock()
 	defer s.replayMu.Unlock()
+	most = max(most, 1)
 	applied := 0
 	for {
 		if err := ctx.Err(); err != nil {
@@ -371,17 +398,35 @@ func (s *Spool) Replay(ctx context.Context, apply func(ctx context.Context, payl
 		if err != nil || seg == nil {
 			return applied, err
 		}
-		payload, end, err := readRecord(seg.f, at.off, size)
+		var payloads [][]byte
+		var ends []int64
+		var batchBytes int
+		for off := at.off; len(payloads) < most && off < size && batchBytes < MaxBatchBytes; {
+			payload, end, err := readRecord(seg.f, off, size)
+			if err != nil {
+				if len(payloads) > 0 {
+					break // apply those before it; the next call reports it
+				}
+				return applied, fmt.Errorf("%w: record at byte %d of %s: %v", ErrCorrupt, off, segName(seg.n), err)
+			}
+			payloads, ends = append(payloads, payload), append(ends, end)
+			batchBytes += len(payload)
+			off = end
+		}
+		n, err := apply(ctx, payloads)
+		if n > len(payloads) || (n <= 0 && err == nil) {
+			return applied, fmt.Errorf("spool: apply reported %d of %d records applied", n, len(payloads))
+		}
+		if n > 0 {
+			end := ends[n-1]
+			if merr := s.advance(position{seg: at.seg, off: end}, n, end-at.off); merr != nil {
+				return applied, merr
+			}
+			applied += n
+		}
 		if err != nil {
-			return applied, fmt.Errorf("%w: record at byte %d of %s: %v", ErrCorrupt, at.off, segName(seg.n), err)
-		}
-		if err := apply(ctx, payload); err != nil {
 			return applied, err
 		}
-		if err := s.advance(position{seg: at.seg, off: end}, end-at.off); err != nil {
-			return applied, err
-		}
-		applied++
 	}
 }
 
@@ -423,8 +468,8 @@ func (s *Spool) next0(i int) (*segment, position, int64, error) {
 	return nil, position{}, 0, nil
 }
 
-// advance marks everything before p applied.
-func (s *Spool) advance(p position, n int64) error {
+// advance marks everything before p applied: records records of n bytes.
+func (s *Spool) advance(p position, records int, n int64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -434,7 +479,7 @@ func (s *Spool) advance(p position, n int64) error {
 		return mimo.Wrap(mimo.EUNAVAILABLE, err, "the write spool's marker cannot be written")
 	}
 	s.applied = p
-	s.pending--
+	s.pending -= records
 	s.bytes -= n
 	return nil
 }

@@ -412,3 +412,89 @@ func BenchmarkAppend(b *testing.B) {
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
 }
+
+// replayBatches replays most records at a time and returns the batches
+// apply was given.
+func replayBatches(t *testing.T, s *Spool, most int) [][]string {
+	t.Helper()
+	var got [][]string
+	total := 0
+	n, err := s.ReplayBatch(context.Background(), most, func(_ context.Context, ps [][]byte) (int, error) {
+		var b []string
+		for _, p := range ps {
+			b = append(b, string(p))
+		}
+		got = append(got, b)
+		total += len(ps)
+		return len(ps), nil
+	})
+	require.NoError(t, err)
+	require.Equal(t, total, n)
+	return got
+}
+
+func TestReplayBatchGivesConsecutiveRecordsInOrder(t *testing.T) {
+	s := open(t, t.TempDir(), nil, 0)
+	appendAll(t, s, "a", "b", "c", "d", "e")
+	assert.Equal(t, [][]string{{"a", "b"}, {"c", "d"}, {"e"}}, replayBatches(t, s, 2))
+	assert.Zero(t, s.Pending())
+	assert.Zero(t, s.Bytes())
+	assert.Empty(t, replayBatches(t, s, 2), "nothing is applied twice")
+	appendAll(t, s, "f")
+	assert.Equal(t, [][]string{{"f"}}, replayBatches(t, s, 0), "at least one record a batch")
+}
+
+func TestReplayBatchMarksTheAppliedPrefix(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir, nil, 0)
+	appendAll(t, s, "a", "b", "c", "d")
+	stop := errors.New("database went away")
+	n, err := s.ReplayBatch(context.Background(), 10, func(_ context.Context, ps [][]byte) (int, error) {
+		require.Len(t, ps, 4)
+		return 2, stop // a and b applied, c failed
+	})
+	assert.ErrorIs(t, err, stop)
+	assert.Equal(t, 2, n)
+	assert.Equal(t, 2, s.Pending())
+	assert.Equal(t, int64(2*(headerSize+1)), s.Bytes())
+	require.NoError(t, s.Close())
+
+	s = open(t, dir, nil, 0)
+	assert.Equal(t, 2, s.Pending(), "the marker survives a restart")
+	assert.Equal(t, [][]string{{"c", "d"}}, replayBatches(t, s, 10))
+
+	_, err = s.ReplayBatch(context.Background(), 10, func(context.Context, [][]byte) (int, error) { return 0, nil })
+	assert.NoError(t, err, "an empty spool calls nothing")
+	appendAll(t, s, "e")
+	_, err = s.ReplayBatch(context.Background(), 10, func(context.Context, [][]byte) (int, error) { return 0, nil })
+	assert.Error(t, err, "apply must make progress or fail")
+	assert.Equal(t, 1, s.Pending())
+}
+
+// A crash (here, a marker write that fails) after a batch was applied
+// delivers the whole batch again, never anything marked before it.
+func TestAFailedBatchMarkReappliesThatBatch(t *testing.T) {
+	dir := t.TempDir()
+	fsys := &faultFS{}
+	s := open(t, dir, fsys, 0)
+	appendAll(t, s, "a", "b", "c", "d", "e")
+	var got [][]string
+	_, err := s.ReplayBatch(context.Background(), 2, func(_ context.Context, ps [][]byte) (int, error) {
+		var b []string
+		for _, p := range ps {
+			b = append(b, string(p))
+		}
+		got = append(got, b)
+		if b[0] == "c" {
+			fsys.inject("write.before", markerName, 1)
+		}
+		return len(ps), nil
+	})
+	require.Error(t, err, "the marker could not be written")
+	assert.Equal(t, [][]string{{"a", "b"}, {"c", "d"}}, got)
+	assert.Equal(t, 3, s.Pending(), "c and d are applied but not marked")
+	require.NoError(t, s.Close())
+
+	s = open(t, dir, nil, 0)
+	assert.Equal(t, [][]string{{"c", "d"}, {"e"}}, replayBatches(t, s, 2), "the unmarked batch again, then the rest")
+}

@@ -25,6 +25,10 @@ type Options struct {
 	// DatabaseURL selects Postgres; that database must hold no memories.
 	// "" means SQLite in a fresh temporary data directory.
 	DatabaseURL string
+	// Embedder is Mimo's embedder: "" or "builtin" its own; "ollama" or
+	// "openai" that provider's protocol, served by the harness's stand-in
+	// in this process over local HTTP (768-dimensional vectors).
+	Embedder string
 	// Memories is how many to seed; zero means 10,000.
 	Memories int
 	// BatchSize is memories per batch request; zero means 500.
@@ -91,6 +95,7 @@ const stopTimeout = 30 * time.Second
 // runner is the state of one benchmark run.
 type runner struct {
 	o      Options
+	embed  *embedService // nil with the built-in embedder
 	log    *slog.Logger
 	client *http.Client
 	srvLog io.Writer
@@ -149,10 +154,19 @@ func (r *runner) prepare() error {
 	}
 	r.o.Mimo = abs
 	r.report.describeBinary(abs)
+	if r.o.Embedder != "" && r.o.Embedder != embedderBuiltin {
+		if r.embed, err = startEmbedService(r.o.Embedder); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
 func (r *runner) cleanup() {
+	if r.embed != nil {
+		r.report.EmbedCalls = r.embed.embedCalls()
+		r.embed.close()
+	}
 	if c, ok := r.srvLog.(io.Closer); ok {
 		_ = c.Close()
 	}
@@ -167,9 +181,18 @@ func (r *runner) start(ctx context.Context) (*Server, error) {
 		Binary:      r.o.Mimo,
 		DataDir:     filepath.Join(r.dir, "data"),
 		DatabaseURL: r.o.DatabaseURL,
+		Env:         r.embedEnv(),
 		Log:         r.srvLog,
 		Logger:      r.log,
 	})
+}
+
+// embedEnv is the settings that point Mimo at the stand-in, if any.
+func (r *runner) embedEnv() []string {
+	if r.embed == nil {
+		return nil
+	}
+	return r.embed.env
 }
 
 // memory samples the server's resident memory into *into.

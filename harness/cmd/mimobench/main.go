@@ -54,6 +54,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var quiet bool
 	fs.StringVar(&o.Mimo, "mimo", "", "mimo binary to run (default: build mimo/system/cmd/mimo from the current module)")
 	fs.StringVar(&o.DatabaseURL, "database-url", "", "benchmark Postgres at this `URL` (an empty database) instead of SQLite")
+	fs.StringVar(&o.Embedder, "embedder", embedderBuiltin, "Mimo's embedder: builtin, or ollama or openai served by the harness's provider stand-in in this process")
 	fs.IntVar(&o.Memories, "memories", 10_000, "memories to seed")
 	fs.IntVar(&o.BatchSize, "batch-size", 500, "memories per batch request (at most 1000)")
 	fs.IntVar(&o.IngestConcurrency, "ingest-concurrency", 4, "clients seeding at once")
@@ -124,6 +125,8 @@ func validate(o Options) string {
 		return "--search-concurrency must be at least 1"
 	case o.SearchLimit < 1 || o.SearchLimit > 100:
 		return "--search-limit must be 1..100"
+	case o.Embedder != embedderBuiltin && o.Embedder != embedderOllama && o.Embedder != embedderOpenAI:
+		return "--embedder must be builtin, ollama or openai"
 	case o.StartTimeout < 0:
 		return "--start-timeout must not be negative"
 	}

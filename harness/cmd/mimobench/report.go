@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"debug/buildinfo"
 	"fmt"
 	"io"
@@ -35,7 +36,11 @@ type Report struct {
 	MimoGoVersion string `json:"mimo_go_version,omitempty"`
 	MimoVersion   string `json:"mimo_version,omitempty"`
 	Store         string `json:"store"`
-	ServerLog     string `json:"server_log,omitempty"`
+	Embedder      string `json:"embedder"`
+	// EmbedCalls is the embedding calls the provider stand-in received
+	// (0 with the built-in embedder).
+	EmbedCalls int64  `json:"embed_calls,omitempty"`
+	ServerLog  string `json:"server_log,omitempty"`
 
 	Settings Settings    `json:"settings"`
 	Corpus   CorpusStats `json:"corpus"`
@@ -118,6 +123,7 @@ func newReport(o Options) *Report {
 		NumCPU:     runtime.NumCPU(),
 		LoadBefore: readLoadAverage(),
 		Store:      "sqlite",
+		Embedder:   cmp.Or(o.Embedder, embedderBuiltin),
 		Settings: Settings{
 			Memories: o.Memories, BatchSize: o.BatchSize, IngestConcurrency: o.IngestConcurrency,
 			Searches: o.Searches, SearchConcurrency: o.SearchConcurrency, SearchLimit: o.SearchLimit,
@@ -209,7 +215,10 @@ func (r *Report) evaluate() {
 func (r *Report) writeTable(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	p := func(format string, args ...any) { fmt.Fprintf(tw, format+"\n", args...) }
-	p("mimobench\t%s, %d memories, seed %d, %s", r.Store, r.Settings.Memories, r.Settings.Seed, r.Date)
+	p("mimobench\t%s, %s embedder, %d memories, seed %d, %s", r.Store, r.Embedder, r.Settings.Memories, r.Settings.Seed, r.Date)
+	if r.EmbedCalls > 0 {
+		p("embedding calls\t%d to the provider stand-in", r.EmbedCalls)
+	}
 	p("machine\t%s, %d cores, %s/%s, %s; load average %v before, %v after",
 		r.CPU.Model, r.NumCPU, r.OS, r.Arch, r.GoVersion, r.LoadBefore, r.LoadAfter)
 	p("mimo\t%s (built with %s)", r.MimoVersion, r.MimoGoVersion)

@@ -25,6 +25,8 @@ type ServerOptions struct {
 	DataDir string
 	// DatabaseURL is MIMO_DATABASE_URL; "" means SQLite in DataDir.
 	DatabaseURL string
+	// Env holds more settings, NAME=value (the embedder's).
+	Env []string
 	// Log receives the server's stderr (its JSON log lines); nil discards.
 	Log io.Writer
 	// StartTimeout bounds the wait for the "listening" log line; zero
@@ -72,7 +74,7 @@ func serverEnv(o ServerOptions) []string {
 	if o.DatabaseURL != "" {
 		env = append(env, "MIMO_DATABASE_URL="+o.DatabaseURL)
 	}
-	return env
+	return append(env, o.Env...)
 }
 
 // startServer starts `mimo serve` and returns once it logs that it

@@ -19,6 +19,7 @@ type SwitchStore struct {
 	mu      sync.Mutex
 	err     error
 	writes  map[string]int  // "create <id>", "update <id>", "delete <id>"
+	pings   int             // pings that reached the store, failed ones included
 	held    chan struct{}   // closed by the release Hold returned; nil when not holding
 	holds   map[string]bool // the methods held; empty holds every one
 	waiting chan string     // the name of each call that starts waiting on held
@@ -225,8 +226,19 @@ func (s *SwitchStore) LastChange(ctx context.Context) (int64, error) {
 	return s.Store.LastChange(ctx)
 }
 
+// Pings returns how many pings reached the store, failed ones included:
+// what a database that went away would have been sent.
+func (s *SwitchStore) Pings() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pings
+}
+
 // Ping implements mimo.Store.
 func (s *SwitchStore) Ping(ctx context.Context) error {
+	s.mu.Lock()
+	s.pings++
+	s.mu.Unlock()
 	if err := s.check(ctx, "Ping"); err != nil {
 		return err
 	}
