@@ -129,6 +129,12 @@ func Start(t testing.TB, opts Options) *Env {
 	return e
 }
 
+// EnvSweepScope names the environment variable that sets the sweep scope
+// of what Start makes from then on: a start sweeps only the leftovers of
+// its own scope (empty by default). A test that kills harness processes on
+// purpose and checks what the next start sweeps sets a scope of its own.
+const EnvSweepScope = containers.EnvScope
+
 // sweepTimeout bounds the sweep of earlier runs' leftovers.
 const sweepTimeout = time.Minute
 

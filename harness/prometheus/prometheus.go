@@ -246,6 +246,22 @@ func (c *Container) Query(ctx context.Context, q string) (model.Vector, error) {
 	return v, nil
 }
 
+// QueryRange evaluates the PromQL expression q at every step from start
+// to end and returns its range matrix, a series per label set. Prometheus
+// unreachable, the query refused, or a result other than a matrix is an
+// error.
+func (c *Container) QueryRange(ctx context.Context, q string, start, end time.Time, step time.Duration) (model.Matrix, error) {
+	res, _, _, err := c.API().QueryRange(ctx, q, promv1.Range{Start: start, End: end, Step: step})
+	if err != nil {
+		return nil, fmt.Errorf("query range %s: %w", q, err)
+	}
+	m, ok := res.(model.Matrix)
+	if !ok {
+		return nil, fmt.Errorf("query range %s: a %s, not a range matrix", q, res.Type())
+	}
+	return m, nil
+}
+
 // Start starts the container again after a stop or a kill (what it had
 // scraped is gone) and follows its new host port.
 func (c *Container) Start(ctx context.Context) error {

@@ -75,6 +75,10 @@ func endingChild(t *testing.T, end string) (string, []string, error) {
 func TestAKilledScenariosContainersAreRemovedByTheNextStartAndARunningOnesAreNot(t *testing.T) {
 	rec := record.New(t, "What a SIGKILLed scenario process left behind (its containers and network) is removed by the next harness start, and the environment of a scenario process still running is not")
 	harness.RequireDocker(t)
+	// This test, its children (who inherit it) and nobody else sweep in
+	// this scope: the harness processes of the packages running beside
+	// this one would otherwise sweep the killed child's leftovers first.
+	t.Setenv(harness.EnvSweepScope, fmt.Sprintf("evidence-sweep-%d", os.Getpid()))
 	env := harness.Start(t, harness.Options{Record: rec})
 	running := envIDs(env)
 

@@ -26,6 +26,13 @@ import (
 // rates are of that traffic.
 const rateInterval = "30s"
 
+// panelStep is the resolution at which the panels' series are recorded,
+// and panelPoints how many points each panel draws at least before it is.
+const (
+	panelStep   = time.Second
+	panelPoints = 8
+)
+
 // dashboardQueries is every query of the dashboard (grafana.Queries, from
 // the generator a test keeps equal to the committed mimo.json), with
 // Grafana's variables replaced as Grafana would: every instance, and
@@ -100,8 +107,43 @@ func TestEveryDashboardPanelsQueryReturnsDataFromPrometheusAfterTraffic(t *testi
 		rec.Evidence("metrics", fmt.Sprintf("%s %s: %s → %s", q.Panel, q.RefID, q.Expr, strings.ReplaceAll(v.String(), "\n", "; ")))
 	}
 	rec.Measure("dashboard_queries_with_data", float64(len(queries)), "count")
+	recordPanels(t, rec, env, queries, began.Add(-time.Minute))
 	rec.Measure("all_queries_with_data_after", time.Since(began).Seconds(), "s")
 	sent, failed := stop()
 	rec.Measure("traffic_rounds", float64(sent), "count")
 	assert.Zero(t, failed, "every round of traffic answered")
+}
+
+// recordPanels records what each dashboard query draws from start on, as
+// the report re-draws the dashboard's panels without Grafana: a series per
+// query named "panel <title> <refID>", each point labelled with the label
+// set of the Prometheus series it belongs to. It waits, while the traffic
+// goes on, until each query has drawn at least panelPoints points: a panel
+// of one point is no line.
+func recordPanels(t *testing.T, rec *record.Recorder, env *harness.Env, queries []grafana.Query, start time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	for _, q := range queries {
+		var drawn []record.Point
+		harness.WaitFor(t, seenWithin, fmt.Sprintf("%s %s to draw %d points", q.Panel, q.RefID, panelPoints), func() (bool, string) {
+			m, err := env.Prometheus().QueryRange(ctx, q.Expr, start, time.Now(), panelStep)
+			if err != nil {
+				return false, err.Error()
+			}
+			drawn = drawn[:0]
+			for _, s := range m {
+				label := s.Metric.String()
+				for _, v := range s.Values {
+					if !math.IsNaN(float64(v.Value)) {
+						drawn = append(drawn, record.Point{T: v.Timestamp.Time(), V: float64(v.Value), Label: label})
+					}
+				}
+			}
+			return len(drawn) >= panelPoints, fmt.Sprintf("%d points in %d series", len(drawn), len(m))
+		})
+		name := fmt.Sprintf("panel %s %s", q.Panel, q.RefID)
+		for _, p := range drawn {
+			rec.AddPoint(name, p)
+		}
+	}
 }

@@ -26,7 +26,18 @@ const (
 	// LabelSession is random per process: what this process made is never
 	// a leftover to it, whatever the PID says.
 	LabelSession = Label + ".session"
+	// LabelScope is the process's sweep scope (EnvScope; empty by
+	// default): a process sweeps only the leftovers of its own scope.
+	LabelScope = Label + ".scope"
 )
+
+// EnvScope names the environment variable that sets a process's sweep
+// scope. A test that kills harness processes on purpose and checks what
+// the next one sweeps sets a scope of its own (for itself, before its
+// harness.Start, and for its children), so that the harness processes
+// running beside it (go test runs packages at once) do not sweep its
+// leftovers first. It is read at each start, not once per process.
+const EnvScope = "MIMO_HARNESS_SCOPE"
 
 // Process identifies a process that makes containers.
 type Process struct {
@@ -34,10 +45,18 @@ type Process struct {
 	PID     int
 	Started string
 	Session string
+	Scope   string
 }
 
-// Self is this process, read once.
-var Self = sync.OnceValue(func() Process {
+// Self is this process, in the sweep scope its environment names now.
+func Self() Process {
+	p := self()
+	p.Scope = os.Getenv(EnvScope)
+	return p
+}
+
+// self is this process, read once.
+var self = sync.OnceValue(func() Process {
 	host, _ := os.Hostname()
 	if ns := pidNamespace(); ns != "" {
 		host += "/" + ns
@@ -57,6 +76,7 @@ func (p Process) Labels(name string) map[string]string {
 		LabelPID:     strconv.Itoa(p.PID),
 		LabelStarted: p.Started,
 		LabelSession: p.Session,
+		LabelScope:   p.Scope,
 	}
 }
 
@@ -70,11 +90,14 @@ type Probe func(pid int) (running bool, started string)
 // Anything it cannot be sure of is not: what the harness did not make
 // (no Label), what self made (its session), what a process of another
 // machine or PID namespace made (its PID cannot be looked up here), what
-// carries no PID (an older harness's). It is a leftover when probe says
+// carries no PID (an older harness's), what another sweep scope made. It is a leftover when probe says
 // its PID is not running, or runs a process that started at another time
 // than the one that made it.
 func Leftover(labels map[string]string, self Process, probe Probe) bool {
 	if labels[Label] == "" || labels[LabelSession] == self.Session {
+		return false
+	}
+	if labels[LabelScope] != self.Scope {
 		return false
 	}
 	if labels[LabelHost] == "" || labels[LabelHost] != self.Host {

@@ -56,6 +56,7 @@ func TestLeftoverIsOnlyWhatAGoneHarnessProcessOfThisHostMade(t *testing.T) {
 		"a network of a running process":                     {with(other(200, "7000", "theirs"), Label, "true"), false},
 		"its process is gone, its start time not recorded":   {other(999, "", "old"), true},
 		"another host's, though its PID is free on this one": {with(other(999, "", "old"), LabelHost, "box/pid:[2]"), false},
+		"another sweep scope's, though its process is gone":  {with(other(999, "4000", "old"), LabelScope, "elsewhere"), false},
 	} {
 		t.Run(name, func(t *testing.T) {
 			assert.Equal(t, tc.want, Leftover(tc.labels, self, probe))
@@ -64,9 +65,9 @@ func TestLeftoverIsOnlyWhatAGoneHarnessProcessOfThisHostMade(t *testing.T) {
 }
 
 func TestLabelsNameTheProcess(t *testing.T) {
-	p := Process{Host: "box", PID: 42, Started: "17", Session: "abc"}
+	p := Process{Host: "box", PID: 42, Started: "17", Session: "abc", Scope: "drill"}
 	assert.Equal(t, map[string]string{
-		Label: "mimo", LabelHost: "box", LabelPID: "42", LabelStarted: "17", LabelSession: "abc",
+		Label: "mimo", LabelHost: "box", LabelPID: "42", LabelStarted: "17", LabelSession: "abc", LabelScope: "drill",
 	}, p.Labels("mimo"))
 }
 
@@ -76,6 +77,10 @@ func TestSelfIsThisProcessWithItsOwnSession(t *testing.T) {
 	assert.NotEmpty(t, self.Host)
 	assert.Len(t, self.Session, 16)
 	assert.Equal(t, self, Self(), "read once")
+	t.Setenv(EnvScope, "drill")
+	scoped := Self()
+	assert.Equal(t, "drill", scoped.Scope, "the scope is read at each call")
+	assert.Equal(t, self.Session, scoped.Session, "in the same session")
 	if runtime.GOOS == "linux" {
 		assert.NotEmpty(t, self.Started, "Linux tells a process's start time")
 	}
