@@ -308,6 +308,12 @@ esac
 base_path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 postgres_pkgs=postgresql
+# The image's template cluster is made for the user and database the
+# harness asks for by default (harness/postgres DefaultUser and
+# DefaultDatabase): a container for them starts from a copy of it instead
+# of running initdb. Other users still get initdb.
+postgres_template_user=mimo
+postgres_template_db=mimo
 postgres_inputs() { debian_inputs "$postgres_pkgs" harness/images/postgres/entrypoint.sh; }
 
 postgres_build() {
@@ -323,7 +329,8 @@ postgres_build() {
 	bin=${bin%/postgres}
 	owner=$(rootfs_id "$r" postgres)
 	# JIT compilation (LLVM, a third of the image) is off in this image; the
-	# package's cluster and its configuration are replaced by the entrypoint's.
+	# package's cluster and its configuration are replaced by the entrypoint's
+	# template, made by the RUN step of import_rootfs's build.
 	$SUDO rm -rf "$r"/usr/lib/postgresql/*/lib/llvmjit* "$r"/usr/lib/postgresql/*/lib/bitcode \
 		"$r"/usr/lib/*/libLLVM* "$r"/usr/lib/*/libz3.so* \
 		"$r"/var/lib/postgresql/* "$r"/etc/postgresql/*
@@ -338,18 +345,23 @@ postgres_build() {
 		"WORKDIR /var/lib/postgresql" \
 		"EXPOSE 5432" \
 		"STOPSIGNAL SIGINT" \
-		'ENTRYPOINT ["/usr/local/bin/postgres-entrypoint"]'
+		'ENTRYPOINT ["/usr/local/bin/postgres-entrypoint"]' \
+		"RUN [\"/usr/local/bin/postgres-entrypoint\", \"--make-template\", \"$postgres_template_user\", \"$postgres_template_db\"]"
 }
 
-# postgres_smoke: a superuser and database made from the environment, a
-# table written over TCP on the container's own address (so through the
-# pg_hba rule for other hosts), a fast stop on docker stop, and the data
-# still there after a restart.
+# postgres_smoke: a superuser and database made from the environment by
+# initdb (the template is for another user), a table written over TCP on the
+# container's own address (so through the pg_hba rule for other hosts), a
+# fast stop on docker stop, and the data still there after a restart. Then
+# the template: the template's user with another database on a mount over
+# PGDATA, started as root as with a volume, must get a copy of the template
+# with exactly the databases initdb would have made, owned by that user.
 postgres_smoke() {
-	local c ip sql
+	local c ip sql dbs want u=$postgres_template_user
 	start_container -e POSTGRES_USER=smoke -e POSTGRES_DB=smokedb "$1"
 	c=$container
 	wait_until "$c" "pg_isready" docker exec "$c" pg_isready -q -U smoke -d smokedb
+	[[ $(docker logs "$c" 2>&1) == *'ran initdb'* ]] || die "smoke test: no initdb for a user the template is not for"
 	ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$c")
 	# shellcheck disable=SC2016 # $$ quotes a string in SQL
 	sql='CREATE TABLE smoke (id int PRIMARY KEY, note text); INSERT INTO smoke VALUES (1, $$kept$$)'
@@ -361,6 +373,22 @@ postgres_smoke() {
 	[[ $(docker exec "$c" psql -tA -U smoke -d smokedb -c 'SELECT note FROM smoke') == kept ]] ||
 		die "the table written before the restart is gone"
 	echo "smoke test: table kept across a restart"
+	remove_container "$c"
+
+	start_container --user root --tmpfs /var/lib/postgresql/data \
+		-e POSTGRES_USER="$u" -e POSTGRES_DB=smokedb "$1"
+	c=$container
+	wait_until "$c" "pg_isready from the template" docker exec "$c" pg_isready -q -U "$u" -d smokedb
+	[[ $(docker logs "$c" 2>&1) == *'copied the template'* ]] ||
+		die "smoke test: the template was not used for its own user"
+	[[ $(docker exec "$c" stat -c '%a %U' /var/lib/postgresql/data) == "700 postgres" ]] ||
+		die "smoke test: the copied data directory is not postgres's with mode 700"
+	ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$c")
+	sql="SELECT string_agg(datname || ':' || pg_get_userbyid(datdba), ' ' ORDER BY datname) FROM pg_database"
+	dbs=$(docker exec "$c" psql -v ON_ERROR_STOP=1 -tA -h "$ip" -U "$u" -d smokedb -c "$sql")
+	want="postgres:$u smokedb:$u template0:$u template1:$u"
+	[[ $dbs == "$want" ]] || die "smoke test: the template gave databases '$dbs', not '$want'"
+	echo "smoke test: the template copied onto a mount: $dbs"
 	remove_container "$c"
 }
 
