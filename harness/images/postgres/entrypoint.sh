@@ -9,30 +9,37 @@
 # (default: the user's name) a database created for it, as in the images
 # people know from registries.
 #
-# The image carries a template cluster, made when it was built by
-# "postgres-entrypoint --make-template USER DB", because initdb takes
-# seconds and the harness starts dozens of containers. When $PGDATA is empty
-# and POSTGRES_USER is the template's user, the first start copies the
-# template (and makes or drops a database if POSTGRES_DB differs) instead of
-# running initdb; the result is the cluster initdb would have made. Any
-# other user gets initdb as before: the bootstrap superuser cannot be
-# renamed from single-user mode, which runs as that very role.
+# initdb takes seconds, and the harness starts dozens of containers, so the
+# image carries a cluster made when it was built ("postgres-entrypoint
+# --make-template USER DB"): in $PGDATA itself, where postgres can start on
+# it at once, and, hard-linked, in $template for an empty mount over
+# $PGDATA. Its mark file says which user and database it was made for. The
+# first start renames that superuser to POSTGRES_USER and drops or creates a
+# database if POSTGRES_DB differs, in single-user mode, which gives the
+# cluster initdb would have made. It never empties the template to run
+# initdb instead: on fuse-overlayfs (rootless Docker's storage) initdb then
+# fails to create files the image had.
 set -eu
 
 : "${PGDATA:=/var/lib/postgresql/data}"
 export PGDATA
 template=/var/lib/postgresql/template
-# One line, "USER DATABASE": what the template was made for.
-template_info=/var/lib/postgresql/template.info
+# In a cluster the image made and no container has used yet: "USER DATABASE".
+mark=harness-template
 
 # single DIR SQL... runs each SQL statement, one per line, in single-user
 # mode: no server, no port, nothing to wait for. A line is a transaction of
-# its own, as CREATE and DROP DATABASE require.
+# its own, as CREATE and DROP DATABASE require; an empty one does nothing.
 single() {
 	dir=$1
 	shift
 	printf '%s\n' "$@" | postgres --single -D "$dir" postgres >/dev/null
 }
+
+# sql_string TEXT and sql_name TEXT print TEXT quoted as an SQL string
+# and as an SQL identifier.
+sql_string() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/''/g")"; }
+sql_name() { printf '"%s"' "$(printf '%s' "$1" | sed 's/"/""/g')"; }
 
 # init_cluster DIR USER DB makes a cluster in DIR with superuser USER and,
 # unless it is "postgres", which every cluster has, database DB.
@@ -53,7 +60,7 @@ init_cluster() {
 		host all all ::/0 trust
 	EOF
 	if [ "$3" != postgres ]; then
-		single "$1" "CREATE DATABASE \"$3\";"
+		single "$1" "CREATE DATABASE $(sql_name "$3");"
 	fi
 }
 
@@ -63,8 +70,10 @@ if [ "${1:-}" = --make-template ]; then
 		echo "usage: postgres-entrypoint --make-template USER DATABASE" >&2
 		exit 2
 	}
-	init_cluster "$template" "$2" "$3"
-	printf '%s %s\n' "$2" "$3" >"$template_info"
+	init_cluster "$PGDATA" "$2" "$3"
+	printf '%s %s\n' "$2" "$3" >"$PGDATA/$mark"
+	# Hard links: the second copy takes no room in the image's layer.
+	cp -al "$PGDATA" "$template"
 	echo "postgres-entrypoint: made the template cluster (user $2, database $3)" >&2
 	exit 0
 fi
@@ -78,38 +87,46 @@ if [ "$(id -u)" = 0 ]; then
 	exec setpriv --reuid=postgres --regid=postgres --init-groups "$0" "$@"
 fi
 
-# use_template succeeds when the template fits: it is there, made for
-# POSTGRES_USER, and $PGDATA is empty (as initdb also requires).
-use_template() {
-	[ -r "$template_info" ] || return 1
-	read -r t_user t_db <"$template_info" || return 1
-	[ "$user" = "$t_user" ] || return 1
-	[ ! -e "$PGDATA" ] || [ -z "$(ls -A "$PGDATA")" ]
-}
+user=${POSTGRES_USER:-postgres}
+db=${POSTGRES_DB:-$user}
+if [ ! -f "$PGDATA/$mark" ] && [ ! -s "$PGDATA/PG_VERSION" ] &&
+	[ -f "$template/$mark" ] && [ -z "$(ls -A "$PGDATA" 2>/dev/null)" ]; then
+	# An empty mount over $PGDATA. -a keeps the files' owner and modes;
+	# the directory may be a mount point, so its own are set, not copied.
+	mkdir -p "$PGDATA"
+	cp -a "$template/." "$PGDATA/"
+	chmod 700 "$PGDATA"
+fi
 
-if [ ! -s "$PGDATA/PG_VERSION" ]; then
-	user=${POSTGRES_USER:-postgres}
-	db=${POSTGRES_DB:-$user}
-	if use_template; then
-		mkdir -p "$PGDATA"
-		# -a keeps the files' owner and modes; the directory itself may be
-		# a mount point, so its mode is set rather than copied.
-		cp -a "$template/." "$PGDATA/"
-		chmod 700 "$PGDATA"
-		if [ "$db" != "$t_db" ]; then
-			# Not "set --": "$@" is postgres's arguments. An empty line
-			# is an empty statement.
-			drop= create=
-			[ "$t_db" = postgres ] || drop="DROP DATABASE \"$t_db\";"
-			[ "$db" = postgres ] || create="CREATE DATABASE \"$db\";"
-			single "$PGDATA" "$drop" "$create"
-		fi
-		how="copied the template"
-	else
-		init_cluster "$PGDATA" "$user" "$db"
-		how="ran initdb"
+if [ -f "$PGDATA/$mark" ]; then
+	case $user in
+	pg_*)
+		# As initdb says: the name is reserved for predefined roles.
+		echo "postgres-entrypoint: superuser name \"$user\" is disallowed; role names cannot begin with \"pg_\"" >&2
+		exit 1
+		;;
+	esac
+	read -r t_user t_db <"$PGDATA/$mark"
+	rename= drop= create=
+	if [ "$user" != "$t_user" ]; then
+		# ALTER ROLE cannot rename the session's own role, and in
+		# single-user mode that is the bootstrap superuser (OID 10);
+		# everything else refers to it by OID, so its name is one row.
+		rename="UPDATE pg_authid SET rolname = $(sql_string "$user") WHERE oid = 10;"
 	fi
-	echo "postgres-entrypoint: initialised $PGDATA (user $user, database $db; $how)" >&2
+	if [ "$db" != "$t_db" ]; then
+		[ "$t_db" = postgres ] || drop="DROP DATABASE IF EXISTS $(sql_name "$t_db");"
+		[ "$db" = postgres ] || create="CREATE DATABASE $(sql_name "$db");"
+	fi
+	if [ -n "$rename$drop$create" ]; then
+		single "$PGDATA" "$rename" "$drop" "$create"
+	fi
+	# Last, so that a start cut short before here is redone.
+	rm "$PGDATA/$mark"
+	echo "postgres-entrypoint: initialised $PGDATA (user $user, database $db; from the image's template)" >&2
+elif [ ! -s "$PGDATA/PG_VERSION" ]; then
+	init_cluster "$PGDATA" "$user" "$db"
+	echo "postgres-entrypoint: initialised $PGDATA (user $user, database $db; ran initdb)" >&2
 fi
 
 exec postgres "$@"
