@@ -17,7 +17,7 @@
 # first start renames that superuser to POSTGRES_USER and drops or creates a
 # database if POSTGRES_DB differs, in single-user mode, which gives the
 # cluster initdb would have made. It never empties the template to run
-# initdb instead: on fuse-overlayfs (rootless Docker's storage) initdb then
+# initdb instead: on fuse-overlayfs (rootless and nested Docker) initdb then
 # fails to create files the image had.
 set -eu
 
