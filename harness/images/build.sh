@@ -308,6 +308,12 @@ esac
 base_path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 postgres_pkgs=postgresql
+# The image's template cluster is made for the user and database the
+# harness asks for by default (harness/postgres DefaultUser and
+# DefaultDatabase), so that their containers start on it unchanged; any
+# other user or database takes one single-user step (postgres/entrypoint.sh).
+postgres_template_user=mimo
+postgres_template_db=mimo
 postgres_inputs() { debian_inputs "$postgres_pkgs" harness/images/postgres/entrypoint.sh; }
 
 postgres_build() {
@@ -323,7 +329,8 @@ postgres_build() {
 	bin=${bin%/postgres}
 	owner=$(rootfs_id "$r" postgres)
 	# JIT compilation (LLVM, a third of the image) is off in this image; the
-	# package's cluster and its configuration are replaced by the entrypoint's.
+	# package's cluster and its configuration are replaced by the entrypoint's
+	# template, made by the RUN step of import_rootfs's build.
 	$SUDO rm -rf "$r"/usr/lib/postgresql/*/lib/llvmjit* "$r"/usr/lib/postgresql/*/lib/bitcode \
 		"$r"/usr/lib/*/libLLVM* "$r"/usr/lib/*/libz3.so* \
 		"$r"/var/lib/postgresql/* "$r"/etc/postgresql/*
@@ -338,30 +345,63 @@ postgres_build() {
 		"WORKDIR /var/lib/postgresql" \
 		"EXPOSE 5432" \
 		"STOPSIGNAL SIGINT" \
-		'ENTRYPOINT ["/usr/local/bin/postgres-entrypoint"]'
+		'ENTRYPOINT ["/usr/local/bin/postgres-entrypoint"]' \
+		"RUN [\"/usr/local/bin/postgres-entrypoint\", \"--make-template\", \"$postgres_template_user\", \"$postgres_template_db\"]"
 }
 
-# postgres_smoke: a superuser and database made from the environment, a
-# table written over TCP on the container's own address (so through the
-# pg_hba rule for other hosts), a fast stop on docker stop, and the data
-# still there after a restart.
+# postgres_smoke starts two containers from the image's template. The
+# template's user with another database: the cluster used in place, its
+# database swapped for the one asked for, a table written over TCP on the
+# container's own address (so through the pg_hba rule for other hosts), a
+# fast stop on docker stop, and the table still there after a restart.
+# Another user on an empty mount over PGDATA, started as root as with a
+# volume: the template copied, owned by postgres with mode 700, its
+# superuser renamed and a database made for the new one.
 postgres_smoke() {
-	local c ip sql
-	start_container -e POSTGRES_USER=smoke -e POSTGRES_DB=smokedb "$1"
+	local c sql u=$postgres_template_user
+	start_container -e POSTGRES_USER="$u" -e POSTGRES_DB=smokedb "$1"
 	c=$container
-	wait_until "$c" "pg_isready" docker exec "$c" pg_isready -q -U smoke -d smokedb
-	ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$c")
+	pg_smoke_ready "$c" "$u" smokedb "postgres:$u smokedb:$u template0:$u template1:$u"
 	# shellcheck disable=SC2016 # $$ quotes a string in SQL
 	sql='CREATE TABLE smoke (id int PRIMARY KEY, note text); INSERT INTO smoke VALUES (1, $$kept$$)'
-	docker exec "$c" psql -v ON_ERROR_STOP=1 -h "$ip" -U smoke -d smokedb -c "$sql"
+	docker exec "$c" psql -v ON_ERROR_STOP=1 -h "$(pg_smoke_ip "$c")" -U "$u" -d smokedb -c "$sql"
 	docker stop -t 30 "$c" >/dev/null
 	[[ $(docker inspect -f '{{.State.ExitCode}}' "$c") == 0 ]] || die "postgres did not stop cleanly"
 	docker start "$c" >/dev/null
-	wait_until "$c" "pg_isready after a restart" docker exec "$c" pg_isready -q -U smoke -d smokedb
-	[[ $(docker exec "$c" psql -tA -U smoke -d smokedb -c 'SELECT note FROM smoke') == kept ]] ||
+	wait_until "$c" "pg_isready after a restart" docker exec "$c" pg_isready -q -U "$u" -d smokedb
+	[[ $(docker exec "$c" psql -tA -U "$u" -d smokedb -c 'SELECT note FROM smoke') == kept ]] ||
 		die "the table written before the restart is gone"
 	echo "smoke test: table kept across a restart"
 	remove_container "$c"
+
+	start_container --user root --tmpfs /var/lib/postgresql/data -e POSTGRES_USER=smoke "$1"
+	c=$container
+	pg_smoke_ready "$c" smoke smoke "postgres:smoke smoke:smoke template0:smoke template1:smoke"
+	[[ $(docker exec "$c" stat -c '%a %U' /var/lib/postgresql/data) == "700 postgres" ]] ||
+		die "smoke test: the data directory on the mount is not postgres's with mode 700"
+	[[ $(docker exec "$c" psql -tA -U smoke -d smoke -c 'SELECT count(*) FROM pg_roles WHERE rolsuper') == 1 ]] ||
+		die "smoke test: more than one superuser after the rename"
+	remove_container "$c"
+}
+
+# pg_smoke_ip ID prints the container's address on its network.
+pg_smoke_ip() {
+	docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$1"
+}
+
+# pg_smoke_ready ID USER DB DATABASES waits until the container accepts
+# connections, then checks that its first start used the image's template
+# and that the cluster has exactly DATABASES ("name:owner", sorted,
+# space-separated), asked for over TCP.
+pg_smoke_ready() {
+	local c=$1 u=$2 db=$3 want=$4 sql got
+	wait_until "$c" "pg_isready" docker exec "$c" pg_isready -q -U "$u" -d "$db"
+	[[ $(docker logs "$c" 2>&1) == *"; from the image's template)"* ]] ||
+		die "smoke test: the first start did not use the image's template"
+	sql="SELECT string_agg(datname || ':' || pg_get_userbyid(datdba), ' ' ORDER BY datname) FROM pg_database"
+	got=$(docker exec "$c" psql -v ON_ERROR_STOP=1 -tA -h "$(pg_smoke_ip "$c")" -U "$u" -d "$db" -c "$sql")
+	[[ $got == "$want" ]] || die "smoke test: the cluster has databases '$got', not '$want'"
+	echo "smoke test: databases $got"
 }
 
 prometheus_pkgs=prometheus

@@ -176,8 +176,9 @@ rootfs_id() {
 # import_rootfs DIR INSTRUCTION... imports DIR as a one-layer image with
 # the Dockerfile INSTRUCTIONs (ENV, USER, ENTRYPOINT...) and the inputs
 # label, and sets image_id. docker import takes most instructions as
-# --change; the others (STOPSIGNAL, which older engines refuse there) are
-# applied by a build from the imported image, which adds no layer.
+# --change; the others (STOPSIGNAL, which older engines refuse there, and
+# RUN) are applied by a build from the imported image, which adds a layer
+# only for a RUN.
 import_rootfs() {
 	local dir=$1 i base ctx args=() later=()
 	shift
