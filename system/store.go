@@ -34,6 +34,12 @@ type Store interface {
 	// no particular order; missing IDs are left out, not an error.
 	GetMemories(ctx context.Context, namespace string, ids []string) ([]*Memory, error)
 
+	// GetMemoriesNoVector is GetMemories without embedding vectors: each
+	// memory keeps its embedding's model and dimension, but the vector is
+	// neither read nor decoded. It is for readers that drop the vector
+	// anyway, such as search's final read.
+	GetMemoriesNoVector(ctx context.Context, namespace string, ids []string) ([]*Memory, error)
+
 	// TouchMemories adds one to the access count of each memory and sets its
 	// last access time to at.
 	TouchMemories(ctx context.Context, namespace string, ids []string, at time.Time) error

@@ -76,6 +76,15 @@ func (g *guardedStore) GetMemories(ctx context.Context, namespace string, ids []
 	return ms, err
 }
 
+func (g *guardedStore) GetMemoriesNoVector(ctx context.Context, namespace string, ids []string) (ms []*mimo.Memory, err error) {
+	err = g.guard(ctx, func() error {
+		var err error
+		ms, err = g.Store.GetMemoriesNoVector(ctx, namespace, ids)
+		return err
+	})
+	return ms, err
+}
+
 func (g *guardedStore) TouchMemories(ctx context.Context, namespace string, ids []string, at time.Time) error {
 	return g.guard(ctx, func() error { return g.Store.TouchMemories(ctx, namespace, ids, at) })
 }

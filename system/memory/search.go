@@ -142,7 +142,7 @@ func (s *Service) search(ctx context.Context, q mimo.SearchQuery) (*mimo.SearchP
 	} else if len(cands) > 0 {
 		var ids []string
 		ids, pruned = s.shortlist(cands, want)
-		ms, err := s.store.GetMemories(ctx, q.Namespace, ids)
+		ms, err := s.store.GetMemoriesNoVector(ctx, q.Namespace, ids)
 		if err != nil {
 			return nil, err
 		}

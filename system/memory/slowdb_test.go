@@ -107,7 +107,7 @@ func TestWritesAreNotHeldByAReplayOnASlowDatabase(t *testing.T) {
 	// a database slower than the store's timeout does: the probe closes
 	// the circuit and the replay then waits.
 	f.Switch.Recover()
-	waiting, release := f.Switch.Hold("CreateMemory", "CreateMemories", "GetMemory", "GetMemories", "Changes", "LastChange", "TextSearch", "ListMemories", "UpdateMemory", "DeleteMemory", "TouchMemories")
+	waiting, release := f.Switch.Hold("CreateMemory", "CreateMemories", "GetMemory", "GetMemories", "GetMemoriesNoVector", "Changes", "LastChange", "TextSearch", "ListMemories", "UpdateMemory", "DeleteMemory", "TouchMemories")
 	defer release()
 	f.Clock.Advance(breakerReset)
 	drained := drain(f)

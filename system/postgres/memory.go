@@ -33,12 +33,24 @@ func (s *Store) GetMemory(ctx context.Context, namespace, id string) (*mimo.Memo
 // GetMemories returns the memories of namespace with the given IDs, with
 // their embeddings, in no particular order; missing IDs are left out.
 func (s *Store) GetMemories(ctx context.Context, namespace string, ids []string) ([]*mimo.Memory, error) {
+	return s.getMemories(ctx, memoryColumns, namespace, ids)
+}
+
+// GetMemoriesNoVector is GetMemories without the embedding vectors, which
+// are neither sent by the server nor decoded (model and dimension stay).
+func (s *Store) GetMemoriesNoVector(ctx context.Context, namespace string, ids []string) ([]*mimo.Memory, error) {
+	return s.getMemories(ctx, memoryColumnsNoVector, namespace, ids)
+}
+
+// getMemories reads the memories of namespace among ids with columns,
+// memoryColumns or memoryColumnsNoVector.
+func (s *Store) getMemories(ctx context.Context, columns, namespace string, ids []string) ([]*mimo.Memory, error) {
 	if len(ids) == 0 {
 		return []*mimo.Memory{}, nil
 	}
 	var out []*mimo.Memory
 	err := s.read(ctx, "get memories", func(ctx context.Context) error {
-		rows, err := s.pool.Query(ctx, `SELECT `+memoryColumns+` FROM memories m
+		rows, err := s.pool.Query(ctx, `SELECT `+columns+` FROM memories m
 			WHERE m.namespace = $1 AND m.id = ANY($2)`, memorykit.Namespace(namespace), ids)
 		if err != nil {
 			return err

@@ -31,11 +31,23 @@ const maxVars = 500
 // GetMemories returns the memories of ns among ids, with embeddings, in no
 // particular order; unknown IDs are skipped.
 func (s *Store) GetMemories(ctx context.Context, ns string, ids []string) ([]*mimo.Memory, error) {
+	return s.getMemories(ctx, memoryCols, ns, ids)
+}
+
+// GetMemoriesNoVector is GetMemories without the embedding vectors, which
+// are neither read nor decoded (model and dimension stay).
+func (s *Store) GetMemoriesNoVector(ctx context.Context, ns string, ids []string) ([]*mimo.Memory, error) {
+	return s.getMemories(ctx, listCols, ns, ids)
+}
+
+// getMemories reads the memories of ns among ids with cols, memoryCols or
+// listCols.
+func (s *Store) getMemories(ctx context.Context, cols, ns string, ids []string) ([]*mimo.Memory, error) {
 	out := []*mimo.Memory{}
 	for chunk := range chunks(ids, maxVars) {
 		args := append([]any{memorykit.Namespace(ns)}, anys(chunk)...)
 		rows, err := s.reader.QueryContext(ctx,
-			`SELECT `+memoryCols+` FROM memories m WHERE m.namespace = ? AND m.id IN (`+placeholders(len(chunk))+`)`, args...)
+			`SELECT `+cols+` FROM memories m WHERE m.namespace = ? AND m.id IN (`+placeholders(len(chunk))+`)`, args...)
 		if err != nil {
 			return nil, dbErr(ctx, err, "sqlite: get memories")
 		}

@@ -16,6 +16,7 @@ func readCases() []testCase {
 		{"Ping", testPing},
 		{"GetMemory/Missing", testGetMissing},
 		{"GetMemories/IgnoresMissing", testGetMemories},
+		{"GetMemoriesNoVector/KeepsModel", testGetMemoriesNoVector},
 		{"TouchMemories/Counts", testTouch},
 		{"CountMemories/NamespaceAndAll", testCount},
 	}
@@ -55,6 +56,39 @@ func testGetMemories(t *testing.T, s mimo.Store) {
 	assert.Empty(t, got)
 	got, err = s.GetMemories(ctx, "many", []string{uuid.Must(uuid.NewV7()).String()})
 	require.NoError(t, err)
+	assert.Empty(t, got)
+}
+
+// testGetMemoriesNoVector: the same memories as GetMemories, each with its
+// embedding's model and dimension (search reports them) but no vector.
+func testGetMemoriesNoVector(t *testing.T, s mimo.Store) {
+	ctx := t.Context()
+	a := create(t, s, NewMemory("lite", "first of the light ones"))
+	bare := NewMemory("lite", "stored before any embedder ran")
+	bare.Embedding, bare.EmbeddingModel, bare.EmbeddingDim = mimo.Embedding{}, "", 0
+	bare = create(t, s, bare)
+	other := create(t, s, NewMemory("elsewhere", "not in the light namespace"))
+
+	got, err := s.GetMemoriesNoVector(ctx, "lite", []string{a.ID, bare.ID, uuid.Must(uuid.NewV7()).String(), other.ID, "junk"})
+	require.NoError(t, err)
+	require.ElementsMatch(t, []string{a.ID, bare.ID}, ids(got))
+	for _, m := range got {
+		want := a
+		if m.ID == bare.ID {
+			want = bare
+		}
+		AssertSameMemory(t, want, m, false)
+		assert.Equal(t, want.Embedding.Model, m.Embedding.Model, "Embedding.Model of %s", m.ID)
+		assert.Equal(t, want.Embedding.Dim, m.Embedding.Dim, "Embedding.Dim of %s", m.ID)
+	}
+	full, err := s.GetMemories(ctx, "lite", []string{a.ID})
+	require.NoError(t, err)
+	require.Len(t, full, 1)
+	assert.NotEmpty(t, full[0].Embedding.Vector, "GetMemories still carries the vector")
+
+	got, err = s.GetMemoriesNoVector(ctx, "lite", nil)
+	require.NoError(t, err)
+	assert.NotNil(t, got)
 	assert.Empty(t, got)
 }
 

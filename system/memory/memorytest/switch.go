@@ -146,6 +146,14 @@ func (s *SwitchStore) GetMemories(ctx context.Context, namespace string, ids []s
 	return s.Store.GetMemories(ctx, namespace, ids)
 }
 
+// GetMemoriesNoVector implements mimo.Store.
+func (s *SwitchStore) GetMemoriesNoVector(ctx context.Context, namespace string, ids []string) ([]*mimo.Memory, error) {
+	if err := s.check(ctx, "GetMemoriesNoVector"); err != nil {
+		return nil, err
+	}
+	return s.Store.GetMemoriesNoVector(ctx, namespace, ids)
+}
+
 // TouchMemories implements mimo.Store.
 func (s *SwitchStore) TouchMemories(ctx context.Context, namespace string, ids []string, at time.Time) error {
 	if err := s.check(ctx, "TouchMemories"); err != nil {
