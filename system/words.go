@@ -31,10 +31,8 @@ const (
 func SearchWords(q string) []string {
 	var content, stop []string
 	seen := map[string]bool{}
-	for field := range strings.FieldsFuncSeq(q, func(r rune) bool {
-		return !(unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r))
-	}) {
-		w := truncateWord(strings.ToLower(field), MaxSearchWordBytes)
+	for field := range strings.FieldsFuncSeq(q, func(r rune) bool { return !IsWordRune(r) }) {
+		w := TruncateWord(strings.ToLower(field), MaxSearchWordBytes)
 		if w == "" || seen[w] {
 			continue
 		}
@@ -67,8 +65,14 @@ func SearchWords(q string) []string {
 	return content
 }
 
-// truncateWord cuts s to at most n bytes without splitting a character.
-func truncateWord(s string, n int) string {
+// IsWordRune reports whether r belongs to a word: a letter, a digit or a
+// combining mark of any script. Every other rune separates words.
+func IsWordRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)
+}
+
+// TruncateWord cuts s to at most n bytes without splitting a character.
+func TruncateWord(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -30,16 +31,11 @@ import (
 //     Porter stemmer of SQLite's FTS5, so "stores", "stored" and "storing"
 //     meet.
 
-// isWordRune reports whether r belongs to a word (mimo.SearchWords' rule).
-func isWordRune(r rune) bool {
-	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)
-}
-
 // forEachTerm calls fn with the term of every indexed word of text, in
 // order, repeats included. A term may share memory with text, so fn must
 // copy it to keep it.
 func forEachTerm(text string, fn func(term string)) {
-	for field := range strings.FieldsFuncSeq(text, func(r rune) bool { return !isWordRune(r) }) {
+	for field := range strings.FieldsFuncSeq(text, func(r rune) bool { return !mimo.IsWordRune(r) }) {
 		if t := termOf(field); t != "" {
 			fn(t)
 		}
@@ -53,26 +49,17 @@ func forEachTerm(text string, fn func(term string)) {
 func queryTerms(q string) []string {
 	var out []string
 	for _, w := range mimo.SearchWords(q) {
-		if t := termOf(w); t != "" && !contains(out, t) {
+		if t := termOf(w); t != "" && !slices.Contains(out, t) {
 			out = append(out, t)
 		}
 	}
 	return out
 }
 
-func contains(ts []string, t string) bool {
-	for _, x := range ts {
-		if x == t {
-			return true
-		}
-	}
-	return false
-}
-
 // termOf returns the term of one word (a run of word runes), or "" when the
 // word is not indexed (a stop word, or nothing left once marks are gone).
 func termOf(word string) string {
-	w := truncate(strings.ToLower(word), mimo.MaxSearchWordBytes)
+	w := mimo.TruncateWord(strings.ToLower(word), mimo.MaxSearchWordBytes)
 	if mimo.IsStopWord(w) {
 		return ""
 	}
@@ -136,15 +123,4 @@ func fold(w string) string {
 		}
 	}
 	return b.String()
-}
-
-// truncate cuts s to at most n bytes without splitting a character.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }

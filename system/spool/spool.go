@@ -8,8 +8,9 @@
 // marker says, durably, how far replay has got: a replay that crashes
 // resumes after the last record it marked, and the record (or, with
 // ReplayBatch, the batch) that may have been applied but not yet marked
-// is applied again, which is why the caller's apply must be idempotent. When everything is applied the spool
-// rotates to a fresh segment and deletes the old ones.
+// is applied again, which is why the caller's apply must be idempotent.
+// When everything is applied the spool rotates to a fresh segment and
+// deletes the old ones.
 //
 // At Open a torn or damaged last record (a write cut off by a crash) is
 // cut off and logged; damage anywhere else is ErrCorrupt, and the spool
