@@ -11,7 +11,7 @@ import (
 // WriteTable prints the report as a plain-text table: every counted package,
 // the two totals with the floor, then the test kits.
 func (r Report) WriteTable(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	row := func(name string, p Package) {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%.1f%%\t\n", name, p.Statements, p.Covered, p.Percent())
 	}
