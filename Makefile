@@ -7,7 +7,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.Version=$(VERSION)
 BIN     := bin/mimo
 
-.PHONY: run build test lint dashboards dashboards-check bench images image validate soak clean
+.PHONY: run build test coverage-doc lint dashboards dashboards-check bench images image validate soak clean
 
 run: build
 	./$(BIN) serve
@@ -16,9 +16,16 @@ build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./system/cmd/mimo
 
 # Unit and package tests with the race detector, including the Postgres
-# store (a throwaway Postgres is started when its binaries are installed).
+# store (a throwaway Postgres is started when its binaries are installed),
+# measuring their coverage: the run fails when system/ is under the floor
+# (docs/COVERAGE.md).
 test:
 	./scripts/test.sh
+
+# Rewrites the figures in docs/COVERAGE.md from the last `make test`'s
+# profile (results/coverage/coverage.out).
+coverage-doc:
+	$(GO) run ./harness/cmd/mimo-coverage -profile results/coverage/coverage.out -doc docs/COVERAGE.md -check=false
 
 lint: dashboards-check
 	@test -z "$$(gofmt -l .)" || { gofmt -l .; echo 'gofmt: the files above need formatting'; exit 1; }

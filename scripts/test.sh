@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs the unit and package tests with the race detector. When no Postgres is
-# named by MIMO_TEST_POSTGRES_URL, starts a throwaway one (scripts/test-postgres.sh)
+# Runs the unit and package tests with the race detector and measures their
+# coverage into results/coverage/ (MIMO_RESULTS_DIR overrides results/); the
+# run fails when system/ is covered under the floor. When no Postgres is named
+# by MIMO_TEST_POSTGRES_URL, starts a throwaway one (scripts/test-postgres.sh)
 # if its binaries are installed, so the Postgres store is tested too. Under
 # CI=true a missing Postgres fails the run instead of skipping its tests.
 set -euo pipefail
@@ -34,8 +36,36 @@ if [[ -z "${MIMO_TEST_POSTGRES_URL:-}" ]]; then
 else
 	echo "test.sh: the Postgres tests use MIMO_TEST_POSTGRES_URL" >&2
 fi
-echo "test.sh: unit and package tests with -race; about 5 minutes on two cores" >&2
+echo "test.sh: unit and package tests with -race and coverage; about 6 minutes on two cores" >&2
+
+# The same run measures coverage (docs/COVERAGE.md): every test binary counts
+# the statements of system/ and harness/ it runs (-coverpkg), and
+# mimo-coverage merges the binaries' counts by block, writes the figures for
+# the sign-off report and fails the run when system/ is under the floor. With
+# arguments (say -run) the run is partial: the figures are written, the floor
+# is not enforced.
+covdir="${MIMO_RESULTS_DIR:-results}/coverage"
+mkdir -p "$covdir"
+rm -f "$covdir/coverage.out" "$covdir/coverage.json" "$covdir/unmerged.out"
+check=-check=true
+if (($#)); then
+	check=-check=false
+fi
 
 # The scenario packages need Docker and run separately (make validate).
 pkgs=$(go list ./... | grep -v '/scenarios/' || true)
-go test -race -count=1 -timeout 20m ${pkgs} "$@"
+status=0
+go test -race -count=1 -timeout 20m -coverpkg=./system/...,./harness/... \
+	-coverprofile="$covdir/unmerged.out" ${pkgs} "$@" || status=$?
+if [[ ! -s "$covdir/unmerged.out" ]]; then
+	echo "test.sh: go test wrote no cover profile" >&2
+	exit $((status ? status : 1))
+fi
+cover=0
+go run ./harness/cmd/mimo-coverage -profile "$covdir/unmerged.out" -merged "$covdir/coverage.out" \
+	-json "$covdir/coverage.json" -floor 80 "$check" || cover=$?
+rm -f "$covdir/unmerged.out"
+if ((status)); then
+	exit "$status"
+fi
+exit "$cover"
