@@ -48,8 +48,12 @@ bench:
 
 # Every container image the validation harness needs, built locally with no
 # registry; each is rebuilt only when its inputs change (harness/images).
+# The last is the release the rollback drill returns to (scenarios/rollback):
+# MIMO_ROLLBACK_REF, by default the previous release, built from git (full
+# history needed) as mimo-harness/mimo:SHA12.
 images:
 	./harness/images/build.sh
+	./harness/images/build.sh --ref "$${MIMO_ROLLBACK_REF:-previous}"
 
 # Mimo's image for a team's own machines (docker-compose.yml runs it): the
 # harness's recipe (harness/images/mimo/Dockerfile, a static binary on

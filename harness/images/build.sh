@@ -11,9 +11,13 @@
 # line per image: built, cached or skipped, the tag, seconds, size.
 #
 # Usage: build.sh [-f|--force] [-v|--verbose] [NAME...]   (default: all)
+#        build.sh [-f|--force] [-v|--verbose] --ref REF
 #
 #   --force    rebuild even when the HASH tag exists (also MIMO_IMAGES_FORCE=1)
 #   --verbose  stream build output instead of writing it to the log file
+#   --ref REF  build Mimo as it was at git REF instead (a commit, tag or
+#              branch; "previous" is the previous release, see release.sh),
+#              tagged mimo-harness/mimo:SHA12 and never :latest
 #
 # An image whose sources are not there yet (the stand-in) is skipped with a
 # note, except under CI=true, where it is an error: CI never skips.
@@ -30,6 +34,8 @@ root=$(cd "$here/../.." && pwd -P)
 . "$here/lib.sh"
 # shellcheck source=rootfs.sh
 . "$here/rootfs.sh"
+# shellcheck source=release.sh
+. "$here/release.sh"
 
 images=(mimo toxiproxy standin postgres prometheus alertmanager)
 repo=mimo-harness
@@ -47,10 +53,17 @@ verbose=false
 usage() { sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "${BASH_SOURCE[0]}"; }
 
 selected=()
+release_ref=
 while (($#)); do
 	case $1 in
 	-f | --force) force=true ;;
 	-v | --verbose) verbose=true ;;
+	--ref)
+		(($# > 1)) || die "--ref needs a git ref (see --help)"
+		release_ref=$2
+		shift
+		;;
+	--ref=*) release_ref=${1#--ref=} ;;
 	-h | --help) usage; exit 0 ;;
 	-*) die "unknown option $1 (see --help)" ;;
 	*)
@@ -60,6 +73,7 @@ while (($#)); do
 	esac
 	shift
 done
+[[ -z $release_ref ]] || ((${#selected[@]} == 0)) || die "--ref builds Mimo alone; give no image names with it"
 ((${#selected[@]})) || selected=("${images[@]}")
 
 # Debootstrap, chroot and the root filesystems' files need root; sudo is
@@ -147,14 +161,20 @@ prune() {
 	local t
 	for t in $(docker image ls --format '{{.Tag}}' "$repo/$1"); do
 		[[ $t == "$2" || $t == latest ]] && continue
+		# A release's image (release.sh) is not an older build of these inputs.
+		[[ -z $(docker image inspect -f "{{index .Config.Labels \"$release_label\"}}" "$repo/$1:$t" 2>/dev/null) ]] || continue
 		docker image rm "$repo/$1:$t" || echo "kept $repo/$1:$t (in use)"
 	done
 }
 
-# docker_build CONTEXT builds the Dockerfile in CONTEXT and sets image_id.
+# docker_build CONTEXT [LABEL...] builds the Dockerfile in CONTEXT, labelled
+# with its inputs' hash and each LABEL (key=value), and sets image_id.
 docker_build() {
-	docker build --iidfile "$1.iid" --label "mimo-harness.inputs=$hash" "$1"
-	image_id=$(<"$1.iid")
+	local ctx=$1 l args=()
+	shift
+	for l in "$@"; do args+=(--label "$l"); done
+	docker build --iidfile "$ctx.iid" --label "mimo-harness.inputs=$hash" "${args[@]}" "$ctx"
+	image_id=$(<"$ctx.iid")
 }
 
 # --- mimo ------------------------------------------------------------------
@@ -191,18 +211,23 @@ mimo_inputs() {
 	} | file_digests
 }
 
-mimo_build() {
-	local ctx version
-	version=$(mimo_version)
+mimo_build() { mimo_build_from "$root" "$(mimo_version)"; }
+
+# mimo_build_from SRC VERSION [LABEL...] builds Mimo's image from the
+# sources in SRC (a module root: go.mod, go.sum, system/), its binary
+# saying VERSION, labelled with each LABEL; it sets image_id.
+mimo_build_from() {
+	local src=$1 version=$2 ctx
+	shift 2
 	mktempdir ctx
 	ctx+=/context
 	mkdir -p "$ctx/data" "$ctx/rootfs/tmp" "$ctx/rootfs/etc/ssl/certs"
 	chmod 1777 "$ctx/rootfs/tmp"
 	cp "$here/mimo/Dockerfile" "$ctx/"
 	cp "$ca_bundle" "$ctx/rootfs/etc/ssl/certs/ca-certificates.crt"
-	(cd "$root" && go_env go build -trimpath -buildvcs=false \
+	(cd "$src" && go_env go build -trimpath -buildvcs=false \
 		-ldflags "-s -w -X main.Version=$version" -o "$ctx/rootfs/mimo" ./system/cmd/mimo)
-	docker_build "$ctx"
+	docker_build "$ctx" "$@"
 }
 
 # mimo_smoke: ready on SQLite in /data, so the data directory is writable.
@@ -453,6 +478,11 @@ alertmanager_build() {
 }
 
 alertmanager_smoke() { smoke_http "$1" 9093 /-/ready; }
+
+if [[ -n $release_ref ]]; then
+	build_release "$release_ref"
+	exit 0
+fi
 
 # Sequential on purpose: two cores, and debootstrap and docker import are
 # heavy on the disk.

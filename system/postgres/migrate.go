@@ -59,13 +59,18 @@ func (s *Store) provider() (*goose.Provider, *sql.DB, error) {
 // MigrateUp applies every pending migration, in order, and returns the
 // versions applied. Replicas calling it at once are serialised by a session
 // advisory lock: one applies, the others then find nothing pending. It is
-// bounded by ctx only.
+// bounded by ctx only. A database that a newer Mimo migrated past this
+// build's newest migration is refused with ECONFLICT, untouched
+// (migratekit.NotNewer).
 func (s *Store) MigrateUp(ctx context.Context) ([]int64, error) {
 	p, db, err := s.provider()
 	if err != nil {
 		return nil, s.mapError(err, "migrate up")
 	}
 	defer db.Close()
+	if err := s.notNewer(ctx, p); err != nil {
+		return nil, err
+	}
 	res, err := p.Up(ctx)
 	if err != nil {
 		return nil, s.mapError(migrationCause(err), "migrate up")
@@ -80,7 +85,9 @@ func (s *Store) MigrateUp(ctx context.Context) ([]int64, error) {
 
 // MigrateDown rolls back the newest n applied migrations (n >= 1, else
 // EINVALID; fewer when fewer are applied) and returns their versions,
-// newest first. It is bounded by ctx only.
+// newest first. It is bounded by ctx only. A database migrated past this
+// build's newest migration is refused with ECONFLICT: only the build that
+// has those migrations has their down steps.
 func (s *Store) MigrateDown(ctx context.Context, n int) ([]int64, error) {
 	if n < 1 {
 		return nil, mimo.Errorf(mimo.EINVALID, "the number of migrations to roll back must be at least 1")
@@ -90,6 +97,9 @@ func (s *Store) MigrateDown(ctx context.Context, n int) ([]int64, error) {
 		return nil, s.mapError(err, "migrate down")
 	}
 	defer db.Close()
+	if err := s.notNewer(ctx, p); err != nil {
+		return nil, err
+	}
 	states, err := p.Status(ctx)
 	if err != nil {
 		return nil, s.mapError(migrationCause(err), "migrate down")
@@ -148,6 +158,16 @@ func (s *Store) SchemaVersion(ctx context.Context) (int64, error) {
 		return 0, s.mapError(migrationCause(err), "schema version")
 	}
 	return v, nil
+}
+
+// notNewer refuses a database whose schema is newer than the newest
+// migration p knows (migratekit.NotNewer).
+func (s *Store) notNewer(ctx context.Context, p *goose.Provider) error {
+	v, err := p.GetDBVersion(ctx)
+	if err != nil {
+		return s.mapError(migrationCause(err), "schema version")
+	}
+	return migratekit.NotNewer(v, migratekit.Newest(p.ListSources()))
 }
 
 // migrationCause unwraps goose's partial-migration error so the database

@@ -50,8 +50,13 @@ const migrateAttempts = 10
 // that loses a race (its migration was applied by another process between
 // its check and its turn, which makes the DDL fail) looks again and goes on
 // from where the other left off, so each migration runs exactly once.
+// A database that a newer Mimo migrated past this build's newest
+// migration is refused with ECONFLICT, untouched (migratekit.NotNewer).
 func (s *Store) MigrateUp(ctx context.Context) ([]int64, error) {
 	applied := []int64{}
+	if err := s.notNewer(ctx); err != nil {
+		return applied, err
+	}
 	var lastErr error
 	for attempt := range migrateAttempts {
 		if attempt > 0 {
@@ -103,10 +108,15 @@ func migrationRace(err error) bool {
 
 // MigrateDown rolls back the newest n applied migrations (n >= 1, else
 // EINVALID) and returns their versions, newest first. It stops early, with
-// no error, when nothing is left to roll back.
+// no error, when nothing is left to roll back. A database migrated past
+// this build's newest migration is refused with ECONFLICT: only the build
+// that has those migrations has their down steps.
 func (s *Store) MigrateDown(ctx context.Context, n int) ([]int64, error) {
 	if n < 1 {
 		return nil, mimo.Errorf(mimo.EINVALID, "migrate down: the number of migrations must be at least 1")
+	}
+	if err := s.notNewer(ctx); err != nil {
+		return nil, err
 	}
 	p, err := s.provider(s.writer)
 	if err != nil {
@@ -162,6 +172,20 @@ func schemaVersion(ctx context.Context, db *sql.DB) (int64, error) {
 		return 0, dbErr(ctx, err, "sqlite: schema version")
 	}
 	return v, nil
+}
+
+// notNewer refuses a database whose schema is newer than this build's
+// newest migration (migratekit.NotNewer).
+func (s *Store) notNewer(ctx context.Context) error {
+	v, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	latest, err := latestVersion()
+	if err != nil {
+		return mimo.Wrap(mimo.EINTERNAL, err, "sqlite: migrations")
+	}
+	return migratekit.NotNewer(v, latest)
 }
 
 // latestVersion is the newest embedded migration.

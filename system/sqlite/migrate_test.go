@@ -59,3 +59,14 @@ func requireCode(t testing.TB, err error, code string, msgAndArgs ...any) {
 	require.Error(t, err, msgAndArgs...)
 	require.Equal(t, code, mimo.ErrorCode(err), "error %v", err)
 }
+
+// stampVersion records version as applied in the database at path, as a
+// newer build's migration would, without changing the schema.
+func stampVersion(t *testing.T, path string, version int64) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)")
+	require.NoError(t, err)
+	defer db.Close()
+	_, err = db.ExecContext(t.Context(), `INSERT INTO goose_db_version (version_id, is_applied) VALUES (?, 1)`, version)
+	require.NoError(t, err)
+}

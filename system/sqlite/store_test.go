@@ -40,9 +40,12 @@ func TestGraphContract(t *testing.T) {
 }
 
 func TestMigratorContract(t *testing.T) {
-	storetest.RunMigrator(t, func(t *testing.T) func(t *testing.T) storetest.MigratingStore {
+	storetest.RunMigrator(t, func(t *testing.T) storetest.MigratorDatabase {
 		path := filepath.Join(t.TempDir(), "mimo.db")
-		return func(t *testing.T) storetest.MigratingStore { return openAt(t, path, false) }
+		return storetest.MigratorDatabase{
+			Open:  func(t *testing.T) storetest.MigratingStore { return openAt(t, path, false) },
+			Stamp: func(t *testing.T, version int64) { stampVersion(t, path, version) },
+		}
 	})
 }
 

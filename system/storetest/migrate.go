@@ -19,10 +19,20 @@ type MigratingStore interface {
 	mimo.Migrator
 }
 
+// MigratorDatabase is a new, empty database that no migration has
+// touched, for RunMigrator.
+type MigratorDatabase struct {
+	// Open opens a store on the database: each call a new store, as a
+	// process of its own would open; it registers its own cleanup.
+	Open func(t *testing.T) MigratingStore
+	// Stamp records version as applied in the database's migration
+	// table, as a newer build of Mimo (one with migrations this build
+	// lacks) would have, and leaves the schema alone.
+	Stamp func(t *testing.T, version int64)
+}
+
 // RunMigrator runs the contract of mimo.Migrator as sub-tests of t.
-// newDatabase makes a new, empty database that no migration has touched
-// and returns a function that opens a store on it (each call a new store,
-// as a process of its own would open; it registers its own cleanup).
+// newDatabase makes a new, empty database (see MigratorDatabase).
 //
 // Beyond the Migrator doc comment, the suite pins down:
 //
@@ -41,7 +51,11 @@ type MigratingStore interface {
 //     goes with its tables.
 //   - Stores migrating one new database at once each succeed, and each
 //     migration runs once.
-func RunMigrator(t *testing.T, newDatabase func(t *testing.T) func(t *testing.T) MigratingStore) {
+//   - A database that a newer build migrated past this build's newest
+//     migration is refused by MigrateUp and MigrateDown with ECONFLICT, in
+//     one line naming both versions and docs/ROLLBACK_PROCEDURE.md, and
+//     left as it was; status and SchemaVersion still read it.
+func RunMigrator(t *testing.T, newDatabase func(t *testing.T) MigratorDatabase) {
 	for _, c := range []struct {
 		name string
 		fn   func(t *testing.T, open func(t *testing.T) MigratingStore)
@@ -49,12 +63,15 @@ func RunMigrator(t *testing.T, newDatabase func(t *testing.T) func(t *testing.T)
 		{"Migrate/UpStatusDownToZeroUp", testMigrateRoundTrip},
 		{"Migrate/MemoriesSurviveDownAndUp", testMigrateKeepsMemories},
 	} {
-		t.Run(c.name, func(t *testing.T) { c.fn(t, newDatabase(t)) })
+		t.Run(c.name, func(t *testing.T) { c.fn(t, newDatabase(t).Open) })
 	}
+	t.Run("Migrate/RefusesASchemaNewerThanItKnows", func(t *testing.T) {
+		testMigrateRefusesNewer(t, newDatabase(t))
+	})
 	// A race shows only sometimes: three rounds, each on a new database.
 	for round := range 3 {
 		t.Run(fmt.Sprintf("Migrate/ConcurrentUpRunsEachOnce/%d", round), func(t *testing.T) {
-			testMigrateConcurrently(t, newDatabase(t))
+			testMigrateConcurrently(t, newDatabase(t).Open)
 		})
 	}
 }
@@ -220,4 +237,38 @@ func testMigrateConcurrently(t *testing.T, open func(t *testing.T) MigratingStor
 	v, err := stores[0].SchemaVersion(t.Context())
 	require.NoError(t, err)
 	assert.Zero(t, v, "no version is recorded twice")
+}
+
+func testMigrateRefusesNewer(t *testing.T, db MigratorDatabase) {
+	ctx := t.Context()
+	s := db.Open(t)
+	all, err := s.MigrateUp(ctx)
+	require.NoError(t, err)
+	newest := all[len(all)-1]
+	create(t, s, NewMemory("mig", "written before a newer build migrated the database"))
+	db.Stamp(t, newest+2)
+
+	// This store, and a new one as a process started now would open.
+	for i, st := range []MigratingStore{s, db.Open(t)} {
+		applied, err := st.MigrateUp(ctx)
+		requireCode(t, err, mimo.ECONFLICT, "store %d: MigrateUp on a newer schema", i)
+		assert.Empty(t, applied, "store %d applied nothing", i)
+		msg := mimo.ErrorMessage(err)
+		assert.NotContains(t, msg, "\n", "one line")
+		for _, want := range []string{fmt.Sprint(newest + 2), fmt.Sprint(newest), "migrate down 2", "docs/ROLLBACK_PROCEDURE.md"} {
+			assert.Contains(t, msg, want, "store %d: the refusal names %s", i, want)
+		}
+		down, err := st.MigrateDown(ctx, 1)
+		requireCode(t, err, mimo.ECONFLICT, "store %d: MigrateDown cannot undo migrations it does not have", i)
+		assert.Empty(t, down)
+		v, err := st.SchemaVersion(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, newest+2, v, "store %d: SchemaVersion reads the newer version", i)
+		states, err := st.MigrationStatus(ctx)
+		require.NoError(t, err)
+		versions(t, states, true)
+	}
+	n, err := s.CountMemories(ctx, "mig")
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), n, "the refusals left the data alone")
 }

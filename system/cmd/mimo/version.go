@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"runtime/debug"
 	"time"
+
+	"mimo/system/internal/migratekit"
 )
 
 func runVersion(ctx context.Context, env Env, cfg *Config, args []string) error {
@@ -44,13 +46,21 @@ func runVersion(ctx context.Context, env Env, cfg *Config, args []string) error 
 		fmt.Fprintf(env.Stdout, "database: %s, schema unknown: %v\n", cfg.kind(), err)
 		return nil
 	}
-	var applied, latest int64
+	var latest int64
 	for _, s := range states {
 		latest = max(latest, s.Version)
-		if s.Applied {
-			applied = max(applied, s.Version)
-		}
 	}
-	fmt.Fprintf(env.Stdout, "schema: %d (this build's newest migration)\ndatabase: %s at schema %d\n", latest, cfg.kind(), applied)
+	// The database's own record, which may name migrations this build
+	// does not have (a newer Mimo's).
+	applied, err := st.SchemaVersion(ctx)
+	if err != nil {
+		fmt.Fprintf(env.Stdout, "database: %s, schema unknown: %v\n", cfg.kind(), err)
+		return nil
+	}
+	fmt.Fprintf(env.Stdout, "schema: %d (this build's newest migration)\ndatabase: %s at schema %d", latest, cfg.kind(), applied)
+	if applied > latest {
+		fmt.Fprintf(env.Stdout, ", newer than this build: it will not serve it (see %s)", migratekit.Procedure)
+	}
+	fmt.Fprintln(env.Stdout)
 	return nil
 }
