@@ -14,8 +14,15 @@ import (
 type Chart struct {
 	Title   string
 	Caption string
-	SVG     template.HTML
+	// Legend names the colours, when the chart has no legend of its own.
+	Legend []Swatch
+	SVG    template.HTML
 }
+
+// Swatch is a colour and what it means.
+type Swatch struct{ Colour, Name string }
+
+var breakerLegend = []Swatch{{stateColour(0), "closed"}, {stateColour(1), "half-open"}, {stateColour(2), "open"}}
 
 // maxLines bounds the lines of one chart: more is a tangle on a phone.
 const maxLines = 6
@@ -48,11 +55,11 @@ func Charts(r record.Result) []Chart {
 	}
 	span := t1.Sub(t0).Seconds()
 	if len(breakers) > 0 {
-		out = append(out, Chart{Title: "Circuit breaker states", Caption: "mimo_circuit_breaker_state as watched every 100 ms: closed, half-open, open.",
+		out = append(out, Chart{Title: "Circuit breaker states", Caption: "mimo_circuit_breaker_state as watched every 100 ms.", Legend: breakerLegend,
 			SVG: stateChart("circuit breaker states", breakers, span)})
 	}
 	if len(states) > 0 {
-		out = append(out, Chart{Title: "States over time", Caption: "Each labelled state from when it was seen until the next.",
+		out = append(out, Chart{Title: "States over time", Caption: "Each labelled state from when it was seen until the next.", Legend: []Swatch{{stateColour(0), "well"}, {stateColour(1), "other"}, {stateColour(2), "down or failing"}},
 			SVG: stateChart("states over time", states, span)})
 	}
 	if len(latencies) > 0 {
@@ -117,24 +124,34 @@ func isState(pts []record.Point) bool {
 	if len(pts) == 0 || len(pts) > 16 {
 		return false
 	}
+	labels := map[string]bool{}
 	for _, p := range pts {
 		if p.Label == "" || p.V != math.Trunc(p.V) {
 			return false
 		}
+		labels[p.Label] = true
 	}
-	return true
+	// A label per point names each observation (a question asked), not
+	// a state the series was in.
+	return len(labels) < len(pts) || len(pts) == 1
 }
 
 // isEvents reports whether a series is one point per event: labelled
-// points of value 1 (an error timeline), or labelled whole values.
+// points of value 1, as an error timeline has them.
 func isEvents(pts []record.Point) bool {
+	labels := map[string]bool{}
 	for _, p := range pts {
-		if p.Label == "" || p.V != math.Trunc(p.V) {
+		if p.Label == "" || p.V != 1 {
 			return false
 		}
+		labels[p.Label] = true
 	}
-	return len(pts) > 0
+	return len(pts) > 0 && len(labels) <= maxEventRows
 }
+
+// maxEventRows bounds the rows of an event chart; a series with more
+// labels is drawn as its values over time.
+const maxEventRows = 8
 
 func toBand(name string, pts []record.Point, t0 time.Time) band {
 	b := band{Name: name}
@@ -277,6 +294,9 @@ func panelCharts(r record.Result) []Chart {
 		caption := "Re-drawn from the Prometheus range query the scenario recorded."
 		if len(ls) > maxLines {
 			caption += " The " + trimFloat(float64(maxLines)) + " highest of " + trimFloat(float64(len(ls))) + " series."
+		}
+		if i := strings.LastIndexByte(title, ' '); i > 0 {
+			title = title[:i] + " (" + title[i+1:] + ")" // the query's refID
 		}
 		out = append(out, Chart{Title: "Panel: " + title, Caption: caption,
 			SVG: lineChart(title, panelUnit(title), capLines(ls), t1.Sub(t0).Seconds())})

@@ -22,7 +22,7 @@ import (
 // Chart geometry, in viewBox units; the SVG scales to its container.
 const (
 	chartW   = 560
-	plotL    = 56 // room for the y axis's labels
+	plotL    = 66 // room for the y axis's labels
 	plotR    = 12
 	plotT    = 10
 	axisH    = 30 // x axis labels and title below the plot
@@ -113,6 +113,18 @@ func lineChart(label, unit string, lines []line, span float64) template.HTML {
 			lo, hi = math.Min(lo, p.Y), math.Max(hi, p.Y)
 		}
 	}
+	// Ticks fall on round numbers of the unit the reader sees (MiB, not
+	// bytes; s, not thousands of ms): scale the data to it.
+	div, shown := displayUnit(unit, math.Max(math.Abs(lo), math.Abs(hi)))
+	lo, hi = lo/div, hi/div
+	scaled := make([]line, len(lines))
+	for i, l := range lines {
+		scaled[i] = line{Name: l.Name, Step: l.Step, Pts: make([]xy, len(l.Pts))}
+		for j, p := range l.Pts {
+			scaled[i].Pts[j] = xy{p.X, p.Y / div}
+		}
+	}
+	lines, unit = scaled, shown
 	if hi == lo {
 		hi = lo + 1
 	}
@@ -140,11 +152,15 @@ func lineChart(label, unit string, lines []line, span float64) template.HTML {
 			}
 			pts = append(pts, fmt.Sprintf("%.1f,%.1f", xOf(p.X), yOf(p.Y)))
 		}
-		if len(l.Pts) == 1 {
-			s.f(`<circle cx="%.1f" cy="%.1f" r="3" fill="%s"/>`, xOf(l.Pts[0].X), yOf(l.Pts[0].Y), c)
-			continue
+		if len(l.Pts) > 1 {
+			s.f(`<polyline points="%s" fill="none" stroke="%s" stroke-width="1.6" stroke-linejoin="round"/>`, strings.Join(pts, " "), c)
 		}
-		s.f(`<polyline points="%s" fill="none" stroke="%s" stroke-width="1.6" stroke-linejoin="round"/>`, strings.Join(pts, " "), c)
+		// Few samples: mark each, so a line between two is not read as data.
+		if len(l.Pts) <= 40 && !l.Step {
+			for _, p := range l.Pts {
+				s.f(`<circle cx="%.1f" cy="%.1f" r="2.6" fill="%s"/>`, xOf(p.X), yOf(p.Y), c)
+			}
+		}
 	}
 	if legendRows > 0 {
 		for i, l := range lines {
@@ -177,7 +193,7 @@ func stateColour(v float64) string {
 	case 0:
 		return "#009E73"
 	case 1:
-		return "#E69F00"
+		return "#F0E442"
 	case 2:
 		return "#D55E00"
 	}
@@ -208,7 +224,11 @@ func stateChart(label string, bands []band, span float64) template.HTML {
 			s.f(`<rect x="%.1f" y="%.1f" width="%.1f" height="%d" fill="%s"><title>%s at %.2fs</title></rect>`,
 				xOf(p.X), y, w, bandH, stateColour(p.V), html.EscapeString(p.Label), p.X)
 			if w > float64(len(p.Label))*6.5+6 {
-				s.text(xOf(p.X)+w/2, y+bandH/2+4, "middle", "inband", p.Label)
+				class := "inband"
+				if stateColour(p.V) == "#F0E442" {
+					class = "inband dark" // white on yellow cannot be read
+				}
+				s.text(xOf(p.X)+w/2, y+bandH/2+4, "middle", class, p.Label)
 			}
 		}
 	}
@@ -300,6 +320,19 @@ func barChart(label, unit string, bars []bar, series []string) template.HTML {
 	return s.done()
 }
 
+// displayUnit is the divisor and unit a chart's axis shows values of
+// unit in, given their largest magnitude: bytes as MiB, ms from 2,000 on
+// as s.
+func displayUnit(unit string, largest float64) (float64, string) {
+	switch {
+	case unit == "bytes":
+		return 1 << 20, "MiB"
+	case unit == "ms" && largest >= 2000:
+		return 1000, "s"
+	}
+	return 1, unit
+}
+
 // formatValue writes v in its unit, compactly: bytes as MiB, ratios as
 // percentages.
 func formatValue(v float64, unit string) string {
@@ -308,7 +341,12 @@ func formatValue(v float64, unit string) string {
 		return trimFloat(v/(1<<20)) + " MiB"
 	case "ratio":
 		return trimFloat(v*100) + "%"
-	case "ms", "s":
+	case "ms":
+		if math.Abs(v) >= 10000 {
+			return trimFloat(v/1000) + " s"
+		}
+		return trimFloat(v) + " ms"
+	case "s", "MiB":
 		return trimFloat(v) + " " + unit
 	case "per_s":
 		return trimFloat(v) + "/s"
