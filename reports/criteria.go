@@ -173,7 +173,7 @@ func loadFigure(rs []record.Result) (string, bool, string) {
 		}
 	}
 	if !measured {
-		parts = append([]string{"seed gate (p95) not run"}, parts...)
+		parts = append([]string{"seed gate (p95) not run (make soak runs it)"}, parts...)
 	}
 	return strings.Join(parts, "; "), measured, fail
 }

@@ -178,7 +178,7 @@ func judgeRow(row *Row) {
 
 func judgeCoverage(row *Row, c *Coverage) {
 	if c == nil {
-		row.Status, row.Why = Missing, "no coverage summary ("+CoverageFile+")"
+		row.Status, row.Why = Missing, "no coverage summary (<results>/"+CoverageFile+")"
 		return
 	}
 	sys, ok := c.Total["system"]
