@@ -40,13 +40,15 @@ func Charts(r record.Result) []Chart {
 
 	// Breakers, and other few-valued labelled series, as bands.
 	var breakers, states []band
-	var latencies []line
+	var latencies, percentiles []line
 	for _, n := range names {
 		pts := r.Series[n]
 		switch {
 		case strings.HasPrefix(n, "breaker_"):
 			breakers = append(breakers, toBand(strings.TrimPrefix(n, "breaker_"), pts, t0))
 		case n == "latency_histogram", n == "actions", n == "expectations", strings.HasPrefix(n, "panel "):
+		case isPercentile(n):
+			percentiles = append(percentiles, toLine(strings.TrimPrefix(n, "latency_"), pts, t0, false))
 		case strings.Contains(n, "latency"):
 			latencies = append(latencies, toLine(n, pts, t0, false))
 		case isState(pts):
@@ -65,6 +67,10 @@ func Charts(r record.Result) []Chart {
 	if len(latencies) > 0 {
 		out = append(out, Chart{Title: "Latency of timed calls", Caption: "Each call's latency, in ms, at the time it was made.",
 			SVG: lineChart("latency of timed calls", "ms", capLines(latencies), span)})
+	}
+	if len(percentiles) > 0 {
+		out = append(out, Chart{Title: "Latency percentiles over time", Caption: "p50, p95 and p99 of the requests of each 5-second window, in ms.",
+			SVG: lineChart("latency percentiles over time", "ms", percentiles, span)})
 	}
 	if pts, ok := r.Series["latency_histogram"]; ok && len(pts) > 0 {
 		var bars []bar
@@ -97,6 +103,21 @@ func Charts(r record.Result) []Chart {
 	}
 	out = append(out, panelCharts(r)...)
 	return out
+}
+
+// isPercentile reports whether a series is a latency percentile over time
+// (latency_p50, latency_p95, latency_p99), as the load gates record them.
+func isPercentile(name string) bool {
+	rest, ok := strings.CutPrefix(name, "latency_p")
+	if !ok || rest == "" {
+		return false
+	}
+	for _, c := range rest {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // seriesSpan is the first and last time of the series keep selects.

@@ -261,3 +261,17 @@ func TestComparisonFlagsWhatGotWorseBeyondNoise(t *testing.T) {
 	assert.ElementsMatch(t, []string{"p95", "rate", "writes_lost"}, names)
 	assert.Equal(t, 7, compared)
 }
+
+func TestTheLoadGateDrawsItsPercentilesOverTime(t *testing.T) {
+	rep := build(t, "pass")
+	var titles []string
+	for _, v := range rep.Scenarios {
+		if v.Test != "TestSeedGatePassesAt100VUsOver10000Memories" {
+			continue
+		}
+		for _, c := range Charts(v.Records[0]) {
+			titles = append(titles, c.Title)
+		}
+	}
+	assert.Equal(t, []string{"Latency percentiles over time", "Latency distribution", "Latency percentiles"}, titles)
+}
