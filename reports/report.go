@@ -156,7 +156,8 @@ func judgeRow(row *Row) {
 			row.Status, row.Why = NotRun, "only opt-in scenarios, none run"
 		}
 		if len(row.Packages) > 0 && len(row.Scenarios) == 0 {
-			row.Why = fmt.Sprintf("no scenario in %s, and no record", strings.Join(row.Packages, ", "))
+			row.Why = "no record"
+			row.Figure = fmt.Sprintf("no scenario in %s", strings.Join(row.Packages, ", "))
 		}
 		return
 	}
@@ -170,7 +171,7 @@ func judgeRow(row *Row) {
 	case fail != "":
 		row.Status, row.Why = Fail, fail
 	case !measured:
-		row.Status, row.Why = NotRun, "not measured: "+strings.SplitN(figure, ";", 2)[0]
+		row.Status, row.Why = NotRun, strings.TrimSuffix(strings.SplitN(figure, ";", 2)[0], " (make soak runs it)")
 	default:
 		row.Status = Pass
 	}
@@ -178,7 +179,7 @@ func judgeRow(row *Row) {
 
 func judgeCoverage(row *Row, c *Coverage) {
 	if c == nil {
-		row.Status, row.Why = Missing, "no coverage summary (<results>/"+CoverageFile+")"
+		row.Status, row.Why = Missing, "no coverage summary"
 		return
 	}
 	sys, ok := c.Total["system"]
