@@ -50,7 +50,10 @@ func Charts(r record.Result) []Chart {
 		case isPercentile(n):
 			percentiles = append(percentiles, toLine(strings.TrimPrefix(n, "latency_"), pts, t0, false))
 		case strings.Contains(n, "latency"):
-			latencies = append(latencies, toLine(n, pts, t0, false))
+			l := toLine(n, pts, t0, false)
+			l.Dots = true
+			latencies = append(latencies, l)
+		case isEvents(pts):
 		case isState(pts):
 			states = append(states, toBand(n, pts, t0))
 		}
@@ -65,7 +68,7 @@ func Charts(r record.Result) []Chart {
 			SVG: stateChart("states over time", states, span)})
 	}
 	if len(latencies) > 0 {
-		out = append(out, Chart{Title: "Latency of timed calls", Caption: "Each call's latency, in ms, at the time it was made.",
+		out = append(out, Chart{Title: "Latency of timed calls", Caption: "Each call's latency at the time it was made, a dot per call.",
 			SVG: lineChart("latency of timed calls", "ms", capLines(latencies), span)})
 	}
 	if len(percentiles) > 0 {
@@ -86,7 +89,7 @@ func Charts(r record.Result) []Chart {
 	for _, n := range names {
 		pts := r.Series[n]
 		if strings.HasPrefix(n, "breaker_") || strings.HasPrefix(n, "panel ") || strings.Contains(n, "latency") ||
-			n == "actions" || n == "expectations" || isState(pts) {
+			n == "actions" || n == "expectations" || (isState(pts) && !isEvents(pts)) {
 			continue
 		}
 		if isEvents(pts) {
@@ -152,9 +155,9 @@ func isState(pts []record.Point) bool {
 		}
 		labels[p.Label] = true
 	}
-	// A label per point names each observation (a question asked), not
-	// a state the series was in.
-	return len(labels) < len(pts) || len(pts) == 1
+	// A label per point, over more than a few points, names each
+	// observation (a question asked), not a state the series was in.
+	return len(labels) < len(pts) || len(pts) <= 3
 }
 
 // isEvents reports whether a series is one point per event: labelled

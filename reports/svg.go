@@ -42,6 +42,7 @@ type line struct {
 	Name string
 	Pts  []xy
 	Step bool // drawn as steps: a gauge's value holds until the next sample
+	Dots bool // drawn as dots only: separate calls, between which nothing was measured
 }
 
 type svgBuilder struct {
@@ -119,7 +120,7 @@ func lineChart(label, unit string, lines []line, span float64) template.HTML {
 	lo, hi = lo/div, hi/div
 	scaled := make([]line, len(lines))
 	for i, l := range lines {
-		scaled[i] = line{Name: l.Name, Step: l.Step, Pts: make([]xy, len(l.Pts))}
+		scaled[i] = line{Name: l.Name, Step: l.Step, Dots: l.Dots, Pts: make([]xy, len(l.Pts))}
 		for j, p := range l.Pts {
 			scaled[i].Pts[j] = xy{p.X, p.Y / div}
 		}
@@ -152,11 +153,11 @@ func lineChart(label, unit string, lines []line, span float64) template.HTML {
 			}
 			pts = append(pts, fmt.Sprintf("%.1f,%.1f", xOf(p.X), yOf(p.Y)))
 		}
-		if len(l.Pts) > 1 {
+		if len(l.Pts) > 1 && !l.Dots {
 			s.f(`<polyline points="%s" fill="none" stroke="%s" stroke-width="1.6" stroke-linejoin="round"/>`, strings.Join(pts, " "), c)
 		}
 		// Few samples: mark each, so a line between two is not read as data.
-		if len(l.Pts) <= 40 && !l.Step {
+		if (len(l.Pts) <= 40 || l.Dots) && !l.Step {
 			for _, p := range l.Pts {
 				s.f(`<circle cx="%.1f" cy="%.1f" r="2.6" fill="%s"/>`, xOf(p.X), yOf(p.Y), c)
 			}
@@ -215,13 +216,23 @@ func stateChart(label string, bands []band, span float64) template.HTML {
 	for i, b := range bands {
 		y := float64(plotT + i*(bandH+6))
 		s.text(x0-6, y+bandH/2+4, "end", "legend", ellipsis(b.Name, 16))
+		// A point that repeats the state before it (a label seen again)
+		// continues its segment: one rect per state, no seams.
+		var merged []xyLabel
+		for _, p := range b.Points {
+			if n := len(merged); n > 0 && merged[n-1].V == p.V && merged[n-1].Label == p.Label {
+				continue
+			}
+			merged = append(merged, p)
+		}
+		b.Points = merged
 		for j, p := range b.Points {
 			end := span
 			if j+1 < len(b.Points) {
 				end = b.Points[j+1].X
 			}
 			w := math.Max(xOf(end)-xOf(p.X), 0.8)
-			s.f(`<rect x="%.1f" y="%.1f" width="%.1f" height="%d" fill="%s"><title>%s at %.2fs</title></rect>`,
+			s.f(`<rect x="%.1f" y="%.1f" width="%.1f" height="%d" fill="%s" shape-rendering="crispEdges"><title>%s at %.2fs</title></rect>`,
 				xOf(p.X), y, w, bandH, stateColour(p.V), html.EscapeString(p.Label), p.X)
 			if w > float64(len(p.Label))*6.5+6 {
 				class := "inband"
