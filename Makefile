@@ -7,7 +7,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.Version=$(VERSION)
 BIN     := bin/mimo
 
-.PHONY: run build test coverage-doc lint dashboards dashboards-check bench images image validate soak clean
+.PHONY: run build test coverage-doc lint dashboards dashboards-check bench images image validate soak report clean
 
 run: build
 	./$(BIN) serve
@@ -67,15 +67,42 @@ image:
 # writes its record under results/ (MIMO_RESULTS_DIR overrides).
 # The load gates run last and alone: their latency thresholds need the cores that
 # the other scenarios' environments would otherwise share with them.
+# results/environment.json stamps the run (start, end, commit, the images'
+# IDs); the report is written whatever the scenarios did, and validate then
+# exits with their status, so a failing run still leaves its "not ready" page.
+RESULTS ?= $(or $(MIMO_RESULTS_DIR),results)
+REPORT  := $(GO) run ./reports/cmd/mimo-report
+
 validate: images
-	MIMO_COMMIT=$(VERSION) $(GO) test -race -count=1 -timeout 30m $$($(GO) list ./scenarios/... | grep -v /scenarios/load)
-	MIMO_COMMIT=$(VERSION) $(GO) test -race -count=1 -timeout 30m ./scenarios/load/
+	@$(REPORT) env begin -o $(RESULTS)/environment.json -commit $(VERSION)
+	@status=0; \
+	MIMO_COMMIT=$(VERSION) $(GO) test -race -count=1 -timeout 30m $$($(GO) list ./scenarios/... | grep -v /scenarios/load) || status=$$?; \
+	MIMO_COMMIT=$(VERSION) $(GO) test -race -count=1 -timeout 30m ./scenarios/load/ || status=$$?; \
+	$(REPORT) env end -o $(RESULTS)/environment.json; \
+	$(REPORT_CMD) || status=$$((status ? status : 1)); \
+	exit $$status
 
 # The load gates at full length: the seed's 5-minute gate at 100 VUs, with and without
 # 10% backend faults, and a 10-minute run sampling Mimo's resident memory (needs Docker).
+# Its records replace validate's of scenarios/load, and the report reads them
+# (results/environment-soak.json stamps this run's window).
 soak: images
+	@$(REPORT) env begin -o $(RESULTS)/environment-soak.json -commit $(VERSION)
+	@status=0; \
 	MIMO_COMMIT=$(VERSION) MIMO_LOAD_DURATION=5m MIMO_SOAK_DURATION=10m MIMO_LOAD_GATES=1 \
-		$(GO) test -count=1 -timeout 45m -v ./scenarios/load/
+		$(GO) test -count=1 -timeout 45m -v ./scenarios/load/ || status=$$?; \
+	$(REPORT) env end -o $(RESULTS)/environment-soak.json; \
+	exit $$status
+
+# The release sign-off from the records of the last validate (and soak):
+# reports/out/index.html, junit.xml and records.json. BASELINE=DIR compares
+# with an earlier run's results folder or report folder.
+# (validate calls the command itself, not $(MAKE) report: a recipe line
+# naming $(MAKE) runs even under make -n, and that line runs the scenarios.)
+REPORT_CMD = $(REPORT) -results $(RESULTS) -out reports/out $(if $(BASELINE),-baseline $(BASELINE))
+
+report:
+	$(REPORT_CMD)
 
 clean:
 	rm -rf bin

@@ -7,8 +7,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -282,6 +285,7 @@ type timeline struct {
 	mu        sync.Mutex
 	errors    []record.Point
 	durations []float64
+	times     []time.Time // when each duration's request ended, in step with durations
 }
 
 // maxErrorPoints bounds the error timeline a run records; the count is always whole.
@@ -305,6 +309,7 @@ func (tl *timeline) AddSample(s runner.Sample) {
 	case "http_req_duration":
 		tl.mu.Lock()
 		tl.durations = append(tl.durations, s.Value)
+		tl.times = append(tl.times, s.Time)
 		tl.mu.Unlock()
 	}
 }
@@ -312,11 +317,18 @@ func (tl *timeline) AddSample(s runner.Sample) {
 // histogramBounds are the latency histogram's upper bounds, in ms.
 var histogramBounds = []float64{1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000}
 
-// record writes the series errors (the error timeline) and latency_histogram (a point per
-// bucket: v the number of requests, label its range).
+// percentileWindow is the width of the windows the latency percentiles over time are
+// taken in.
+const percentileWindow = 5 * time.Second
+
+// record writes the series errors (the error timeline), latency_histogram (a point per
+// bucket: v the number of requests, label its range) and latency_p50, latency_p95 and
+// latency_p99 (the percentiles of each percentileWindow of the run, in ms, at the window's
+// end), which the report draws as the gate's latency over time.
 func (tl *timeline) record(rec *record.Recorder) {
 	tl.mu.Lock()
 	defer tl.mu.Unlock()
+	tl.recordPercentiles(rec)
 	for _, p := range tl.errors {
 		rec.AddPoint("errors", p)
 	}
@@ -339,5 +351,33 @@ func (tl *timeline) record(rec *record.Recorder) {
 			label = fmt.Sprintf("> %g ms", lo)
 		}
 		rec.AddPoint("latency_histogram", record.Point{T: now, V: float64(n), Label: label})
+	}
+}
+
+// recordPercentiles writes latency_p50, latency_p95 and latency_p99, one point per
+// percentileWindow that saw requests. tl.mu is held.
+func (tl *timeline) recordPercentiles(rec *record.Recorder) {
+	if len(tl.times) == 0 {
+		return
+	}
+	start := slices.MinFunc(tl.times, func(a, b time.Time) int { return a.Compare(b) })
+	windows := map[int][]float64{}
+	for i, at := range tl.times {
+		w := int(at.Sub(start) / percentileWindow)
+		windows[w] = append(windows[w], tl.durations[i])
+	}
+	keys := slices.Sorted(maps.Keys(windows))
+	for _, w := range keys {
+		ds := windows[w]
+		slices.Sort(ds)
+		at := start.Add(time.Duration(w+1) * percentileWindow)
+		for _, p := range []struct {
+			series string
+			q      float64
+		}{{"latency_p50", 0.50}, {"latency_p95", 0.95}, {"latency_p99", 0.99}} {
+			// Nearest rank: the smallest duration with at least q of the window's at or under it.
+			i := max(int(math.Ceil(p.q*float64(len(ds))))-1, 0)
+			rec.AddPoint(p.series, record.Point{T: at, V: ds[i], Label: fmt.Sprintf("%d requests", len(ds))})
+		}
 	}
 }

@@ -1,0 +1,3 @@
+module mimo
+
+go 1.26

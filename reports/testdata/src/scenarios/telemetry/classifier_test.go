@@ -1,0 +1,13 @@
+package telemetry
+
+import (
+	"flag"
+	"os"
+	"testing"
+
+	"mimo/harness/record"
+)
+
+func TestClassifierCacheHitsAndMissesReachMetricsAndPrometheus(t *testing.T) {
+	record.New(t, "telemetry")
+}
