@@ -1,6 +1,6 @@
 // Command gen derives from WordNet 3.0 the lexical table the built-in
-// embedder embeds (system/embed/wordnet/wordnet.gz): for each single-word
-// lemma, the concepts it stands for in its common senses and the concepts
+// embedder embeds (system/embed/wordnet/wordnet.gz): for each lemma of one
+// word or two ("travel_document"), the concepts it stands for in its common senses and the concepts
 // just above them, each with a weight. Run it with `make wordnet`; it needs
 // the WordNet 3.0 database files (Debian's wordnet-base), which the build
 // does not.
@@ -16,7 +16,9 @@
 // the lemma; H: a hypernym, instance hypernym or similar-to head of one; G: a
 // hypernym of a hypernym; P: a whole the synset is part of; D: a synset
 // derivationally related to the lemma), and weight an integer 1..99, hundredths of the sense's share of
-// the lemma's uses times how specific the concept is. Lemmas are sorted, so
+// the lemma's uses times how specific the concept is; a word is a content
+// word of the definition of one of the lemma's first senses followed by the
+// share (1..99) of that sense. Lemmas are sorted, so
 // regenerating from the same data gives the same bytes.
 package main
 
@@ -32,6 +34,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	mimo "mimo/system"
 )
 
 // Limits of the expansion, chosen so the table stays small and a word's
@@ -49,6 +53,11 @@ const (
 	// dropped; below it, a concept's weight falls with the log of its
 	// subtree's size.
 	broadSubtree = 400
+	// maxGlossWords is how many words of a sense's definition it keeps;
+	// glossSenses how many of a lemma's senses give their definition's
+	// words.
+	maxGlossWords = 6
+	glossSenses   = 2
 )
 
 // kindOrder ranks the kinds when a lemma has more refs than maxRefs.
@@ -64,12 +73,20 @@ type synset struct {
 	key   string
 	words []string
 	ptrs  []pointer
+	gloss []string // content words of the definition, in order
 }
 
 type ref struct {
 	concept string
 	kind    byte
 	weight  float64
+}
+
+// entry is what the table says of one lemma: its concepts and the words
+// of its common senses' definitions, each with a weight.
+type entry struct {
+	refs  []ref
+	gloss []ref // concept holds the word; kind is unused
 }
 
 func main() {
@@ -104,10 +121,10 @@ func run(dir, out string) error {
 		}
 	}
 	subtree := subtreeSizes(synsets)
-	table := map[string][]ref{}
+	table := map[string]entry{}
 	for lemma, ss := range senses {
-		if refs := refsOf(lemma, ss, synsets, subtree); len(refs) > 0 {
-			table[lemma] = refs
+		if e := entryOf(lemma, ss, synsets, subtree); len(e.refs)+len(e.gloss) > 0 {
+			table[lemma] = e
 		}
 	}
 	// Irregular forms ("children", "went") get their base form's refs.
@@ -133,8 +150,9 @@ func readData(path string, pos byte, synsets map[string]*synset) error {
 		if strings.HasPrefix(line, "  ") {
 			continue // the licence at the top of the file
 		}
+		var gloss string
 		if i := strings.Index(line, " | "); i >= 0 {
-			line = line[:i]
+			line, gloss = line[:i], line[i+3:]
 		}
 		f := strings.Fields(line)
 		if len(f) < 4 {
@@ -171,9 +189,30 @@ func readData(path string, pos byte, synsets map[string]*synset) error {
 			s.ptrs = append(s.ptrs, pointer{sym: f[i], target: tp + f[i+1], src: int(sd >> 8), dst: int(sd & 0xff)})
 			i += 4
 		}
+		s.gloss = glossWords(gloss)
 		synsets[s.key] = s
 	}
 	return sc.Err()
+}
+
+// glossWords returns the first maxGlossWords content words of a synset's
+// definition: its text up to the first example or semicolon, without
+// function words, common words and words of fewer than three letters.
+func glossWords(gloss string) []string {
+	if i := strings.IndexAny(gloss, ";\""); i >= 0 {
+		gloss = gloss[:i]
+	}
+	var out []string
+	for _, w := range strings.FieldsFunc(strings.ToLower(gloss), func(r rune) bool { return r < 'a' || r > 'z' }) {
+		if len(w) < 3 || mimo.IsStopWord(w) || mimo.IsCommonWord(w) || slices.Contains(out, w) {
+			continue
+		}
+		out = append(out, w)
+		if len(out) == maxGlossWords {
+			break
+		}
+	}
+	return out
 }
 
 // readCounts reads cntlist.rev: how often each sense was seen in the
@@ -228,8 +267,8 @@ func readIndex(path string, pos byte, counts map[string]int, senses map[string][
 			continue
 		}
 		f := strings.Fields(line)
-		if len(f) < 4 || strings.ContainsAny(f[0], "_-.'") {
-			continue // only single words: the embedder reads word by word
+		if len(f) < 4 || strings.ContainsAny(f[0], "-.'") || strings.Count(f[0], "_") > 1 {
+			continue // single words and pairs: the embedder reads words and word pairs
 		}
 		n, err := strconv.Atoi(f[2])
 		if err != nil {
@@ -285,9 +324,10 @@ func specificity(n int) float64 {
 	return 1 / (1 + math.Log1p(float64(n)/20))
 }
 
-// refsOf chooses the lemma's common senses and returns their concepts and
-// the concepts near them, heaviest first, at most maxRefs.
-func refsOf(lemma string, ss []sense, synsets map[string]*synset, subtree map[string]int) []ref {
+// entryOf chooses the lemma's common senses and returns their concepts and
+// the concepts near them, heaviest first, at most maxRefs, and the words of
+// the definitions of the first glossSenses.
+func entryOf(lemma string, ss []sense, synsets map[string]*synset, subtree map[string]int) entry {
 	// A sense's share of the lemma's uses: its tagged count, smoothed with
 	// a prior falling with its rank so untagged senses keep their order.
 	raw := make([]float64, len(ss))
@@ -310,6 +350,7 @@ func refsOf(lemma string, ss []sense, synsets map[string]*synset, subtree map[st
 		return 0
 	})
 	acc := map[string]*ref{}
+	var gloss []ref
 	put := func(concept string, kind byte, w float64) {
 		// A synset of the lemma itself is a synonym, however broad; what
 		// lies above it is worth less the more it covers.
@@ -338,6 +379,18 @@ func refsOf(lemma string, ss []sense, synsets map[string]*synset, subtree map[st
 			continue
 		}
 		put(s.key, 's', share)
+		if n < glossSenses {
+			for _, w := range s.gloss {
+				if w == lemma {
+					continue
+				}
+				if i := slices.IndexFunc(gloss, func(r ref) bool { return r.concept == w }); i >= 0 {
+					gloss[i].weight = max(gloss[i].weight, share)
+				} else {
+					gloss = append(gloss, ref{concept: w, weight: share})
+				}
+			}
+		}
 		wordNo := slices.Index(s.words, lemma) + 1
 		for _, p := range s.ptrs {
 			switch p.sym {
@@ -352,7 +405,7 @@ func refsOf(lemma string, ss []sense, synsets map[string]*synset, subtree map[st
 				}
 			case "#p":
 				put(p.target, 'p', share)
-			case "+":
+			case "+", "\\":
 				if p.src == wordNo {
 					put(p.target, 'd', share)
 				}
@@ -377,12 +430,13 @@ func refsOf(lemma string, ss []sense, synsets map[string]*synset, subtree map[st
 		refs = refs[:maxRefs]
 	}
 	// Weights below a hundredth round to nothing.
-	return slices.DeleteFunc(refs, func(r ref) bool { return math.Round(r.weight*100) < 1 })
+	tiny := func(r ref) bool { return math.Round(r.weight*100) < 1 }
+	return entry{refs: slices.DeleteFunc(refs, tiny), gloss: slices.DeleteFunc(gloss, tiny)}
 }
 
 // readExceptions gives each irregular form in an <pos>.exc file the refs of
 // its first base form, unless it is a lemma of its own.
-func readExceptions(path string, table map[string][]ref) error {
+func readExceptions(path string, table map[string]entry) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -397,8 +451,8 @@ func readExceptions(path string, table map[string][]ref) error {
 		if _, ok := table[fields[0]]; ok {
 			continue
 		}
-		if refs, ok := table[fields[1]]; ok {
-			table[fields[0]] = refs
+		if e, ok := table[fields[1]]; ok {
+			table[fields[0]] = e
 		}
 	}
 	return sc.Err()
@@ -406,7 +460,7 @@ func readExceptions(path string, table map[string][]ref) error {
 
 // write numbers the concepts the table uses, in order of first use by
 // sorted lemma, and writes the table.
-func write(path string, table map[string][]ref) error {
+func write(path string, table map[string]entry) error {
 	lemmas := make([]string, 0, len(table))
 	for l := range table {
 		lemmas = append(lemmas, l)
@@ -417,20 +471,27 @@ func write(path string, table map[string][]ref) error {
 	b.WriteString("mimo-wordnet 1\n")
 	for _, l := range lemmas {
 		b.WriteString(l)
-		for i, r := range table[l] {
+		b.WriteByte('\t')
+		for i, r := range table[l].refs {
 			id, ok := ids[r.concept]
 			if !ok {
 				id = len(ids)
 				ids[r.concept] = id
 			}
-			if i == 0 {
-				b.WriteByte('\t')
-			} else {
+			if i > 0 {
 				b.WriteByte(' ')
 			}
 			b.WriteString(strconv.FormatInt(int64(id), 36))
 			b.WriteByte(r.kind - 'a' + 'A')
 			b.WriteString(strconv.Itoa(min(99, int(math.Round(r.weight*100)))))
+		}
+		b.WriteByte('\t')
+		for i, g := range table[l].gloss {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(g.concept)
+			b.WriteString(strconv.Itoa(min(99, int(math.Round(g.weight*100)))))
 		}
 		b.WriteByte('\n')
 	}
