@@ -37,9 +37,10 @@ type BuiltinOptions struct {
 	// its synonyms, its broader terms and its definition's words, from the
 	// WordNet table embedded in the binary (see lexicon.go), so that texts
 	// that say the same thing in other words land nearer. False (the
-	// default) makes the same vectors as before the table existed. The
-	// table is parsed on first use: about 0.5 s and 40 MB of heap, once
-	// per process (docs/BENCHMARKS.md).
+	// default) makes the same vectors as before the table existed.
+	// NewBuiltin starts parsing the table in the background (about 0.5 s
+	// of one core and 46 MB allocated, once per process; see
+	// docs/BENCHMARKS.md); an embedding made before it is done waits.
 	WordNet bool
 }
 
@@ -88,6 +89,11 @@ func NewBuiltin(o BuiltinOptions) *Builtin {
 		model += "wordnet" + strconv.Itoa(WordNetVersion) + "-"
 	}
 	b := &Builtin{dim: dim, model: model + strconv.Itoa(dim), lex: o.WordNet}
+	if o.WordNet {
+		// Parse the table now, in the background, so that the first
+		// embedding (often a user's first query) does not wait for it.
+		go theLexicon()
+	}
 	b.pool.New = func() any { return new(featurizer) }
 	return b
 }

@@ -157,13 +157,13 @@ func (fz *featurizer) emit(trigrams bool) {
 	fz.add(hashOf(kindWord, s, nil), weight)
 	if lx := fz.lex; lx != nil {
 		for _, r := range lx.lookup(s) {
-			fz.add(r.hash, weight*float64(r.weight))
+			fz.add(lx.feats[r.feat], weight*float64(r.weight))
 		}
 		// Two-word terms ("travel document") by the stems of their words.
 		if len(fz.prev) > 0 {
 			fz.pair = append(append(append(fz.pair[:0], fz.prev...), ' '), s...)
 			for _, r := range lx.lookup(fz.pair) {
-				fz.add(r.hash, wordWeight*float64(r.weight))
+				fz.add(lx.feats[r.feat], wordWeight*float64(r.weight))
 			}
 		}
 	}

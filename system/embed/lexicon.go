@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 )
 
@@ -46,17 +45,20 @@ const maxConcepts = 12
 // kindConcept marks concept features in hashOf.
 const kindConcept = 'c'
 
-// lexRef is one concept of a word: its feature hash and its weight.
+// lexRef is one feature a word adds: an index into lexicon.feats and a
+// weight.
 type lexRef struct {
-	hash   uint64
+	feat   uint32
 	weight float32
 }
 
 // lexicon maps a word's stem (or two words' stems joined by a space) to the
-// features it adds.
+// features it adds. It is compact because it lives as long as the process:
+// each distinct feature hash is stored once.
 type lexicon struct {
 	words map[string][2]uint32 // stem → [offset, count] in refs
 	refs  []lexRef
+	feats []uint64 // feature hashes
 }
 
 var (
@@ -79,7 +81,8 @@ func theLexicon() *lexicon {
 	return lex
 }
 
-// lookup returns the concepts of the word with stem s; nil when it has none.
+// lookup returns the features of the word with stem s; nil when it has
+// none.
 func (l *lexicon) lookup(s []byte) []lexRef {
 	e, ok := l.words[string(s)]
 	if !ok {
@@ -88,9 +91,28 @@ func (l *lexicon) lookup(s []byte) []lexRef {
 	return l.refs[e[0] : e[0]+e[1]]
 }
 
+// lexParser holds the state of one parse.
+type lexParser struct {
+	l     *lexicon
+	index map[uint64]uint32 // feature hash → index in l.feats
+	line  []lexRef          // the features of the line being read
+	stem  []byte
+}
+
+// feat returns the index of the feature hash h, adding it if new.
+func (p *lexParser) feat(h uint64) uint32 {
+	i, ok := p.index[h]
+	if !ok {
+		i = uint32(len(p.l.feats))
+		p.l.feats = append(p.l.feats, h)
+		p.index[h] = i
+	}
+	return i
+}
+
 // parseLexicon reads the gzip-compressed table. Lemmas with the same stem
-// ("running" and "run") pool their concepts, keeping each concept's largest
-// weight and the heaviest maxConcepts.
+// ("running" and "run") pool their features, keeping each feature's
+// largest weight and the heaviest maxConcepts.
 func parseLexicon(gz []byte) (*lexicon, error) {
 	zr, err := gzip.NewReader(bytes.NewReader(gz))
 	if err != nil {
@@ -100,67 +122,83 @@ func parseLexicon(gz []byte) (*lexicon, error) {
 	if !sc.Scan() || sc.Text() != "mimo-wordnet 1" {
 		return nil, fmt.Errorf("not a mimo-wordnet 1 table")
 	}
-	byStem := map[string][]lexRef{}
-	var stem, word []byte
-	var idBuf [4]byte
+	p := &lexParser{
+		l:     &lexicon{words: make(map[string][2]uint32, 140000), refs: make([]lexRef, 0, 1<<20), feats: make([]uint64, 0, 1<<18)},
+		index: make(map[uint64]uint32, 1<<18),
+	}
 	for sc.Scan() {
-		cols := strings.Split(sc.Text(), "\t")
-		if len(cols) != 3 {
-			return nil, fmt.Errorf("line %q has not three columns", sc.Text())
+		if err := p.parseLine(sc.Bytes()); err != nil {
+			return nil, err
 		}
-		lemma, rest, gloss := cols[0], cols[1], cols[2]
-		stem = stem[:0]
-		for i, w := range strings.Split(lemma, "_") {
-			if i > 0 {
-				stem = append(stem, ' ')
-			}
-			stem = appendStem(stem, []byte(w))
-		}
-		refs := byStem[string(stem)]
-		for f := range strings.FieldsSeq(rest) {
-			k := strings.IndexAny(f, "SHGPD")
-			if k <= 0 {
-				return nil, fmt.Errorf("ref %q of %q has no kind", f, lemma)
-			}
-			id, err := strconv.ParseUint(f[:k], 36, 32)
-			if err != nil {
-				return nil, fmt.Errorf("ref %q of %q: %w", f, lemma, err)
-			}
-			w, err := strconv.Atoi(f[k+1:])
-			if err != nil || w < 1 || w > 99 {
-				return nil, fmt.Errorf("ref %q of %q: bad weight", f, lemma)
-			}
-			binary.LittleEndian.PutUint32(idBuf[:], uint32(id))
-			r := lexRef{hash: hashOf(kindConcept, idBuf[:], nil), weight: float32(kindWeight(f[k]) * float64(w) / 100)}
-			refs = mergeRef(refs, r)
-		}
-		for f := range strings.FieldsSeq(gloss) {
-			k := strings.IndexAny(f, "0123456789")
-			if k <= 0 {
-				return nil, fmt.Errorf("gloss word %q of %q has no weight", f, lemma)
-			}
-			w, err := strconv.Atoi(f[k:])
-			if err != nil || w < 1 || w > 99 {
-				return nil, fmt.Errorf("gloss word %q of %q: bad weight", f, lemma)
-			}
-			word = appendStem(word[:0], []byte(f[:k]))
-			refs = mergeRef(refs, lexRef{hash: hashOf(kindWord, word, nil), weight: float32(glossWeight * float64(w) / 100)})
-		}
-		byStem[string(stem)] = refs
 	}
 	if err := sc.Err(); err != nil {
 		return nil, err
 	}
-	l := &lexicon{words: make(map[string][2]uint32, len(byStem))}
-	for s, refs := range byStem {
-		if len(refs) > maxConcepts {
-			sortRefs(refs)
-			refs = refs[:maxConcepts]
-		}
-		l.words[s] = [2]uint32{uint32(len(l.refs)), uint32(len(refs))}
-		l.refs = append(l.refs, refs...)
-	}
+	l := p.l
+	l.refs = slices.Clip(l.refs)
+	l.feats = slices.Clip(l.feats)
 	return l, nil
+}
+
+// parseLine reads "lemma<TAB>refs<TAB>gloss words" into the lexicon.
+func (p *lexParser) parseLine(line []byte) error {
+	lemma, rest, ok := bytes.Cut(line, []byte{'\t'})
+	refs, gloss, ok2 := bytes.Cut(rest, []byte{'\t'})
+	if !ok || !ok2 || bytes.IndexByte(gloss, '\t') >= 0 {
+		return fmt.Errorf("line %q has not three columns", line)
+	}
+	p.stem = p.stem[:0]
+	for i, w := range bytes.Split(lemma, []byte{'_'}) {
+		if i > 0 {
+			p.stem = append(p.stem, ' ')
+		}
+		p.stem = appendStem(p.stem, w)
+	}
+	// Another lemma with this stem may have come first: the two pool their
+	// features, in a new span at the end of refs (the old one is left
+	// unused).
+	l := p.l
+	p.line = p.line[:0]
+	if e, ok := l.words[string(p.stem)]; ok {
+		p.line = append(p.line, l.refs[e[0]:e[0]+e[1]]...)
+	}
+	var idBuf [4]byte
+	for f := range bytes.FieldsSeq(refs) {
+		k := bytes.IndexAny(f, "SHGPD")
+		if k <= 0 {
+			return fmt.Errorf("ref %q of %q has no kind", f, lemma)
+		}
+		id, err := strconv.ParseUint(string(f[:k]), 36, 32)
+		if err != nil {
+			return fmt.Errorf("ref %q of %q: %w", f, lemma, err)
+		}
+		w, err := strconv.Atoi(string(f[k+1:]))
+		if err != nil || w < 1 || w > 99 {
+			return fmt.Errorf("ref %q of %q: bad weight", f, lemma)
+		}
+		binary.LittleEndian.PutUint32(idBuf[:], uint32(id))
+		p.line = mergeRef(p.line, lexRef{feat: p.feat(hashOf(kindConcept, idBuf[:], nil)), weight: float32(kindWeight(f[k]) * float64(w) / 100)})
+	}
+	var word []byte
+	for f := range bytes.FieldsSeq(gloss) {
+		k := bytes.IndexAny(f, "0123456789")
+		if k <= 0 {
+			return fmt.Errorf("gloss word %q of %q has no weight", f, lemma)
+		}
+		w, err := strconv.Atoi(string(f[k:]))
+		if err != nil || w < 1 || w > 99 {
+			return fmt.Errorf("gloss word %q of %q: bad weight", f, lemma)
+		}
+		word = appendStem(word[:0], f[:k])
+		p.line = mergeRef(p.line, lexRef{feat: p.feat(hashOf(kindWord, word, nil)), weight: float32(glossWeight * float64(w) / 100)})
+	}
+	if len(p.line) > maxConcepts {
+		p.sortLine()
+		p.line = p.line[:maxConcepts]
+	}
+	l.words[string(p.stem)] = [2]uint32{uint32(len(l.refs)), uint32(len(p.line))}
+	l.refs = append(l.refs, p.line...)
+	return nil
 }
 
 func kindWeight(kind byte) float64 {
@@ -178,11 +216,11 @@ func kindWeight(kind byte) float64 {
 	}
 }
 
-// mergeRef adds r to refs, or raises the weight of the ref with its
-// concept.
+// mergeRef adds r to refs, or raises the weight of the ref to its
+// feature.
 func mergeRef(refs []lexRef, r lexRef) []lexRef {
 	for i := range refs {
-		if refs[i].hash == r.hash {
+		if refs[i].feat == r.feat {
 			refs[i].weight = max(refs[i].weight, r.weight)
 			return refs
 		}
@@ -190,13 +228,13 @@ func mergeRef(refs []lexRef, r lexRef) []lexRef {
 	return append(refs, r)
 }
 
-// sortRefs orders refs heaviest first (ties by hash, so the order is the
-// same in every process).
-func sortRefs(refs []lexRef) {
-	slices.SortFunc(refs, func(a, b lexRef) int {
+// sortLine orders the line's refs heaviest first (ties by feature hash, so
+// the order is the same in every process).
+func (p *lexParser) sortLine() {
+	slices.SortFunc(p.line, func(a, b lexRef) int {
 		if c := cmp.Compare(b.weight, a.weight); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.hash, b.hash)
+		return cmp.Compare(p.l.feats[a.feat], p.l.feats[b.feat])
 	})
 }
