@@ -7,7 +7,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.Version=$(VERSION)
 BIN     := bin/mimo
 
-.PHONY: run build test coverage-doc lint dashboards dashboards-check bench images image validate soak report clean
+.PHONY: run build test coverage-doc lint dashboards dashboards-check bench images image validate soak report clean wordnet
 
 run: build
 	./$(BIN) serve
@@ -45,6 +45,13 @@ dashboards:
 
 bench:
 	./scripts/bench.sh
+
+# The built-in embedder's WordNet table (system/embed/wordnet/wordnet.gz),
+# regenerated from the WordNet 3.0 database files; only this needs them
+# (Debian: apt-get install wordnet-base; elsewhere set WORDNET_DIR).
+WORDNET_DIR ?= /usr/share/wordnet
+wordnet:
+	$(GO) run ./system/embed/wordnet/gen -dir $(WORDNET_DIR) -o system/embed/wordnet/wordnet.gz
 
 # Every container image the validation harness needs, built locally with no
 # registry; each is rebuilt only when its inputs change (harness/images).

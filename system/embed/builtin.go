@@ -17,13 +17,31 @@ import (
 // and re-embedded rather than compared with new ones.
 const BuiltinVersion = 2
 
+// BuiltinModelPrefix begins the Model() of every version and setting of
+// the built-in embedder, and no other embedder's.
+const BuiltinModelPrefix = "mimo-builtin-"
+
 // DefaultDim is the vector length of the built-in embedder when none is set.
 const DefaultDim = 384
+
+// WordNetVersion is the version of the WordNet table and of the way the
+// embedder uses it; it is part of Model() when BuiltinOptions.WordNet is
+// set, so vectors made with another table are recognised as foreign.
+const WordNetVersion = 1
 
 // BuiltinOptions configures NewBuiltin. The zero value is ready to use.
 type BuiltinOptions struct {
 	// Dim is the vector length; zero or negative means DefaultDim (384).
 	Dim int
+	// WordNet has every word also add, at lower weights, the features of
+	// its synonyms, its broader terms and its definition's words, from the
+	// WordNet table embedded in the binary (see lexicon.go), so that texts
+	// that say the same thing in other words land nearer. False (the
+	// default) makes the same vectors as before the table existed.
+	// NewBuiltin starts parsing the table in the background (about 0.5 s
+	// of one core and 46 MB allocated, once per process; see
+	// docs/BENCHMARKS.md); an embedding made before it is done waits.
+	WordNet bool
 }
 
 // Builtin is a deterministic, offline embedder based on signed feature
@@ -40,7 +58,11 @@ type BuiltinOptions struct {
 //     also count as their full form ("k8s" as "kubernetes");
 //   - character trigrams of "#stem#" for sub-word overlap ("postgres" and
 //     "postgresql" share most of theirs);
-//   - bigrams of consecutive content words for phrase overlap.
+//   - bigrams of consecutive content words for phrase overlap;
+//   - with BuiltinOptions.WordNet, the WordNet concepts of each word (and
+//     of each pair of words that is a WordNet term, "travel document"):
+//     its synsets in its common senses, their broader terms, and the words
+//     of their definitions, at lower weights (lexicon.go).
 //
 // A feature's weight grows sublinearly with its count (1 + ln tf), and the
 // vector is L2-normalised. Text with no features ("" or "!!!") gives the zero
@@ -50,6 +72,7 @@ type BuiltinOptions struct {
 type Builtin struct {
 	dim   int
 	model string
+	lex   bool      // use the WordNet table
 	pool  sync.Pool // *featurizer, so steady-state embedding does not allocate scratch space
 }
 
@@ -61,15 +84,23 @@ func NewBuiltin(o BuiltinOptions) *Builtin {
 	if dim <= 0 {
 		dim = DefaultDim
 	}
-	b := &Builtin{
-		dim:   dim,
-		model: "mimo-builtin-v" + strconv.Itoa(BuiltinVersion) + "-" + strconv.Itoa(dim),
+	model := BuiltinModelPrefix + "v" + strconv.Itoa(BuiltinVersion) + "-"
+	if o.WordNet {
+		model += "wordnet" + strconv.Itoa(WordNetVersion) + "-"
+	}
+	b := &Builtin{dim: dim, model: model + strconv.Itoa(dim), lex: o.WordNet}
+	if o.WordNet {
+		// Parse the table now, in the background, so that the first
+		// embedding (often a user's first query) does not wait for it.
+		go theLexicon()
 	}
 	b.pool.New = func() any { return new(featurizer) }
 	return b
 }
 
-// Model returns "mimo-builtin-v<version>-<dim>", e.g. "mimo-builtin-v2-384".
+// Model returns "mimo-builtin-v<version>-<dim>", e.g. "mimo-builtin-v2-384",
+// or with the WordNet table "mimo-builtin-v<version>-wordnet<table
+// version>-<dim>", e.g. "mimo-builtin-v2-wordnet1-384".
 func (b *Builtin) Model() string { return b.model }
 
 // Dim returns the vector length.
@@ -88,6 +119,10 @@ func (b *Builtin) Embed(ctx context.Context, texts []string) ([][]float32, error
 	backing := make([]float32, len(texts)*b.dim)
 	fz := b.pool.Get().(*featurizer)
 	defer b.pool.Put(fz)
+	fz.lex = nil
+	if b.lex {
+		fz.lex = theLexicon()
+	}
 	for i, text := range texts {
 		if err := ctx.Err(); err != nil {
 			return nil, mimo.Wrap(mimo.EUNAVAILABLE, err, "embedding cancelled")

@@ -57,6 +57,8 @@ type featurizer struct {
 	word  []byte       // the word being read, lower-cased
 	stem  []byte       // its stem
 	prev  []byte       // stem of the previous content word, for bigrams
+	pair  []byte       // "prev stem", to look two-word terms up
+	lex   *lexicon     // the WordNet table, or nil when not used
 	pad   []byte       // "#stem#" for trigrams
 	offs  []int        // rune offsets into pad
 	feats featureTable // the text's features and their summed weights
@@ -153,6 +155,18 @@ func (fz *featurizer) emit(trigrams bool) {
 		weight = commonWeight
 	}
 	fz.add(hashOf(kindWord, s, nil), weight)
+	if lx := fz.lex; lx != nil {
+		for _, r := range lx.lookup(s) {
+			fz.add(lx.feats[r.feat], weight*float64(r.weight))
+		}
+		// Two-word terms ("travel document") by the stems of their words.
+		if len(fz.prev) > 0 {
+			fz.pair = append(append(append(fz.pair[:0], fz.prev...), ' '), s...)
+			for _, r := range lx.lookup(fz.pair) {
+				fz.add(lx.feats[r.feat], wordWeight*float64(r.weight))
+			}
+		}
+	}
 	if len(fz.prev) > 0 {
 		fz.add(hashOf(kindBigram, fz.prev, s), bigramWeight)
 	}

@@ -27,6 +27,7 @@ type Config struct {
 	EmbedURL        string
 	EmbedModel      string
 	EmbedDim        int // 0: the provider's default
+	EmbedWordNet    bool
 	EmbedAPIKey     string
 	EmbedTimeout    time.Duration
 	LLM             string
@@ -117,6 +118,17 @@ var settings = []setting{
 			return fmt.Errorf("not a dimension; set it to a whole number from 8 to 8192, such as 768")
 		}
 		c.EmbedDim = n
+		return nil
+	}},
+	{"MIMO_EMBED_WORDNET", "embed-wordnet", "false", "builtin embedder: also match synonyms, broader terms and definition words from the WordNet table in the binary (true or false)", func(c *Config, v string) error {
+		switch v {
+		case "", "false":
+			c.EmbedWordNet = false
+		case "true":
+			c.EmbedWordNet = true
+		default:
+			return fmt.Errorf("not a switch; set it to true or false")
+		}
 		return nil
 	}},
 	{"MIMO_EMBED_API_KEY", "embed-api-key", "", "embedding API key, sent as a bearer token (openai)", func(c *Config, v string) error {

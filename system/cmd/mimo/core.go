@@ -53,7 +53,8 @@ func openCore(ctx context.Context, cfg *Config, log *slog.Logger) (*core, error)
 		st.Close()
 		return nil, err
 	}
-	if err := checkEmbeddings(ctx, st, emb); err != nil {
+	stale, err := checkEmbeddings(ctx, st, emb)
+	if err != nil {
 		st.Close()
 		return nil, err
 	}
@@ -104,11 +105,19 @@ func openCore(ctx context.Context, cfg *Config, log *slog.Logger) (*core, error)
 		}
 		log.Info("vector index loaded", "vectors", idx.Len(), "text_documents", follower.Text().Len(), "seconds", time.Since(t).Seconds())
 	}()
+	reembedded := make(chan struct{})
+	go func() {
+		defer close(reembedded)
+		if stale > 0 {
+			reembedBuiltin(loadCtx, st, emb, stale, log)
+		}
+	}()
 	return &core{
 		store: st, svc: svc, metrics: met, reg: reg,
 		close: func() {
 			cancelLoad()
 			<-loaded
+			<-reembedded
 			svc.Close()
 			closeSpool(sp)
 			st.Close()

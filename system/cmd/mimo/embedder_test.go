@@ -169,3 +169,39 @@ func TestServeKeepsStoringWhileTheEmbedderIsDown(t *testing.T) {
 	_, health = call(t, "GET", s.URL+"/health", nil)
 	assert.Equal(t, "ok", health["status"])
 }
+
+// Turning the built-in embedder's WordNet table on makes another built-in
+// model; start-up goes on without `mimo reindex`, says so, re-embeds the
+// memories in the background and then searches them by meaning with the
+// new model. Turning it off again does the same the other way.
+func TestBuiltinChangeReembedsInTheBackground(t *testing.T) {
+	dir := t.TempDir()
+	s := startServer(t, map[string]string{"MIMO_DATA_DIR": dir})
+	for _, c := range []string{"The staging database runs on db-2.", "Lunch is at noon on Thursdays.", "Backups run nightly at 02:00."} {
+		store(t, s.URL, "default", c, nil)
+	}
+	s.stop(t)
+
+	for _, wordnet := range []string{"true", "false"} {
+		model := embed.NewBuiltin(embed.BuiltinOptions{WordNet: wordnet == "true"}).Model()
+		s = startServer(t, map[string]string{"MIMO_DATA_DIR": dir, "MIMO_EMBED_WORDNET": wordnet})
+		require.Eventually(t, func() bool {
+			code, got := call(t, "POST", s.URL+"/api/search", map[string]any{"query": "staging database host"})
+			if code != 200 || got["mode"] != "hybrid" {
+				return false
+			}
+			results, _ := got["results"].([]any)
+			if len(results) == 0 {
+				return false
+			}
+			first := results[0].(map[string]any)["memory"].(map[string]any)
+			return first["content"] == "The staging database runs on db-2." && first["embedding_model"] == model
+		}, 10*time.Second, 20*time.Millisecond, "the memories are re-embedded with %s", model)
+		require.Eventually(t, func() bool {
+			return strings.Contains(s.stderr.String(), "re-embedded the built-in embedder's memories")
+		}, 10*time.Second, 20*time.Millisecond)
+		assert.Contains(t, s.stderr.String(), "re-embedding in the background")
+		assert.Contains(t, s.stderr.String(), `"memories":3`)
+		s.stop(t)
+	}
+}

@@ -43,7 +43,7 @@ type command struct {
 // that embed.
 var (
 	storeSettings = []string{"data-dir", "database-url", "log-level"}
-	embedSettings = append(slices.Clone(storeSettings), "embedder", "embed-url", "embed-model", "embed-dim", "embed-api-key", "embed-timeout")
+	embedSettings = append(slices.Clone(storeSettings), "embedder", "embed-url", "embed-model", "embed-dim", "embed-wordnet", "embed-api-key", "embed-timeout")
 )
 
 // commandOptions are the flags only some commands take.
