@@ -135,7 +135,12 @@ type askContext struct {
 func (s *Service) retrieve(ctx context.Context, ns, query string, route mimo.Route, limit int) (_ []askContext, degraded string, _ error) {
 	var out []askContext
 	seen := map[string]bool{}
-	page, err := s.Search(ctx, mimo.SearchQuery{Filter: mimo.Filter{Namespace: ns}, Query: query, Limit: limit})
+	// Ask validated the namespace, query and limit already; its own
+	// retrieval is not a client's search, so it is neither timed as one
+	// nor counted as an access of the memories it reads.
+	q := mimo.SearchQuery{Filter: mimo.Filter{Namespace: ns}, Query: query, Limit: limit}
+	page, err := s.rank(ctx, q, limit, 0)
+	page, err = s.orCached(ctx, q, page, err)
 	if err != nil {
 		return nil, "", err
 	}
