@@ -12,7 +12,9 @@
 # answers. Questions are "who owns the <team> <project> work?" over the
 # corpus's words (routed to memories and the graph). Prints wrk's reports and
 # the load average before each run. MIMO_BENCH_MIMO names the mimo binary to
-# measure (default: make build's bin/mimo).
+# measure (default: make build's bin/mimo). MIMO_BENCH_ASK_DISTINCT=1 makes
+# every question distinct (a number is appended), so that no cache can serve
+# a repeated one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -65,10 +67,17 @@ cat >"$work/ask.lua" <<'LUA'
 local teams = {"platform","infrastructure","payments","billing","growth","search","identity","security","data","analytics","mobile","frontend","backend","reliability","support","onboarding","checkout","catalog","inventory","logistics"}
 local projects = {"atlas","beacon","cobalt","delta","ember","falcon","granite","harbor","iris","juniper","kestrel","lumen","meridian","nimbus","onyx","pioneer","quartz","raven","sable","tundra"}
 local think = tonumber(os.getenv("ASK_THINK_MS") or "0")
+local distinct = os.getenv("MIMO_BENCH_ASK_DISTINCT") == "1"
+local n = 0
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 request = function()
-  local q = "who owns the " .. teams[math.random(#teams)] .. " " .. projects[math.random(#projects)] .. " work?"
+  local q = "who owns the " .. teams[math.random(#teams)] .. " " .. projects[math.random(#projects)] .. " work"
+  if distinct then
+    n = n + 1
+    q = q .. " " .. n .. "x" .. math.random(1000000000)
+  end
+  q = q .. "?"
   return wrk.format(nil, "/api/ask", nil, '{"query":"' .. q .. '"}')
 end
 response = function(status, headers, body)
