@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	mimo "mimo/system"
 	"mimo/system/internal/memorykit"
@@ -41,6 +42,10 @@ type Index struct {
 	dim     int
 	words   int // code words per row
 	workers int
+	// searching counts the searches under way: each splits its scan over
+	// the workers left to it, so that searches at once do not pay for
+	// goroutines and hand-offs that gain nothing when every core is busy.
+	searching atomic.Int32
 
 	mu     sync.RWMutex
 	spaces map[string]*space

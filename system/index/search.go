@@ -47,7 +47,9 @@ func (x *Index) Search(q []float32, f mimo.Filter, k int) []mimo.VectorHit {
 	n := len(s.ids)
 	k = min(k, n)
 	sc := &scan{s: s, q: qn, m: &m, k: k, dim: x.dim, words: x.words}
-	chunks := max(1, min(x.workers, n/minChunk))
+	busy := int(x.searching.Add(1))
+	defer x.searching.Add(-1)
+	chunks := max(1, min(x.workers/busy, n/minChunk))
 	per := (n + chunks - 1) / chunks
 	tops := make([]*topK, chunks)
 	if n < minQuantRows {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -132,39 +133,70 @@ type askContext struct {
 // entities whose text holds a word of the question. Best first, no repeats.
 // degraded is the search's reason when it was degraded (such as
 // mimo.DegradedEmbedder or mimo.ReasonDBUnavailable), else "".
+// The memories found are reused for the same question while no memory has
+// changed since (see retrievals); the graph is asked every time.
 func (s *Service) retrieve(ctx context.Context, ns, query string, route mimo.Route, limit int) (_ []askContext, degraded string, _ error) {
-	var out []askContext
-	seen := map[string]bool{}
-	page, err := s.Search(ctx, mimo.SearchQuery{Filter: mimo.Filter{Namespace: ns}, Query: query, Limit: limit})
-	if err != nil {
-		return nil, "", err
+	wantRecent := slices.Contains(route.Stores, mimo.RouteRecent)
+	key := retrievalKey(ns, query, limit, wantRecent)
+	seq, current := s.current(ctx)
+	r, ok := s.retrievals.lru.Get(key)
+	if !current || !ok || r.seq != seq {
+		var err error
+		if r, degraded, err = s.retrieveMemories(ctx, ns, query, limit, wantRecent); err != nil {
+			return nil, "", err
+		}
+		if current && degraded == "" {
+			r.seq = seq
+			s.retrievals.lru.Add(key, r)
+		}
 	}
-	if page.Degraded {
-		degraded = page.Reason
-	}
-	for _, r := range page.Results {
-		seen[r.Memory.ID] = true
-		out = append(out, askContext{source: mimo.Source{Kind: "memory", ID: r.Memory.ID, Score: r.Score.Total}, text: r.Memory.Content})
-	}
+	out := append(make([]askContext, 0, len(r.found)+len(r.recent)+limit), r.found...)
 	for _, st := range route.Stores {
 		switch st {
 		case mimo.RouteRecent:
-			recent, err := s.List(ctx, mimo.ListQuery{Filter: mimo.Filter{Namespace: ns}, Limit: limit})
-			if err != nil {
-				return nil, "", err
-			}
-			for _, m := range recent.Memories {
-				if !seen[m.ID] && len(out) < 2*limit {
-					seen[m.ID] = true
-					sc := s.score(m, mimo.Scores{})
-					out = append(out, askContext{source: mimo.Source{Kind: "memory", ID: m.ID, Score: sc.Total}, text: m.Content})
-				}
-			}
+			out = append(out, r.recent...)
 		case mimo.RouteGraph:
 			out = append(out, s.graphContext(ctx, ns, query, limit)...)
 		}
 	}
 	return out, degraded, nil
+}
+
+// retrieveMemories is retrieve's part among the memories, from the
+// database.
+func (s *Service) retrieveMemories(ctx context.Context, ns, query string, limit int, wantRecent bool) (r retrieval, degraded string, _ error) {
+	seen := map[string]bool{}
+	// Ask validated the namespace, query and limit already; its own
+	// retrieval is not a client's search, so it is neither timed as one
+	// nor counted as an access of the memories it reads.
+	q := mimo.SearchQuery{Filter: mimo.Filter{Namespace: ns}, Query: query, Limit: limit}
+	page, err := s.rank(ctx, q, limit, 0)
+	page, err = s.orCached(ctx, q, page, err)
+	if err != nil {
+		return r, "", err
+	}
+	if page.Degraded {
+		degraded = page.Reason
+	}
+	for _, res := range page.Results {
+		seen[res.Memory.ID] = true
+		r.found = append(r.found, askContext{source: mimo.Source{Kind: "memory", ID: res.Memory.ID, Score: res.Score.Total}, text: res.Memory.Content})
+	}
+	if !wantRecent {
+		return r, degraded, nil
+	}
+	recent, err := s.List(ctx, mimo.ListQuery{Filter: mimo.Filter{Namespace: ns}, Limit: limit})
+	if err != nil {
+		return r, "", err
+	}
+	for _, m := range recent.Memories {
+		if !seen[m.ID] && len(r.found)+len(r.recent) < 2*limit {
+			seen[m.ID] = true
+			sc := s.score(m, mimo.Scores{})
+			r.recent = append(r.recent, askContext{source: mimo.Source{Kind: "memory", ID: m.ID, Score: sc.Total}, text: m.Content})
+		}
+	}
+	return r, degraded, nil
 }
 
 // graphContext finds entities holding the question's most distinctive

@@ -252,3 +252,23 @@ func TestAskFromTheReadCacheSaysTheDatabaseIsUnavailable(t *testing.T) {
 		assert.Equal(t, ids[0], ans.Sources[0].ID)
 	}
 }
+
+func TestAskReusesItsRetrievalOnlyWhileNoMemoryChanged(t *testing.T) {
+	f := memorytest.New(t, memorytest.Options{NoLLM: true})
+	f.StoreAll(t, "", "The billing service is deployed on Fridays.", "Lunch is at noon.")
+	q := "When is the payroll export scheduled?"
+	first := ask(t, f, "", q)
+	again := ask(t, f, "", q)
+	assert.Equal(t, first.Sources, again.Sources, "nothing changed: the same memories")
+
+	ids := f.StoreAll(t, "", "The payroll export is scheduled every Monday at 6.")
+	after := ask(t, f, "", q)
+	require.NotEmpty(t, after.Sources)
+	assert.Equal(t, ids[0], after.Sources[0].ID, "a memory stored since is found at once")
+
+	err := f.Service.Delete(context.Background(), "", ids[0])
+	require.NoError(t, err)
+	for _, s := range ask(t, f, "", q).Sources {
+		assert.NotEqual(t, ids[0], s.ID, "a deleted memory is not answered from the cache")
+	}
+}

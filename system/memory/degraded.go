@@ -95,6 +95,13 @@ func (s *Service) cachedMatches(f mimo.Filter) []*mimo.Memory {
 // search finds are kept in the cache, as recently read.
 func (s *Service) Search(ctx context.Context, q mimo.SearchQuery) (*mimo.SearchPage, error) {
 	page, err := s.search(ctx, q)
+	return s.orCached(ctx, q, page, err)
+}
+
+// orCached is a search's page when the database answered it, having kept
+// its memories in the read cache; else, when the database was
+// unavailable, the read cache's answer to q.
+func (s *Service) orCached(ctx context.Context, q mimo.SearchQuery, page *mimo.SearchPage, err error) (*mimo.SearchPage, error) {
 	if unavailable(ctx, err) {
 		return s.cachedSearch(ctx, q, err)
 	}

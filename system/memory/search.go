@@ -63,7 +63,9 @@ const (
 	maxOffset     = 400
 )
 
-// search is Search against the database.
+// search is Search against the database: a client's search, validated,
+// timed in mimo_search_duration_seconds, and counted as an access of each
+// memory it returns.
 func (s *Service) search(ctx context.Context, q mimo.SearchQuery) (*mimo.SearchPage, error) {
 	start := time.Now()
 	defer func() { s.metrics.SearchDuration.Observe(time.Since(start).Seconds()) }()
@@ -82,6 +84,23 @@ func (s *Service) search(ctx context.Context, q mimo.SearchQuery) (*mimo.SearchP
 	if err != nil {
 		return nil, err
 	}
+	page, err := s.rank(ctx, q, limit, offset)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(page.Results))
+	for i, r := range page.Results {
+		ids[i] = r.Memory.ID
+	}
+	s.access.record(q.Namespace, ids)
+	return page, nil
+}
+
+// rank is a search already validated (q's query and filter, limit and
+// offset in range, the namespace normalised): the page of limit results
+// from offset. It neither times itself nor counts accesses, which are a
+// client's search's (search) and not Ask's own retrieval's.
+func (s *Service) rank(ctx context.Context, q mimo.SearchQuery, limit, offset int) (*mimo.SearchPage, error) {
 	want := offset + limit
 	k := min(max(want*3, minCandidates), maxCandidates)
 
@@ -174,13 +193,10 @@ func (s *Service) search(ctx context.Context, q mimo.SearchQuery) (*mimo.SearchP
 			page.NextCursor = encodeOffset(end)
 		}
 	}
-	ids := make([]string, len(page.Results))
-	for i, r := range page.Results {
+	for _, r := range page.Results {
 		r.Memory.Embedding.Vector = nil
 		s.decorate(r.Memory)
-		ids[i] = r.Memory.ID
 	}
-	s.access.record(q.Namespace, ids)
 	return page, nil
 }
 

@@ -36,13 +36,7 @@ const benchMemoriesEnv = "MIMO_BENCH_MEMORIES"
 // search (ns/op), its median and 99th percentile, and how long loading the
 // indexes from the change log took.
 func BenchmarkServiceSearch(b *testing.B) {
-	n := 10_000
-	if v := os.Getenv(benchMemoriesEnv); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil || n <= 0 {
-			b.Fatalf("%s=%q: not a positive number", benchMemoriesEnv, v)
-		}
-	}
+	n := benchMemories(b)
 	stores := map[string]func(b *testing.B) mimo.Store{
 		"sqlite": func(b *testing.B) mimo.Store {
 			st, err := sqlite.Open(context.Background(), sqlite.Options{Path: filepath.Join(b.TempDir(), "mimo.db")})
@@ -114,6 +108,19 @@ func BenchmarkServiceSearch(b *testing.B) {
 			}
 		})
 	}
+}
+
+// benchMemories is how many memories a service benchmark stores:
+// MIMO_BENCH_MEMORIES, default 10,000.
+func benchMemories(b *testing.B) int {
+	n := 10_000
+	if v := os.Getenv(benchMemoriesEnv); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n <= 0 {
+			b.Fatalf("%s=%q: not a positive number", benchMemoriesEnv, v)
+		}
+	}
+	return n
 }
 
 // seedBench stores n memories of the benchmark corpus (benchcorpus) in the

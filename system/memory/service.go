@@ -110,6 +110,7 @@ type Service struct {
 	router     *router
 	emb        *embedding
 	answers    *expirable.LRU[string, mimo.Answer]
+	retrievals *retrievals
 	provider   string
 	metrics    *metrics.Metrics
 	log        *slog.Logger
@@ -169,6 +170,7 @@ func New(o Options) (*Service, error) {
 		s.llmBreaker = breaker.New(breaker.Options{Name: "llm", Failures: o.BreakerFailures, Reset: o.BreakerReset, Metrics: s.metrics, Now: s.now})
 	}
 	s.answers = expirable.NewLRU[string, mimo.Answer](s.router.maxEntries, nil, s.router.ttl)
+	s.retrievals = newRetrievals(s.router.maxEntries)
 	if s.llmTimeout <= 0 {
 		s.llmTimeout = DefaultLLMTimeout
 	}

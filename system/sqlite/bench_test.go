@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"mimo/system"
+	"mimo/system/internal/cputime"
 	"mimo/system/storetest"
 )
 
@@ -95,4 +96,33 @@ func BenchmarkTextSearch(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkGetMemoriesNoVector reads 20 memories by id out of 10,000, as
+// a search's final read of its shortlist does.
+func BenchmarkGetMemoriesNoVector(b *testing.B) {
+	s := openStore(b)
+	r := rand.New(rand.NewPCG(5, 6))
+	const rows, batch = 10_000, 500
+	var ids []string
+	for i := 0; i < rows; i += batch {
+		ms := make([]*mimo.Memory, batch)
+		for j := range ms {
+			ms[j] = storetest.NewMemory("bench", benchContent(r, i+j))
+			ids = append(ids, ms[j].ID)
+		}
+		_, err := s.CreateMemories(b.Context(), ms)
+		require.NoError(b, err)
+	}
+	want := make([]string, 20)
+	cpu := cputime.Process()
+	for b.Loop() {
+		for i := range want {
+			want[i] = ids[r.IntN(len(ids))]
+		}
+		ms, err := s.GetMemoriesNoVector(b.Context(), "bench", want)
+		require.NoError(b, err)
+		require.NotEmpty(b, ms)
+	}
+	cputime.PerOp(b, cpu, b.N)
 }

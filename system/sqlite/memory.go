@@ -45,9 +45,17 @@ func (s *Store) GetMemoriesNoVector(ctx context.Context, ns string, ids []string
 func (s *Store) getMemories(ctx context.Context, cols, ns string, ids []string) ([]*mimo.Memory, error) {
 	out := []*mimo.Memory{}
 	for chunk := range chunks(ids, maxVars) {
-		args := append([]any{memorykit.Namespace(ns)}, anys(chunk)...)
-		rows, err := s.reader.QueryContext(ctx,
-			`SELECT `+cols+` FROM memories m WHERE m.namespace = ? AND m.id IN (`+placeholders(len(chunk))+`)`, args...)
+		n := idClass(len(chunk))
+		args := make([]any, 1, 1+n)
+		args[0] = memorykit.Namespace(ns)
+		for i := range n {
+			args = append(args, chunk[min(i, len(chunk)-1)])
+		}
+		st, err := s.stmts.get(ctx, `SELECT `+cols+` FROM memories m WHERE m.namespace = ? AND m.id IN (`+placeholders(n)+`)`)
+		if err != nil {
+			return nil, dbErr(ctx, err, "sqlite: get memories")
+		}
+		rows, err := st.QueryContext(ctx, args...)
 		if err != nil {
 			return nil, dbErr(ctx, err, "sqlite: get memories")
 		}

@@ -63,8 +63,9 @@ type Store struct {
 	path   string
 	log    *slog.Logger
 	busy   time.Duration
-	writer *sql.DB // one connection; every mutation goes through it
-	reader *sql.DB // query_only connections
+	writer *sql.DB   // one connection; every mutation goes through it
+	reader *sql.DB   // query_only connections
+	stmts  stmtCache // prepared statements on reader
 	// search caches each namespace's entity search text for SearchNodes,
 	// checked against graph_versions on every use.
 	search graphkit.SearchCache
@@ -114,6 +115,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		s.writer.Close()
 		return nil, mimo.Wrap(mimo.EINTERNAL, err, "sqlite: open readers")
 	}
+	s.stmts.db = s.reader
 	s.reader.SetMaxOpenConns(readConns)
 	s.reader.SetMaxIdleConns(readConns)
 	s.reader.SetConnMaxLifetime(0)
@@ -193,7 +195,10 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) Close() error {
 	var err error
 	if s.reader != nil {
-		err = s.reader.Close()
+		err = s.stmts.close()
+		if rerr := s.reader.Close(); err == nil {
+			err = rerr
+		}
 	}
 	if s.writer != nil {
 		if werr := s.writer.Close(); err == nil {
