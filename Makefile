@@ -96,7 +96,7 @@ validate: images
 soak: images
 	@$(REPORT) env begin -o $(RESULTS)/environment-soak.json -commit $(VERSION)
 	@status=0; \
-	MIMO_COMMIT=$(VERSION) MIMO_LOAD_DURATION=5m MIMO_SOAK_DURATION=10m MIMO_LOAD_GATES=1 \
+	MIMO_COMMIT=$(VERSION) MIMO_LOAD_DURATION=5m MIMO_SOAK_DURATION=10m \
 		$(GO) test -count=1 -timeout 45m -v ./scenarios/load/ || status=$$?; \
 	$(REPORT) env end -o $(RESULTS)/environment-soak.json; \
 	exit $$status

@@ -138,8 +138,8 @@ func monitoringFigure(rs []record.Result) (string, bool, string) {
 }
 
 // loadFigure needs the seed gate's own figures: its p95 and error rate.
-// The gate is opt-in (MIMO_LOAD_GATES, make soak), so a run without it
-// has not measured the row, whatever else passed.
+// A run in which the gate did not run (it was skipped, or crashed before
+// its record) has not measured the row, whatever else passed.
 func loadFigure(rs []record.Result) (string, bool, string) {
 	var gate *record.Result
 	for i, r := range rs {
