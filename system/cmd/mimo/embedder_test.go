@@ -170,6 +170,11 @@ func TestServeKeepsStoringWhileTheEmbedderIsDown(t *testing.T) {
 	assert.Equal(t, "ok", health["status"])
 }
 
+// reembedWait bounds the wait for a background re-embedding. It is generous
+// because the WordNet table is parsed first (half a second on a quiet
+// machine, many times that under -race, coverage and a busy CI).
+const reembedWait = 90 * time.Second
+
 // Turning the built-in embedder's WordNet table on makes another built-in
 // model; start-up goes on without `mimo reindex`, says so, re-embeds the
 // memories in the background and then searches them by meaning with the
@@ -196,10 +201,10 @@ func TestBuiltinChangeReembedsInTheBackground(t *testing.T) {
 			}
 			first := results[0].(map[string]any)["memory"].(map[string]any)
 			return first["content"] == "The staging database runs on db-2." && first["embedding_model"] == model
-		}, 10*time.Second, 20*time.Millisecond, "the memories are re-embedded with %s", model)
+		}, reembedWait, 20*time.Millisecond, "the memories are re-embedded with %s", model)
 		require.Eventually(t, func() bool {
 			return strings.Contains(s.stderr.String(), "re-embedded the built-in embedder's memories")
-		}, 10*time.Second, 20*time.Millisecond)
+		}, reembedWait, 20*time.Millisecond)
 		assert.Contains(t, s.stderr.String(), "re-embedding in the background")
 		assert.Contains(t, s.stderr.String(), `"memories":3`)
 		s.stop(t)
