@@ -146,7 +146,7 @@ func TestWithoutTheSeedGateTheLoadRowIsNotMeasuredAndBlocks(t *testing.T) {
 	assert.Equal(t, NotRun, l.Status)
 	assert.True(t, l.Blocks, "the seed marks load tests blocking, and its p95 was not measured")
 	assert.False(t, rep.Ready)
-	assert.Contains(t, l.Figure, "seed gate (p95) not run (make soak runs it)")
+	assert.Contains(t, l.Figure, "seed gate (p95) not run")
 }
 
 func TestCoverageBelowItsFloorFailsWithoutBlocking(t *testing.T) {
