@@ -36,27 +36,48 @@ func TestStoreDeduplicates(t *testing.T) {
 		{name: "different content is no duplicate", then: "The team lunch is on Thursdays.", ns: "team", created: true},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			f := memorytest.New(t, memorytest.Options{})
-			ctx := context.Background()
-			old := f.StoreAll(t, "team", first)[0]
-			res, err := f.Service.Store(ctx, mimo.StoreRequest{Namespace: c.ns, Content: c.then, Category: c.cat})
-			require.NoError(t, err)
-			assert.Equal(t, c.created, res.Created)
-			if !c.created {
-				assert.Equal(t, old, res.Memory.ID)
-			} else {
-				assert.NotEqual(t, old, res.Memory.ID)
-			}
-			if c.dupOfOld {
-				assert.Equal(t, old, res.DuplicateOf)
-			} else {
-				assert.Empty(t, res.DuplicateOf)
-			}
-			n, err := f.Store.CountMemories(ctx, "team")
-			require.NoError(t, err)
-			assert.EqualValues(t, map[bool]int{true: 2, false: 1}[c.created && c.ns == "team"], n)
-		})
+		for _, way := range []string{"Store", "StoreBatch"} {
+			t.Run(c.name+"/"+way, func(t *testing.T) {
+				f := memorytest.New(t, memorytest.Options{})
+				ctx := context.Background()
+				old := f.StoreAll(t, "team", first)[0]
+				req := mimo.StoreRequest{Namespace: c.ns, Content: c.then, Category: c.cat}
+				var res *mimo.StoreResult
+				var err error
+				if way == "Store" {
+					res, err = f.Service.Store(ctx, req)
+				} else {
+					// Beside an unrelated memory of the same namespace
+					// and category: a batch checks its items together.
+					var items []mimo.BatchItemResult
+					items, err = f.Service.StoreBatch(ctx, []mimo.StoreRequest{
+						{Namespace: c.ns, Content: "Backups run nightly at two.", Category: c.cat}, req})
+					require.NoError(t, err)
+					require.NoError(t, items[1].Err)
+					res = items[1].Result
+					assert.Empty(t, items[0].Result.DuplicateOf)
+				}
+				require.NoError(t, err)
+				assert.Equal(t, c.created, res.Created)
+				if !c.created {
+					assert.Equal(t, old, res.Memory.ID)
+				} else {
+					assert.NotEqual(t, old, res.Memory.ID)
+				}
+				if c.dupOfOld {
+					assert.Equal(t, old, res.DuplicateOf)
+				} else {
+					assert.Empty(t, res.DuplicateOf)
+				}
+				want := map[bool]int{true: 2, false: 1}[c.created && c.ns == "team"]
+				if way == "StoreBatch" && c.ns == "team" {
+					want++
+				}
+				n, err := f.Store.CountMemories(ctx, "team")
+				require.NoError(t, err)
+				assert.EqualValues(t, want, n)
+			})
+		}
 	}
 }
 

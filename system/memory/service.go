@@ -324,10 +324,7 @@ func (s *Service) StoreBatch(ctx context.Context, rs []mimo.StoreRequest) ([]mim
 	if !queue {
 		s.syncIndex(ctx) // not when queued: see Store
 	}
-	dups := make([]string, len(valid))
-	for i, m := range valid {
-		dups[i] = s.nearDuplicate(m)
-	}
+	dups := s.nearDuplicates(valid)
 	if queue {
 		return s.queueBatch(ctx, out, valid, pos, dups, nil)
 	}
@@ -429,6 +426,45 @@ func (s *Service) nearDuplicate(m *mimo.Memory) string {
 		break
 	}
 	return ""
+}
+
+// nearDuplicates returns nearDuplicate(m) for each of ms, in one pass of
+// the index per namespace and category rather than a search per memory:
+// at 100,000 memories a search per item was most of a batch's CPU.
+func (s *Service) nearDuplicates(ms []*mimo.Memory) []string {
+	out := make([]string, len(ms))
+	if !s.follower.Loaded() {
+		return out
+	}
+	type group struct {
+		ns  string
+		cat mimo.Category
+	}
+	groups := map[group][]int{}
+	var order []group
+	for i, m := range ms {
+		if len(m.Embedding.Vector) != s.embedder.Dim() {
+			continue
+		}
+		g := group{m.Namespace, m.Category}
+		if _, ok := groups[g]; !ok {
+			order = append(order, g)
+		}
+		groups[g] = append(groups[g], i)
+	}
+	for _, g := range order {
+		idx := groups[g]
+		qs := make([][]float32, len(idx))
+		skip := make([]string, len(idx))
+		for j, i := range idx {
+			qs[j], skip[j] = ms[i].Embedding.Vector, ms[i].ID
+		}
+		f := mimo.Filter{Namespace: g.ns, Categories: []mimo.Category{g.cat}}
+		for j, id := range s.index.NearestAbove(qs, skip, f, s.dupCosine) {
+			out[idx[j]] = id
+		}
+	}
+	return out
 }
 
 func (s *Service) indexMemory(m *mimo.Memory) {
