@@ -138,25 +138,14 @@ func run(dir, out string) error {
 
 // readData reads one data.<pos> file into synsets.
 func readData(path string, pos byte, synsets map[string]*synset) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "  ") {
-			continue // the licence at the top of the file
-		}
+	return eachLine(path, func(line string) error {
 		var gloss string
 		if i := strings.Index(line, " | "); i >= 0 {
 			line, gloss = line[:i], line[i+3:]
 		}
 		f := strings.Fields(line)
 		if len(f) < 4 {
-			continue
+			return nil
 		}
 		s := &synset{key: string(pos) + f[0]}
 		n, err := strconv.ParseInt(f[3], 16, 0)
@@ -191,6 +180,29 @@ func readData(path string, pos byte, synsets map[string]*synset) error {
 		}
 		s.gloss = glossWords(gloss)
 		synsets[s.key] = s
+		return nil
+	})
+}
+
+// eachLine calls fn with each line of the WordNet file at path, up to 1 MiB
+// long, skipping the licence lines (two spaces first) at the top of the
+// data and index files; fn's error stops the reading and is returned.
+func eachLine(path string, fn func(line string) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "  ") {
+			continue
+		}
+		if err := fn(line); err != nil {
+			return err
+		}
 	}
 	return sc.Err()
 }
@@ -218,30 +230,25 @@ func glossWords(gloss string) []string {
 // readCounts reads cntlist.rev: how often each sense was seen in the
 // tagged corpora, by "lemma pos sense-number".
 func readCounts(path string) (map[string]int, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
 	counts := map[string]int{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
+	err := eachLine(path, func(line string) error {
+		fields := strings.Fields(line)
 		if len(fields) != 3 {
-			continue
+			return nil
 		}
 		lemma, rest, ok := strings.Cut(fields[0], "%")
 		if !ok || rest == "" {
-			continue
+			return nil
 		}
 		pos := map[byte]byte{'1': 'n', '2': 'v', '3': 'a', '4': 'r', '5': 'a'}[rest[0]]
 		n, err := strconv.Atoi(fields[2])
 		if err != nil {
-			return nil, fmt.Errorf("%s: %q: %w", path, sc.Text(), err)
+			return fmt.Errorf("%s: %q: %w", path, line, err)
 		}
 		counts[lemma+" "+string(pos)+" "+fields[1]] += n
-	}
-	return counts, sc.Err()
+		return nil
+	})
+	return counts, err
 }
 
 // sense is one synset of a lemma, with its rank among the lemma's senses of
@@ -254,21 +261,10 @@ type sense struct {
 
 // readIndex reads index.<pos>: each lemma's synsets, most used first.
 func readIndex(path string, pos byte, counts map[string]int, senses map[string][]sense) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "  ") {
-			continue
-		}
+	return eachLine(path, func(line string) error {
 		f := strings.Fields(line)
 		if len(f) < 4 || strings.ContainsAny(f[0], "-.'") || strings.Count(f[0], "_") > 1 {
-			continue // single words and pairs: the embedder reads words and word pairs
+			return nil // single words and pairs: the embedder reads words and word pairs
 		}
 		n, err := strconv.Atoi(f[2])
 		if err != nil {
@@ -279,8 +275,8 @@ func readIndex(path string, pos byte, counts map[string]int, senses map[string][
 			c := counts[f[0]+" "+string(pos)+" "+strconv.Itoa(rank+1)]
 			senses[f[0]] = append(senses[f[0]], sense{synset: string(pos) + off, rank: rank, count: c})
 		}
-	}
-	return sc.Err()
+		return nil
+	})
 }
 
 // subtreeSizes counts, for each synset, the synsets below it by hypernym
@@ -437,25 +433,18 @@ func entryOf(lemma string, ss []sense, synsets map[string]*synset, subtree map[s
 // readExceptions gives each irregular form in an <pos>.exc file the refs of
 // its first base form, unless it is a lemma of its own.
 func readExceptions(path string, table map[string]entry) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
+	return eachLine(path, func(line string) error {
+		fields := strings.Fields(line)
 		if len(fields) < 2 || strings.ContainsAny(fields[0], "_-.'") {
-			continue
+			return nil
 		}
-		if _, ok := table[fields[0]]; ok {
-			continue
+		if _, ok := table[fields[0]]; !ok {
+			if e, ok := table[fields[1]]; ok {
+				table[fields[0]] = e
+			}
 		}
-		if e, ok := table[fields[1]]; ok {
-			table[fields[0]] = e
-		}
-	}
-	return sc.Err()
+		return nil
+	})
 }
 
 // write numbers the concepts the table uses, in order of first use by
