@@ -441,19 +441,15 @@ func (s *Service) nearDuplicates(ms []*mimo.Memory) []string {
 		cat mimo.Category
 	}
 	groups := map[group][]int{}
-	var order []group
 	for i, m := range ms {
 		if len(m.Embedding.Vector) != s.embedder.Dim() {
 			continue
 		}
 		g := group{m.Namespace, m.Category}
-		if _, ok := groups[g]; !ok {
-			order = append(order, g)
-		}
 		groups[g] = append(groups[g], i)
 	}
-	for _, g := range order {
-		idx := groups[g]
+	// The groups write disjoint items of out, so their order does not matter.
+	for g, idx := range groups {
 		qs := make([][]float32, len(idx))
 		skip := make([]string, len(idx))
 		for j, i := range idx {
