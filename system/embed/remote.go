@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	mimo "mimo/system"
+	"mimo/system/internal/httpkit"
 )
 
 // Provider names, as MIMO_EMBEDDER takes them and as the provider label of
@@ -135,7 +136,7 @@ func newRemote(provider string, o RemoteOptions, defURL, defModel string, defDim
 		return nil, mimo.Errorf(mimo.EINVALID, "embed: dimension %d is negative", r.dim)
 	}
 	if r.client == nil {
-		r.client = &http.Client{Timeout: r.timeout}
+		r.client = httpkit.Client(r.timeout)
 	}
 	return r, nil
 }

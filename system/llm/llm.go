@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"mimo/system"
+	"mimo/system/internal/httpkit"
 )
 
 // Provider names, as MIMO_LLM takes them.
@@ -91,21 +92,10 @@ func New(opts Options) (*Model, error) {
 		if timeout <= 0 {
 			timeout = DefaultTimeout
 		}
-		// The default transport keeps two idle connections a host: with a
-		// hundred questions at once every other answer dialled a new
-		// connection (a tenth of a loaded server's CPU) and left one in
-		// TIME_WAIT.
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.MaxIdleConnsPerHost = MaxIdleConns
-		m.client = &http.Client{Timeout: timeout, Transport: t}
+		m.client = httpkit.Client(timeout)
 	}
 	return m, nil
 }
-
-// MaxIdleConns is how many idle connections to the model's host a Model
-// keeps for reuse when Options.Client is nil: enough for the answers of a
-// hundred clients at once.
-const MaxIdleConns = 128
 
 // Model names the provider and model, as metrics label it.
 func (m *Model) Model() string { return m.provider + "/" + m.model }
