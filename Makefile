@@ -46,12 +46,12 @@ dashboards:
 bench:
 	./scripts/bench.sh
 
-# The built-in embedder's WordNet table (system/embed/wordnet/wordnet.gz),
-# regenerated from the WordNet 3.0 database files; only this needs them
+# The built-in embedder's WordNet tables (system/embed/wordnet/wordnet.gz and
+# vectors.gz), regenerated from the WordNet 3.0 database files; only this needs them
 # (Debian: apt-get install wordnet-base; elsewhere set WORDNET_DIR).
 WORDNET_DIR ?= /usr/share/wordnet
 wordnet:
-	$(GO) run ./system/embed/wordnet/gen -dir $(WORDNET_DIR) -o system/embed/wordnet/wordnet.gz
+	$(GO) run ./system/embed/wordnet/gen -dir $(WORDNET_DIR) -o system/embed/wordnet/wordnet.gz -vectors system/embed/wordnet/vectors.gz
 
 # Every container image the validation harness needs, built locally with no
 # registry; each is rebuilt only when its inputs change (harness/images).

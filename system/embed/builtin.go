@@ -29,6 +29,18 @@ const DefaultDim = 384
 // set, so vectors made with another table are recognised as foreign.
 const WordNetVersion = 1
 
+// WordVectorsVersion is the version of the word vector table and of the
+// way the embedder uses it; it is part of Model() when
+// BuiltinOptions.WordVectors is set.
+const WordVectorsVersion = 1
+
+// denseWeight is the energy of a vector's word vector part relative to
+// its hashed features' (1: as much). Chosen on the tuning halves of
+// fixtures/retrieval (docs/BENCHMARKS.md, "Word vectors distilled from
+// WordNet"): lower finds fewer paraphrases' facts, higher fewer of the
+// word-sharing questions'.
+const denseWeight = 1.0
+
 // BuiltinOptions configures NewBuiltin. The zero value is ready to use.
 type BuiltinOptions struct {
 	// Dim is the vector length; zero or negative means DefaultDim (384).
@@ -42,6 +54,16 @@ type BuiltinOptions struct {
 	// of one core and 46 MB allocated, once per process; see
 	// docs/BENCHMARKS.md); an embedding made before it is done waits.
 	WordNet bool
+	// WordVectors adds to each vector the weighted sum of its words'
+	// dense vectors, distilled from WordNet 3.0 and embedded in the binary
+	// (vectors.go): near for words used in the same definitions and
+	// WordNet neighbourhoods ("dentist", "tooth", "dental"), so texts that
+	// say the same thing in other words land nearer. It finds many more
+	// reworded facts by vector but, through the hybrid search's fusion,
+	// fewer facts of questions that share their words (docs/BENCHMARKS.md),
+	// so it is off by default. NewBuiltin starts parsing the table in the
+	// background; an embedding made before it is done waits.
+	WordVectors bool
 }
 
 // Builtin is a deterministic, offline embedder based on signed feature
@@ -62,7 +84,12 @@ type BuiltinOptions struct {
 //   - with BuiltinOptions.WordNet, the WordNet concepts of each word (and
 //     of each pair of words that is a WordNet term, "travel document"):
 //     its synsets in its common senses, their broader terms, and the words
-//     of their definitions, at lower weights (lexicon.go).
+//     of their definitions, at lower weights (lexicon.go);
+//   - with BuiltinOptions.WordVectors, the sum of the content words' dense
+//     word vectors (vectors.go), each weighted like the word's feature and
+//     by how informative the table says the word is, added onto the first
+//     components (folded when Dim is shorter) with denseWeight times the
+//     hashed features' energy.
 //
 // A feature's weight grows sublinearly with its count (1 + ln tf), and the
 // vector is L2-normalised. Text with no features ("" or "!!!") gives the zero
@@ -73,6 +100,7 @@ type Builtin struct {
 	dim   int
 	model string
 	lex   bool      // use the WordNet table
+	vec   bool      // use the word vectors
 	pool  sync.Pool // *featurizer, so steady-state embedding does not allocate scratch space
 }
 
@@ -88,7 +116,11 @@ func NewBuiltin(o BuiltinOptions) *Builtin {
 	if o.WordNet {
 		model += "wordnet" + strconv.Itoa(WordNetVersion) + "-"
 	}
-	b := &Builtin{dim: dim, model: model + strconv.Itoa(dim), lex: o.WordNet}
+	if o.WordVectors {
+		model += "vectors" + strconv.Itoa(WordVectorsVersion) + "-"
+		go theWordVectors()
+	}
+	b := &Builtin{dim: dim, model: model + strconv.Itoa(dim), lex: o.WordNet, vec: o.WordVectors}
 	if o.WordNet {
 		// Parse the table now, in the background, so that the first
 		// embedding (often a user's first query) does not wait for it.
@@ -99,8 +131,10 @@ func NewBuiltin(o BuiltinOptions) *Builtin {
 }
 
 // Model returns "mimo-builtin-v<version>-<dim>", e.g. "mimo-builtin-v2-384",
-// or with the WordNet table "mimo-builtin-v<version>-wordnet<table
-// version>-<dim>", e.g. "mimo-builtin-v2-wordnet1-384".
+// with the WordNet table "mimo-builtin-v<version>-wordnet<table
+// version>-<dim>", e.g. "mimo-builtin-v2-wordnet1-384", and with the word
+// vectors "vectors<version>-" before the dim, e.g.
+// "mimo-builtin-v2-vectors1-384".
 func (b *Builtin) Model() string { return b.model }
 
 // Dim returns the vector length.
@@ -119,9 +153,12 @@ func (b *Builtin) Embed(ctx context.Context, texts []string) ([][]float32, error
 	backing := make([]float32, len(texts)*b.dim)
 	fz := b.pool.Get().(*featurizer)
 	defer b.pool.Put(fz)
-	fz.lex = nil
+	fz.lex, fz.wv = nil, nil
 	if b.lex {
 		fz.lex = theLexicon()
+	}
+	if b.vec {
+		fz.wv = theWordVectors()
 	}
 	for i, text := range texts {
 		if err := ctx.Err(); err != nil {
@@ -161,6 +198,9 @@ func (b *Builtin) embedOne(fz *featurizer, text string, v []float32) {
 	for _, x := range acc {
 		norm += x * x
 	}
+	if fz.wv != nil && norm > 0 {
+		norm = fz.addDense(acc, norm)
+	}
 	if norm == 0 || math.IsInf(norm, 0) || math.IsNaN(norm) {
 		return
 	}
@@ -168,4 +208,26 @@ func (b *Builtin) embedOne(fz *featurizer, text string, v []float32) {
 	for j, x := range acc {
 		v[j] = float32(x * inv)
 	}
+}
+
+// addDense adds the text's summed word vectors onto acc (folded when acc
+// is shorter), scaled so their energy is denseWeight times hashed, the
+// energy of the hashed features, and returns the energy of the whole.
+func (fz *featurizer) addDense(acc []float64, hashed float64) float64 {
+	var dn float64
+	for _, x := range fz.dense {
+		dn += x * x
+	}
+	if dn == 0 {
+		return hashed
+	}
+	f := denseWeight * math.Sqrt(hashed/dn)
+	for j, x := range fz.dense {
+		acc[j%len(acc)] += f * x
+	}
+	var energy float64
+	for _, x := range acc {
+		energy += x * x
+	}
+	return energy
 }

@@ -59,6 +59,8 @@ type featurizer struct {
 	prev  []byte       // stem of the previous content word, for bigrams
 	pair  []byte       // "prev stem", to look two-word terms up
 	lex   *lexicon     // the WordNet table, or nil when not used
+	wv    *wordVectors // the word vectors, or nil when not used
+	dense []float64    // the weighted sum of the text's word vectors
 	pad   []byte       // "#stem#" for trigrams
 	offs  []int        // rune offsets into pad
 	feats featureTable // the text's features and their summed weights
@@ -78,6 +80,12 @@ func (fz *featurizer) accumulator(dim int) []float64 {
 // weights.
 func (fz *featurizer) extract(text string) {
 	fz.feats.reset()
+	if fz.wv != nil {
+		if len(fz.dense) != fz.wv.dims {
+			fz.dense = make([]float64, fz.wv.dims)
+		}
+		clear(fz.dense)
+	}
 	fz.word = fz.word[:0]
 	fz.prev = fz.prev[:0]
 	for i := 0; i < len(text); {
@@ -164,6 +172,16 @@ func (fz *featurizer) emit(trigrams bool) {
 			fz.pair = append(append(append(fz.pair[:0], fz.prev...), ' '), s...)
 			for _, r := range lx.lookup(fz.pair) {
 				fz.add(lx.feats[r.feat], wordWeight*float64(r.weight))
+			}
+		}
+	}
+	if wv := fz.wv; wv != nil {
+		// The word's vector, weighted like its word feature and by how
+		// informative the table says the word is.
+		if row, scale, info, ok := wv.row(w, s); ok {
+			f := weight * float64(info*scale)
+			for j, x := range row {
+				fz.dense[j] += f * float64(x)
 			}
 		}
 	}

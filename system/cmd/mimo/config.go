@@ -28,6 +28,7 @@ type Config struct {
 	EmbedModel      string
 	EmbedDim        int // 0: the provider's default
 	EmbedWordNet    bool
+	EmbedVectors    bool
 	EmbedAPIKey     string
 	EmbedTimeout    time.Duration
 	LLM             string
@@ -126,6 +127,17 @@ var settings = []setting{
 			c.EmbedWordNet = false
 		case "true":
 			c.EmbedWordNet = true
+		default:
+			return fmt.Errorf("not a switch; set it to true or false")
+		}
+		return nil
+	}},
+	{"MIMO_EMBED_WORD_VECTORS", "embed-word-vectors", "false", "builtin embedder: also add word vectors distilled from WordNet, in the binary, so reworded texts meet (true or false)", func(c *Config, v string) error {
+		switch v {
+		case "", "false":
+			c.EmbedVectors = false
+		case "true":
+			c.EmbedVectors = true
 		default:
 			return fmt.Errorf("not a switch; set it to true or false")
 		}

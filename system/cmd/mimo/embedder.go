@@ -17,7 +17,7 @@ import (
 // what is not set.
 func newEmbedder(cfg *Config) (mimo.Embedder, error) {
 	if cfg.Embedder == "" || cfg.Embedder == embed.ProviderBuiltin {
-		return embed.NewBuiltin(embed.BuiltinOptions{Dim: cfg.EmbedDim, WordNet: cfg.EmbedWordNet}), nil
+		return embed.NewBuiltin(embed.BuiltinOptions{Dim: cfg.EmbedDim, WordNet: cfg.EmbedWordNet, WordVectors: cfg.EmbedVectors}), nil
 	}
 	e, err := embed.NewRemote(cfg.Embedder, embed.RemoteOptions{URL: cfg.EmbedURL, Model: cfg.EmbedModel, Dim: cfg.EmbedDim,
 		APIKey: cfg.EmbedAPIKey, Timeout: cfg.EmbedTimeout})

@@ -175,10 +175,11 @@ func TestServeKeepsStoringWhileTheEmbedderIsDown(t *testing.T) {
 // machine, many times that under -race, coverage and a busy CI).
 const reembedWait = 90 * time.Second
 
-// Turning the built-in embedder's WordNet table on makes another built-in
-// model; start-up goes on without `mimo reindex`, says so, re-embeds the
-// memories in the background and then searches them by meaning with the
-// new model. Turning it off again does the same the other way.
+// Turning the built-in embedder's WordNet table or its word vectors on
+// makes another built-in model; start-up goes on without `mimo reindex`,
+// says so, re-embeds the memories in the background and then searches them
+// by meaning with the new model. Turning them off again does the same the
+// other way.
 func TestBuiltinChangeReembedsInTheBackground(t *testing.T) {
 	dir := t.TempDir()
 	s := startServer(t, map[string]string{"MIMO_DATA_DIR": dir})
@@ -187,9 +188,9 @@ func TestBuiltinChangeReembedsInTheBackground(t *testing.T) {
 	}
 	s.stop(t)
 
-	for _, wordnet := range []string{"true", "false"} {
-		model := embed.NewBuiltin(embed.BuiltinOptions{WordNet: wordnet == "true"}).Model()
-		s = startServer(t, map[string]string{"MIMO_DATA_DIR": dir, "MIMO_EMBED_WORDNET": wordnet})
+	for _, c := range []struct{ wordnet, vectors string }{{"true", "false"}, {"false", "true"}, {"false", "false"}} {
+		model := embed.NewBuiltin(embed.BuiltinOptions{WordNet: c.wordnet == "true", WordVectors: c.vectors == "true"}).Model()
+		s = startServer(t, map[string]string{"MIMO_DATA_DIR": dir, "MIMO_EMBED_WORDNET": c.wordnet, "MIMO_EMBED_WORD_VECTORS": c.vectors})
 		require.Eventually(t, func() bool {
 			code, got := call(t, "POST", s.URL+"/api/search", map[string]any{"query": "staging database host"})
 			if code != 200 || got["mode"] != "hybrid" {

@@ -1,5 +1,7 @@
-// Command gen derives from WordNet 3.0 the lexical table the built-in
-// embedder embeds (system/embed/wordnet/wordnet.gz): for each lemma of one
+// Command gen derives from WordNet 3.0 the two tables the built-in
+// embedder embeds: word vectors (system/embed/wordnet/vectors.gz;
+// vectors.go says how they are made and their format) and the concept
+// table (system/embed/wordnet/wordnet.gz): for each lemma of one
 // word or two ("travel_document"), the concepts it stands for in its common senses and the concepts
 // just above them, each with a weight. Run it with `make wordnet`; it needs
 // the WordNet 3.0 database files (Debian's wordnet-base), which the build
@@ -74,6 +76,7 @@ type synset struct {
 	words []string
 	ptrs  []pointer
 	gloss []string // content words of the definition, in order
+	text  string   // the whole gloss: definition and quoted examples
 }
 
 type ref struct {
@@ -91,9 +94,10 @@ type entry struct {
 
 func main() {
 	dir := flag.String("dir", "/usr/share/wordnet", "directory of the WordNet 3.0 database files (data.noun, index.noun, cntlist.rev, ...)")
-	out := flag.String("o", "system/embed/wordnet/wordnet.gz", "table to write")
+	out := flag.String("o", "system/embed/wordnet/wordnet.gz", "concept table to write")
+	vecOut := flag.String("vectors", "system/embed/wordnet/vectors.gz", "word vector table to write (vectors.go)")
 	flag.Parse()
-	if err := run(*dir, *out); err != nil {
+	if err := run(*dir, *out, *vecOut); err != nil {
 		log.Fatal(err)
 	}
 }
@@ -103,7 +107,7 @@ var posFiles = []struct {
 	letter byte
 }{{"noun", 'n'}, {"verb", 'v'}, {"adj", 'a'}, {"adv", 'r'}}
 
-func run(dir, out string) error {
+func run(dir, out, vecOut string) error {
 	synsets := map[string]*synset{}
 	for _, p := range posFiles {
 		if err := readData(filepath.Join(dir, "data."+p.name), p.letter, synsets); err != nil {
@@ -133,7 +137,25 @@ func run(dir, out string) error {
 			return err
 		}
 	}
-	return write(out, table)
+	if err := write(out, table); err != nil {
+		return err
+	}
+	lemmas := map[string]bool{}
+	for l := range senses {
+		if !strings.Contains(l, "_") {
+			lemmas[l] = true
+		}
+	}
+	exceptions, err := readExceptionMap(dir)
+	if err != nil {
+		return err
+	}
+	tagged := map[string]int{} // lemma → its tagged count over all senses
+	for k, n := range counts {
+		lemma, _, _ := strings.Cut(k, " ")
+		tagged[lemma] += n
+	}
+	return writeVectors(vecOut, wordVectors(synsets, lemmas, tagged, exceptions))
 }
 
 // readData reads one data.<pos> file into synsets.
@@ -179,6 +201,7 @@ func readData(path string, pos byte, synsets map[string]*synset) error {
 			i += 4
 		}
 		s.gloss = glossWords(gloss)
+		s.text = gloss
 		synsets[s.key] = s
 		return nil
 	})

@@ -15,7 +15,7 @@ import (
 func generate(t *testing.T) (raw []byte, lines map[string]string) {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "table.gz")
-	if err := run("testdata", out); err != nil {
+	if err := run("testdata", out, filepath.Join(t.TempDir(), "vectors.gz")); err != nil {
 		t.Fatal(err)
 	}
 	raw, err := os.ReadFile(out)
