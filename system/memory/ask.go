@@ -72,11 +72,12 @@ func (s *Service) ask(ctx context.Context, r mimo.AskRequest) (*mimo.Answer, err
 	reason := reasonNoLLM
 	if s.llm != nil {
 		text, err := s.synthesize(ctx, r.Query, ctxs)
-		failure := ""
-		if err != nil {
-			failure = mimo.ErrorMessage(err)
+		if err != nil && ctx.Err() != nil {
+			// The caller hung up or ran out of time: no one is waiting
+			// for an answer, and the model is not to blame.
+			return nil, mimo.Wrap(mimo.EUNAVAILABLE, ctx.Err(), "request cancelled or timed out while the language model answered")
 		}
-		s.llmFailure.Store(&failure)
+		s.noteLLM(err)
 		if err == nil {
 			ans.Answer = text
 			s.answers.Add(cacheKey, *ans)
@@ -247,9 +248,26 @@ func (s *Service) graphContext(ctx context.Context, ns, query string, limit int)
 	return out
 }
 
-// synthesize asks the LLM to answer from the numbered context only.
-func (s *Service) synthesize(ctx context.Context, query string, ctxs []askContext) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.llmTimeout)
+// noteLLM keeps the outcome of the last synthesis for /health: err's
+// message, "" after a success. It writes only on a change, so answers in
+// flight at once do not all contend for the one pointer.
+func (s *Service) noteLLM(err error) {
+	failure := ""
+	if err != nil {
+		failure = mimo.ErrorMessage(err)
+	}
+	if last := s.llmFailure.Load(); last == nil || *last != failure {
+		s.llmFailure.Store(&failure)
+	}
+}
+
+// synthesize asks the LLM to answer from the numbered context only. A call
+// that fails because the caller's ctx ended is not counted against the
+// model's circuit: a hundred clients hanging up at once would otherwise
+// open it, and every other client would get degraded answers for
+// BreakerReset.
+func (s *Service) synthesize(callerCtx context.Context, query string, ctxs []askContext) (string, error) {
+	ctx, cancel := context.WithTimeout(callerCtx, s.llmTimeout)
 	defer cancel()
 	var b strings.Builder
 	b.WriteString("Memories:\n")
@@ -260,6 +278,7 @@ func (s *Service) synthesize(ctx context.Context, query string, ctxs []askContex
 	const system = "Answer the question using only the numbered memories given. Cite the ones you use as [n]. " +
 		"If they do not hold the answer, say that you do not know."
 	var text string
+	var callers error // a failure of the caller's making
 	err := s.llmBreaker.Do(func() error {
 		t := time.Now()
 		var err error
@@ -272,8 +291,15 @@ func (s *Service) synthesize(ctx context.Context, query string, ctxs []askContex
 		if err == nil && strings.TrimSpace(text) == "" {
 			err = mimo.Errorf(mimo.EUNAVAILABLE, "the language model answered nothing")
 		}
+		if err != nil && callerCtx.Err() != nil {
+			callers = err
+			return nil
+		}
 		return err
 	})
+	if callers != nil {
+		err = callers
+	}
 	return strings.TrimSpace(text), err
 }
 

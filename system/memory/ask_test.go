@@ -178,6 +178,50 @@ func TestAskTheLLMsCircuitOpensAndCloses(t *testing.T) {
 	assert.Equal(t, 1.0, testutil.ToFloat64(met.BreakerTransitions.WithLabelValues("llm", "closed")))
 }
 
+// hangUpLLM is a model whose every call outlives its caller: the caller's
+// context is cancelled while the model is answering, as when a client
+// hangs up, and the call fails with the context's error.
+type hangUpLLM struct {
+	cancel context.CancelFunc
+	calls  int
+}
+
+func (l *hangUpLLM) Complete(ctx context.Context, _, _ string) (string, error) {
+	l.calls++
+	l.cancel()
+	<-ctx.Done()
+	return "", ctx.Err()
+}
+
+func (l *hangUpLLM) Model() string { return "hangup" }
+
+// Clients hanging up while the model answers are not the model's
+// failures: its circuit stays closed, /health does not blame it, no
+// fallback is counted, and the ask fails with the caller's cancellation.
+func TestAskClientsHangingUpDoNotOpenTheLLMsCircuit(t *testing.T) {
+	llm := &hangUpLLM{}
+	f := memorytest.New(t, memorytest.Options{Configure: func(o *memory.Options) {
+		o.BreakerFailures = 2
+		o.LLM = llm
+	}})
+	f.StoreAll(t, "", "The backup job runs at midnight.")
+	for i := range 5 {
+		ctx, cancel := context.WithCancel(context.Background())
+		llm.cancel = cancel
+		_, err := f.Service.Ask(ctx, mimo.AskRequest{Query: fmt.Sprintf("when does the backup job run %d?", i)})
+		require.Error(t, err)
+		assert.ErrorIs(t, err, context.Canceled)
+		cancel()
+	}
+	assert.Equal(t, 5, llm.calls, "the model was asked every time")
+	h := f.Service.Health(context.Background())
+	assert.Equal(t, "closed", h.Components["llm"].Circuit)
+	assert.Equal(t, mimo.StatusOK, h.Components["llm"].Status)
+	for _, reason := range []string{"cached_answer", "llm_failed", "circuit_open"} {
+		assert.Equal(t, 0.0, f.Fallbacks("llm", reason), reason)
+	}
+}
+
 // Search's fallbacks are counted: words only while the vector index loads,
 // and the most recent memories when no word matches either.
 func TestSearchFallbacksAreCounted(t *testing.T) {
