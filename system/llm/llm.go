@@ -105,6 +105,14 @@ type message struct {
 	Content string `json:"content"`
 }
 
+// chatRequest is the body of both protocols' chat calls; a struct, not a
+// map, so encoding it takes no map iteration or key sorting.
+type chatRequest struct {
+	Model    string    `json:"model"`
+	Messages []message `json:"messages"`
+	Stream   bool      `json:"stream"`
+}
+
 // Complete asks the model to answer prompt under the system instructions.
 func (m *Model) Complete(ctx context.Context, system, prompt string) (string, error) {
 	msgs := []message{{Role: "system", Content: system}, {Role: "user", Content: prompt}}
@@ -114,7 +122,7 @@ func (m *Model) Complete(ctx context.Context, system, prompt string) (string, er
 		var out struct {
 			Message message `json:"message"`
 		}
-		err = m.post(ctx, "/api/chat", map[string]any{"model": m.model, "messages": msgs, "stream": false}, &out)
+		err = m.post(ctx, "/api/chat", chatRequest{Model: m.model, Messages: msgs}, &out)
 		reply = out.Message.Content
 	} else {
 		var out struct {
@@ -122,7 +130,7 @@ func (m *Model) Complete(ctx context.Context, system, prompt string) (string, er
 				Message message `json:"message"`
 			} `json:"choices"`
 		}
-		err = m.post(ctx, "/chat/completions", map[string]any{"model": m.model, "messages": msgs, "stream": false}, &out)
+		err = m.post(ctx, "/chat/completions", chatRequest{Model: m.model, Messages: msgs}, &out)
 		if err == nil && len(out.Choices) > 0 {
 			reply = out.Choices[0].Message.Content
 		}
