@@ -13,6 +13,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"mimo/system"
@@ -163,10 +164,15 @@ func (m *Model) post(ctx context.Context, path string, body, out any) error {
 		return mimo.Wrap(mimo.EUNAVAILABLE, err, "llm: "+m.Model()+" unreachable")
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxReply))
-	if err != nil {
+	// The reply is read into a buffer kept for the next one: decoding
+	// copies out every string it keeps.
+	buf := replyPool.Get().(*bytes.Buffer)
+	defer putReply(buf)
+	buf.Reset()
+	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, maxReply)); err != nil {
 		return mimo.Wrap(mimo.EUNAVAILABLE, err, "llm: reading the reply")
 	}
+	data := buf.Bytes()
 	if resp.StatusCode/100 != 2 {
 		return mimo.Wrap(mimo.EUNAVAILABLE, fmt.Errorf("status %s: %s", resp.Status, snippet(data)), "llm: "+m.Model()+" failed")
 	}
@@ -174,6 +180,18 @@ func (m *Model) post(ctx context.Context, path string, body, out any) error {
 		return mimo.Wrap(mimo.EUNAVAILABLE, fmt.Errorf("%v: %s", err, snippet(data)), "llm: "+m.Model()+" answered malformed JSON")
 	}
 	return nil
+}
+
+// replyPool holds reply buffers for reuse; one larger than maxPooledReply
+// is left to the collector rather than held.
+var replyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const maxPooledReply = 64 << 10
+
+func putReply(b *bytes.Buffer) {
+	if b.Cap() <= maxPooledReply {
+		replyPool.Put(b)
+	}
 }
 
 func snippet(b []byte) string {
