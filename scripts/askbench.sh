@@ -14,9 +14,12 @@
 # the load average before each run. MIMO_BENCH_MIMO names the mimo binary to
 # measure (default: make build's bin/mimo). MIMO_BENCH_ASK_DISTINCT=1 makes
 # every question distinct (a number is appended), so that no cache can serve
-# a repeated one. After each run it prints the CPU time Mimo, the stand-in and
-# wrk used during it (from /proc), and Mimo's answers per CPU-second: the three
-# share the cores, so answers/s alone understates what Mimo can do.
+# a repeated one. MIMO_BENCH_ASK_RUNS names the runs and their order
+# (default "closed think"; "think" alone measures think time on a server no
+# closed loop has loaded first). After each run it prints how many answers
+# were degraded, the CPU time Mimo, the stand-in and wrk used during it (from
+# /proc), and Mimo's answers per CPU-second: the three share the cores, so
+# answers/s alone understates what Mimo can do.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -131,8 +134,20 @@ measure() {
 	}'
 }
 
-echo "== closed loop, 100 connections, $memories memories; load average $(cut -d' ' -f1-3 /proc/loadavg)"
-measure
-echo "== 100 connections each waiting 100 ms between answers; load average $(cut -d' ' -f1-3 /proc/loadavg)"
-measure ASK_THINK_MS=100
+for run in ${MIMO_BENCH_ASK_RUNS:-closed think}; do
+	case "$run" in
+	closed)
+		echo "== closed loop, 100 connections, $memories memories; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+		measure
+		;;
+	think)
+		echo "== 100 connections each waiting 100 ms between answers; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+		measure ASK_THINK_MS=100
+		;;
+	*)
+		echo "askbench: unknown run $run in MIMO_BENCH_ASK_RUNS (closed, think)" >&2
+		exit 2
+		;;
+	esac
+done
 echo "== load average after $(cut -d' ' -f1-3 /proc/loadavg)"
