@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -468,4 +469,29 @@ func TestAskGraphSourcesDoNotDependOnHowTheStoreSearches(t *testing.T) {
 	failed, f := graphSources(func(g mimo.GraphStore) mimo.GraphStore { return failingFinder{g} })
 	assert.Empty(t, failed)
 	assert.Equal(t, 1.0, f.Fallbacks("graph", "error"))
+}
+
+// A reused retrieval routed to the newest memories scores them as a fresh
+// one would: recency (half-life 30 days) and importance, at the time of
+// the answer, not of the retrieval.
+func TestAskReusedRecentMemoriesAreScoredNow(t *testing.T) {
+	f := memorytest.New(t, memorytest.Options{NoLLM: true})
+	ctx := context.Background()
+	imp := 0.8
+	_, err := f.Service.Store(ctx, mimo.StoreRequest{Content: "The payroll export runs on Mondays.", Importance: &imp})
+	require.NoError(t, err)
+	updated := memorytest.Start
+	_, err = f.Service.Store(ctx, mimo.StoreRequest{Content: "Lunch is at noon.", Importance: &imp})
+	require.NoError(t, err)
+	q := "What happened recently with the payroll export?"
+	for _, step := range []time.Duration{0, time.Hour, 10 * 24 * time.Hour, 90 * 24 * time.Hour} {
+		f.Clock.Advance(step)
+		ans, err := f.Service.Ask(ctx, mimo.AskRequest{Query: q, Limit: 1})
+		require.NoError(t, err)
+		require.Contains(t, ans.Route.Stores, mimo.RouteRecent)
+		require.Len(t, ans.Sources, 2, "the payroll memory found, lunch the newest other")
+		age := f.Clock.Now().Sub(updated)
+		want := memory.DefaultWeights.Recency*math.Exp2(-float64(age)/float64(30*24*time.Hour)) + memory.DefaultWeights.Importance*imp
+		assert.InDelta(t, want, ans.Sources[1].Score, 1e-12, "after %s", f.Clock.Now().Sub(memorytest.Start))
+	}
 }
