@@ -12,11 +12,12 @@ import (
 	"mimo/system"
 )
 
-// retrievalTTL bounds how long a retrieval whose reuse cannot be proven
-// exact (see retrieval.exact) is reused: each source's recency component
-// moves on its own, and in two seconds by less than one part in a million
-// at the default half-life. An exact one is kept as long as the router's
-// decision.
+// retrievalTTL is how long a retrieval is reused even when no proof says
+// that a memory left out cannot now outrank one kept (see retrieval): in
+// two seconds a score falls by less than one part in ten million at the
+// default half-life, so only a near-tie at the edge of the kept set could
+// turn. Past it, a retrieval is reused only with that proof; it is kept
+// as long as the router's decision.
 const retrievalTTL = 2 * time.Second
 
 // retrieval is what Ask found among the memories for one question: the
@@ -32,6 +33,9 @@ const retrievalTTL = 2 * time.Second
 // long as no memory left out could now outrank one kept. A memory left out
 // scored at most next when the retrieval was made, and has only fallen
 // since; so while every kept memory still scores above next, none can.
+// Memories tied or near-tied at the edge (as in corpora of many alike
+// memories) leave no such margin; their retrieval is reused for
+// retrievalTTL only.
 type retrieval struct {
 	seq    int64     // the change log's position when it was made
 	made   time.Time // the service's clock when it was made
@@ -100,20 +104,24 @@ func scoredOf(m *mimo.Memory, sc mimo.Scores) scored {
 	}
 }
 
-// reuse returns r's memories as a search now would rank them, and false
-// when that cannot be proven (see retrieval): the clock went back, or a
-// memory left out may now outrank one kept, or, for a retrieval that is
-// not exact, retrievalTTL has passed.
+// reuse returns r's memories as a search now would rank them, scored now,
+// and false when r is not to be reused: the clock went back, or, past
+// retrievalTTL, a memory left out may now outrank one kept (see
+// retrieval).
 func (s *Service) reuse(r retrieval) (found, recent []askContext, ok bool) {
 	now := s.now()
-	if now.Before(r.made) || (!r.exact && now.Sub(r.made) >= retrievalTTL) {
+	if now.Before(r.made) {
+		return nil, nil, false
+	}
+	young := now.Sub(r.made) < retrievalTTL
+	if !r.exact && !young {
 		return nil, nil, false
 	}
 	found = make([]askContext, len(r.found), len(r.found)+len(r.recent))
 	totals := make([]float64, len(r.found))
 	for i, m := range r.found {
 		sc := s.rescore(m)
-		if r.exact && sc.Total <= r.next {
+		if !young && sc.Total <= r.next {
 			return nil, nil, false
 		}
 		found[i], totals[i] = m.ctx, sc.Total
