@@ -14,7 +14,12 @@
 # the load average before each run. MIMO_BENCH_MIMO names the mimo binary to
 # measure (default: make build's bin/mimo). MIMO_BENCH_ASK_DISTINCT=1 makes
 # every question distinct (a number is appended), so that no cache can serve
-# a repeated one.
+# a repeated one. MIMO_BENCH_ASK_RUNS names the runs and their order
+# (default "closed think"; "think" alone measures think time on a server no
+# closed loop has loaded first). After each run it prints how many answers
+# were degraded, the CPU time Mimo, the stand-in and wrk used during it (from
+# /proc), and Mimo's answers per CPU-second: the three share the cores, so
+# answers/s alone understates what Mimo can do.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -55,13 +60,16 @@ env MIMO_ADDR="127.0.0.1:$mimo_port" MIMO_DATA_DIR="$work/seed/data" MIMO_RATE_L
 	MIMO_LLM=openai MIMO_LLM_URL="http://127.0.0.1:$llm_port/v1" MIMO_LLM_MODEL=standin \
 	"$mimo" serve >"$work/mimo.log" 2>&1 &
 pids+=($!)
+mimo_pid=$!
+standin_pid=${pids[0]}
 url="http://127.0.0.1:$mimo_port"
-# Ready, and the indexes loaded: /health says ok only once they are.
+# Ready, and the indexes loaded: /health's overall status (the first field;
+# each component has one too) says ok only once they are.
 for _ in $(seq 600); do
-	if curl -fsS "$url/health" 2>/dev/null | grep -q '"status":"ok"'; then break; fi
+	if curl -fsS "$url/health" 2>/dev/null | grep -q '^{"status":"ok"'; then break; fi
 	sleep 0.1
 done
-curl -fsS "$url/health" | grep -q '"status":"ok"' || { echo "askbench: mimo never became healthy" >&2; cat "$work/mimo.log" >&2; exit 1; }
+curl -fsS "$url/health" | grep -q '^{"status":"ok"' || { echo "askbench: mimo never became healthy" >&2; cat "$work/mimo.log" >&2; exit 1; }
 
 cat >"$work/ask.lua" <<'LUA'
 local teams = {"platform","infrastructure","payments","billing","growth","search","identity","security","data","analytics","mobile","frontend","backend","reliability","support","onboarding","checkout","catalog","inventory","logistics"}
@@ -80,16 +88,66 @@ request = function()
   q = q .. "?"
   return wrk.format(nil, "/api/ask", nil, '{"query":"' .. q .. '"}')
 end
+-- Each thread counts, in its global degraded (which done reads through
+-- thread:get), the answers that were not the model's, so that a run served
+-- by fallbacks is not mistaken for a fast one.
+degraded = 0
+local threads = {}
+setup = function(thread) table.insert(threads, thread) end
 response = function(status, headers, body)
   if status ~= 200 then io.stderr:write("status " .. status .. "\n") end
+  if string.find(body, '"degraded":true', 1, true) then
+    degraded = degraded + 1
+  end
+end
+done = function(summary, latency, requests)
+  local n = 0
+  for _, t in ipairs(threads) do n = n + (tonumber(t:get("degraded")) or 0) end
+  io.write(string.format("degraded answers: %d of %d\n", n, summary.requests))
 end
 if think > 0 then
   delay = function() return think end
 end
 LUA
 
-echo "== closed loop, 100 connections, $memories memories; load average $(cut -d' ' -f1-3 /proc/loadavg)"
-wrk -t2 -c100 -d"$duration" --latency -s "$work/ask.lua" "$url/"
-echo "== 100 connections each waiting 100 ms between answers; load average $(cut -d' ' -f1-3 /proc/loadavg)"
-ASK_THINK_MS=100 wrk -t2 -c100 -d"$duration" --latency -s "$work/ask.lua" "$url/"
+# cpu_ticks PID: the process's user plus system CPU time, in clock ticks
+# (fields 14 and 15 of /proc/PID/stat; the command name before them may hold
+# spaces, so count from its closing parenthesis).
+cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
+# measure [ENV=VALUE…]: one wrk run, then the CPU seconds each process used
+# during it and Mimo's answers per CPU-second.
+measure() {
+	local hz m0 s0 m1 s1 out wrk_cpu answers secs
+	hz="$(getconf CLK_TCK)"
+	m0="$(cpu_ticks "$mimo_pid")"
+	s0="$(cpu_ticks "$standin_pid")"
+	out="$(env "$@" bash -c 'wrk -t2 -c100 -d"$1" --latency -s "$2" "$3"; echo "wrk_cpu_ticks $(sed "s/.*) //" /proc/$$/stat | awk "{print \$14 + \$15}")"' _ "$duration" "$work/ask.lua" "$url/")"
+	m1="$(cpu_ticks "$mimo_pid")"
+	s1="$(cpu_ticks "$standin_pid")"
+	echo "$out" | grep -v '^wrk_cpu_ticks'
+	wrk_cpu="$(echo "$out" | awk '/^wrk_cpu_ticks/ {print $2}')"
+	answers="$(echo "$out" | awk '/requests in/ {print $1}')"
+	secs="$(echo "$out" | awk '/requests in/ {sub(/s,$/, "", $4); print $4}')"
+	awk -v m=$((m1 - m0)) -v s=$((s1 - s0)) -v w="$wrk_cpu" -v hz="$hz" -v n="$answers" -v t="$secs" 'BEGIN {
+		printf "CPU during the run: mimo %.1f s (%.2f cores), stand-in %.1f s, wrk %.1f s; mimo: %.0f answers per CPU-second\n",
+			m / hz, m / hz / t, s / hz, w / hz, n / (m / hz)
+	}'
+}
+
+for run in ${MIMO_BENCH_ASK_RUNS:-closed think}; do
+	case "$run" in
+	closed)
+		echo "== closed loop, 100 connections, $memories memories; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+		measure
+		;;
+	think)
+		echo "== 100 connections each waiting 100 ms between answers; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+		measure ASK_THINK_MS=100
+		;;
+	*)
+		echo "askbench: unknown run $run in MIMO_BENCH_ASK_RUNS (closed, think)" >&2
+		exit 2
+		;;
+	esac
+done
 echo "== load average after $(cut -d' ' -f1-3 /proc/loadavg)"

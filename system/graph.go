@@ -105,3 +105,12 @@ type GraphStore interface {
 	// SearchNodes.
 	OpenNodes(ctx context.Context, namespace string, names []string) (*Graph, error)
 }
+
+// EntityFinder is a GraphStore that can search for several queries in one
+// read, as a question's graph retrieval does for its words. FindEntities
+// returns, for each query in order, the entities SearchNodes would return
+// for it with the same limit, without the relations, all from one snapshot
+// of the namespace's graph.
+type EntityFinder interface {
+	FindEntities(ctx context.Context, namespace string, queries []string, limit int) ([][]Entity, error)
+}

@@ -26,13 +26,17 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) bool {
 		return true
 	}
 	if r.ContentLength <= s.maxBody {
-		buf, err := io.ReadAll(io.LimitReader(r.Body, s.maxBody+1))
+		var buf bytes.Buffer
+		if r.ContentLength > 0 {
+			buf.Grow(int(r.ContentLength) + 1) // +1: the read that finds the end
+		}
+		_, err := buf.ReadFrom(io.LimitReader(r.Body, s.maxBody+1))
 		if err != nil {
 			s.writeError(w, r, mimo.Wrap(mimo.EINVALID, err, "could not read the request body"))
 			return false
 		}
-		if int64(len(buf)) <= s.maxBody {
-			r.Body = io.NopCloser(bytes.NewReader(buf))
+		if int64(buf.Len()) <= s.maxBody {
+			r.Body = &bufferedBody{Reader: bytes.NewReader(buf.Bytes()), data: buf.Bytes()}
 			return true
 		}
 	}
@@ -43,4 +47,23 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) bool {
 	}
 	s.writeError(w, r, mimo.Errorf(mimo.ETOOLARGE, "request body is over %d bytes", s.maxBody))
 	return false
+}
+
+// bufferedBody is a request body readBody has read whole: a handler decoding
+// it takes data as it is instead of reading it again.
+type bufferedBody struct {
+	*bytes.Reader
+	data []byte
+}
+
+func (*bufferedBody) Close() error { return nil }
+
+// unread returns the body's bytes if r's body is a bufferedBody nothing has
+// read from yet.
+func unread(r *http.Request) ([]byte, bool) {
+	b, ok := r.Body.(*bufferedBody)
+	if !ok || b.Len() != len(b.data) {
+		return nil, false
+	}
+	return b.data, true
 }

@@ -20,12 +20,16 @@ import (
 // object, a field of the wrong type, an unknown field or trailing data are
 // all errors naming what is wrong (EINVALID otherwise).
 func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, dst any) error {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
-	if err != nil {
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return mimo.Errorf(mimo.ETOOLARGE, "request body is over %d bytes", s.maxBody)
+	body, ok := unread(r) // read already, and checked against the limit
+	if !ok {
+		var err error
+		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
+		if err != nil {
+			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+				return mimo.Errorf(mimo.ETOOLARGE, "request body is over %d bytes", s.maxBody)
+			}
+			return mimo.Wrap(mimo.EINVALID, err, "could not read the request body")
 		}
-		return mimo.Wrap(mimo.EINVALID, err, "could not read the request body")
 	}
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {

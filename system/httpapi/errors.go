@@ -1,8 +1,10 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
+	"sync"
 
 	mimo "mimo/system"
 )
@@ -72,20 +74,40 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	s.writeJSON(w, r, code, errorBody{Error: d})
 }
 
-// writeJSON sends v as JSON with the given status. v is encoded before the
-// header goes out, so an encoding failure (say, a memory whose stored
-// metadata is not valid JSON) is logged and still yields a proper 500.
+// writeJSON sends v as JSON, then a newline, with the given status. v is
+// encoded before the header goes out, so an encoding failure (say, a
+// memory whose stored metadata is not valid JSON) is logged and still
+// yields a proper 500. It encodes into a buffer kept for reuse, so a
+// response costs no allocation of its own.
 func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
+	buf := bufferPool.Get().(*bytes.Buffer)
+	defer putBuffer(buf)
+	buf.Reset()
+	// Encode writes only once v is encoded whole: on an error buf is empty.
+	if err := json.NewEncoder(buf).Encode(v); err != nil {
 		s.log.ErrorContext(r.Context(), "encoding response",
 			"method", r.Method, "path", r.URL.Path, "err", err)
 		status = http.StatusInternalServerError
-		b, _ = json.Marshal(errorBody{Error: errorDetail{Code: mimo.EINTERNAL, Message: internalMessage}})
+		buf.Reset()
+		_ = json.NewEncoder(buf).Encode(errorBody{Error: errorDetail{Code: mimo.EINTERNAL, Message: internalMessage}})
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
+	_, _ = w.Write(buf.Bytes())
+}
+
+// bufferPool holds response buffers for reuse.
+var bufferPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBuffer is the largest buffer kept for reuse: a rare large
+// response (a batch, a long list) is left to the collector rather than
+// held.
+const maxPooledBuffer = 64 << 10
+
+func putBuffer(b *bytes.Buffer) {
+	if b.Cap() <= maxPooledBuffer {
+		bufferPool.Put(b)
+	}
 }

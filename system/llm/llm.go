@@ -13,6 +13,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"mimo/system"
@@ -105,6 +106,14 @@ type message struct {
 	Content string `json:"content"`
 }
 
+// chatRequest is the body of both protocols' chat calls; a struct, not a
+// map, so encoding it takes no map iteration or key sorting.
+type chatRequest struct {
+	Model    string    `json:"model"`
+	Messages []message `json:"messages"`
+	Stream   bool      `json:"stream"`
+}
+
 // Complete asks the model to answer prompt under the system instructions.
 func (m *Model) Complete(ctx context.Context, system, prompt string) (string, error) {
 	msgs := []message{{Role: "system", Content: system}, {Role: "user", Content: prompt}}
@@ -114,7 +123,7 @@ func (m *Model) Complete(ctx context.Context, system, prompt string) (string, er
 		var out struct {
 			Message message `json:"message"`
 		}
-		err = m.post(ctx, "/api/chat", map[string]any{"model": m.model, "messages": msgs, "stream": false}, &out)
+		err = m.post(ctx, "/api/chat", chatRequest{Model: m.model, Messages: msgs}, &out)
 		reply = out.Message.Content
 	} else {
 		var out struct {
@@ -122,7 +131,7 @@ func (m *Model) Complete(ctx context.Context, system, prompt string) (string, er
 				Message message `json:"message"`
 			} `json:"choices"`
 		}
-		err = m.post(ctx, "/chat/completions", map[string]any{"model": m.model, "messages": msgs, "stream": false}, &out)
+		err = m.post(ctx, "/chat/completions", chatRequest{Model: m.model, Messages: msgs}, &out)
 		if err == nil && len(out.Choices) > 0 {
 			reply = out.Choices[0].Message.Content
 		}
@@ -155,10 +164,15 @@ func (m *Model) post(ctx context.Context, path string, body, out any) error {
 		return mimo.Wrap(mimo.EUNAVAILABLE, err, "llm: "+m.Model()+" unreachable")
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxReply))
-	if err != nil {
+	// The reply is read into a buffer kept for the next one: decoding
+	// copies out every string it keeps.
+	buf := replyPool.Get().(*bytes.Buffer)
+	defer putReply(buf)
+	buf.Reset()
+	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, maxReply)); err != nil {
 		return mimo.Wrap(mimo.EUNAVAILABLE, err, "llm: reading the reply")
 	}
+	data := buf.Bytes()
 	if resp.StatusCode/100 != 2 {
 		return mimo.Wrap(mimo.EUNAVAILABLE, fmt.Errorf("status %s: %s", resp.Status, snippet(data)), "llm: "+m.Model()+" failed")
 	}
@@ -166,6 +180,18 @@ func (m *Model) post(ctx context.Context, path string, body, out any) error {
 		return mimo.Wrap(mimo.EUNAVAILABLE, fmt.Errorf("%v: %s", err, snippet(data)), "llm: "+m.Model()+" answered malformed JSON")
 	}
 	return nil
+}
+
+// replyPool holds reply buffers for reuse; one larger than maxPooledReply
+// is left to the collector rather than held.
+var replyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const maxPooledReply = 64 << 10
+
+func putReply(b *bytes.Buffer) {
+	if b.Cap() <= maxPooledReply {
+		replyPool.Put(b)
+	}
 }
 
 func snippet(b []byte) string {

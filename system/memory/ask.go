@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -50,8 +51,9 @@ func (s *Service) ask(ctx context.Context, r mimo.AskRequest) (*mimo.Answer, err
 	if err != nil {
 		return nil, err
 	}
-	route := s.router.route(r.Query)
-	ctxs, retrieval, err := s.retrieve(ctx, ns, r.Query, route, limit)
+	question := normalizeQuestion(r.Query)
+	route := s.router.route(question)
+	ctxs, retrieval, err := s.retrieve(ctx, ns, r.Query, question, route, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -68,15 +70,16 @@ func (s *Service) ask(ctx context.Context, r mimo.AskRequest) (*mimo.Answer, err
 		}
 	}()
 
-	cacheKey := ns + "\x00" + normalizeQuestion(r.Query)
+	cacheKey := ns + "\x00" + question
 	reason := reasonNoLLM
 	if s.llm != nil {
 		text, err := s.synthesize(ctx, r.Query, ctxs)
-		failure := ""
-		if err != nil {
-			failure = mimo.ErrorMessage(err)
+		if err != nil && ctx.Err() != nil {
+			// The caller hung up or ran out of time: no one is waiting
+			// for an answer, and the model is not to blame.
+			return nil, mimo.Wrap(mimo.EUNAVAILABLE, ctx.Err(), "request cancelled or timed out while the language model answered")
 		}
-		s.llmFailure.Store(&failure)
+		s.noteLLM(err)
 		if err == nil {
 			ans.Answer = text
 			s.answers.Add(cacheKey, *ans)
@@ -128,19 +131,27 @@ type askContext struct {
 	text   string
 }
 
-// retrieve gathers up to limit memories (hybrid search, then the newest
+// retrieve gathers, for query (question is it normalised by
+// normalizeQuestion), up to limit memories (hybrid search, then the newest
 // when routed to recent) and, when routed to the graph, up to limit
 // entities whose text holds a word of the question. Best first, no repeats.
 // degraded is the search's reason when it was degraded (such as
 // mimo.DegradedEmbedder or mimo.ReasonDBUnavailable), else "".
 // The memories found are reused for the same question while no memory has
-// changed since (see retrievals); the graph is asked every time.
-func (s *Service) retrieve(ctx context.Context, ns, query string, route mimo.Route, limit int) (_ []askContext, degraded string, _ error) {
+// changed since, their scores brought up to date (see retrieval); the graph
+// is asked every time.
+func (s *Service) retrieve(ctx context.Context, ns, query, question string, route mimo.Route, limit int) (_ []askContext, degraded string, _ error) {
 	wantRecent := slices.Contains(route.Stores, mimo.RouteRecent)
-	key := retrievalKey(ns, query, limit, wantRecent)
+	key := retrievalKey(ns, question, limit, wantRecent)
 	seq, current := s.current(ctx)
+	var found, recent []askContext
 	r, ok := s.retrievals.lru.Get(key)
-	if !current || !ok || r.seq != seq {
+	if current && ok && r.seq == seq {
+		found, recent, ok = s.reuse(r)
+	} else {
+		ok = false
+	}
+	if !ok {
 		var err error
 		if r, degraded, err = s.retrieveMemories(ctx, ns, query, limit, wantRecent); err != nil {
 			return nil, "", err
@@ -149,12 +160,13 @@ func (s *Service) retrieve(ctx context.Context, ns, query string, route mimo.Rou
 			r.seq = seq
 			s.retrievals.lru.Add(key, r)
 		}
+		found, recent = contexts(r.found), contexts(r.recent)
 	}
-	out := append(make([]askContext, 0, len(r.found)+len(r.recent)+limit), r.found...)
+	out := append(make([]askContext, 0, len(found)+len(recent)+limit), found...)
 	for _, st := range route.Stores {
 		switch st {
 		case mimo.RouteRecent:
-			out = append(out, r.recent...)
+			out = append(out, recent...)
 		case mimo.RouteGraph:
 			out = append(out, s.graphContext(ctx, ns, query, limit)...)
 		}
@@ -162,15 +174,29 @@ func (s *Service) retrieve(ctx context.Context, ns, query string, route mimo.Rou
 	return out, degraded, nil
 }
 
+func contexts(ms []scored) []askContext {
+	out := make([]askContext, len(ms))
+	for i, m := range ms {
+		out[i] = m.ctx
+	}
+	return out
+}
+
 // retrieveMemories is retrieve's part among the memories, from the
 // database.
 func (s *Service) retrieveMemories(ctx context.Context, ns, query string, limit int, wantRecent bool) (r retrieval, degraded string, _ error) {
-	seen := map[string]bool{}
 	// Ask validated the namespace, query and limit already; its own
 	// retrieval is not a client's search, so it is neither timed as one
-	// nor counted as an access of the memories it reads.
-	q := mimo.SearchQuery{Filter: mimo.Filter{Namespace: ns}, Query: query, Limit: limit}
-	page, err := s.rank(ctx, q, limit, 0)
+	// nor counted as an access of the memories it reads. One memory more
+	// than limit is asked for, when that changes nothing, to know how far
+	// the scores may fall before a memory left out could outrank one kept
+	// (see retrieval).
+	want := limit
+	if peekable(limit) {
+		want = limit + 1
+	}
+	q := mimo.SearchQuery{Filter: mimo.Filter{Namespace: ns}, Query: query, Limit: want}
+	page, err := s.rank(ctx, q, want, 0)
 	page, err = s.orCached(ctx, q, page, err)
 	if err != nil {
 		return r, "", err
@@ -178,12 +204,15 @@ func (s *Service) retrieveMemories(ctx context.Context, ns, query string, limit 
 	if page.Degraded {
 		degraded = page.Reason
 	}
-	for _, res := range page.Results {
-		seen[res.Memory.ID] = true
-		r.found = append(r.found, askContext{source: mimo.Source{Kind: "memory", ID: res.Memory.ID, Score: res.Score.Total}, text: res.Memory.Content})
-	}
+	// Dated after the ranking, so that next is no lower than the left-out
+	// memory's score at any time reuse may see.
+	r = newRetrieval(page, limit, s.now())
 	if !wantRecent {
 		return r, degraded, nil
+	}
+	seen := map[string]bool{}
+	for _, m := range r.found {
+		seen[m.ctx.source.ID] = true
 	}
 	recent, err := s.List(ctx, mimo.ListQuery{Filter: mimo.Filter{Namespace: ns}, Limit: limit})
 	if err != nil {
@@ -192,8 +221,7 @@ func (s *Service) retrieveMemories(ctx context.Context, ns, query string, limit 
 	for _, m := range recent.Memories {
 		if !seen[m.ID] && len(r.found)+len(r.recent) < 2*limit {
 			seen[m.ID] = true
-			sc := s.score(m, mimo.Scores{})
-			r.recent = append(r.recent, askContext{source: mimo.Source{Kind: "memory", ID: m.ID, Score: sc.Total}, text: m.Content})
+			r.recent = append(r.recent, scoredOf(m, s.score(m, mimo.Scores{})))
 		}
 	}
 	return r, degraded, nil
@@ -209,15 +237,15 @@ func (s *Service) graphContext(ctx context.Context, ns, query string, limit int)
 	words := mimo.SearchWords(query)
 	sort.SliceStable(words, func(i, j int) bool { return len(words[i]) > len(words[j]) })
 	words = words[:min(3, len(words))]
+	found, err := s.findEntities(ctx, ns, words, limit)
+	if err != nil {
+		s.fallback(ctx, slog.LevelWarn, "graph", "error", "graph search for a question failed; answering from memories", "err", err)
+		return nil
+	}
 	hits := map[string]int{}
 	entities := map[string]mimo.Entity{}
-	for _, w := range words {
-		g, err := s.graph.SearchNodes(ctx, ns, w, limit)
-		if err != nil {
-			s.fallback(ctx, slog.LevelWarn, "graph", "error", "graph search for a question failed; answering from memories", "err", err)
-			return nil
-		}
-		for _, e := range g.Entities {
+	for _, es := range found {
+		for _, e := range es {
 			hits[e.Name]++
 			entities[e.Name] = e
 		}
@@ -247,33 +275,83 @@ func (s *Service) graphContext(ctx context.Context, ns, query string, limit int)
 	return out
 }
 
-// synthesize asks the LLM to answer from the numbered context only.
-func (s *Service) synthesize(ctx context.Context, query string, ctxs []askContext) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.llmTimeout)
-	defer cancel()
-	var b strings.Builder
-	b.WriteString("Memories:\n")
-	for i, c := range ctxs {
-		fmt.Fprintf(&b, "[%d] %s\n", i+1, c.text)
+// noteLLM keeps the outcome of the last synthesis for /health: err's
+// message, "" after a success. It writes only on a change, so answers in
+// flight at once do not all contend for the one pointer.
+func (s *Service) noteLLM(err error) {
+	failure := ""
+	if err != nil {
+		failure = mimo.ErrorMessage(err)
 	}
-	fmt.Fprintf(&b, "\nQuestion: %s", query)
+	if last := s.llmFailure.Load(); last == nil || *last != failure {
+		s.llmFailure.Store(&failure)
+	}
+}
+
+// findEntities searches the graph for each word: in one read when the
+// store can (mimo.EntityFinder), which costs a third of three, and without
+// the relations SearchNodes also reads and a question does not use.
+func (s *Service) findEntities(ctx context.Context, ns string, words []string, limit int) ([][]mimo.Entity, error) {
+	if f, ok := s.graph.(mimo.EntityFinder); ok {
+		return f.FindEntities(ctx, ns, words, limit)
+	}
+	out := make([][]mimo.Entity, len(words))
+	for i, w := range words {
+		g, err := s.graph.SearchNodes(ctx, ns, w, limit)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = g.Entities
+	}
+	return out, nil
+}
+
+// synthesize asks the LLM to answer from the numbered context only. A call
+// that fails because the caller's ctx ended is not counted against the
+// model's circuit: a hundred clients hanging up at once would otherwise
+// open it, and every other client would get degraded answers for
+// BreakerReset.
+func (s *Service) synthesize(callerCtx context.Context, query string, ctxs []askContext) (string, error) {
+	ctx, cancel := context.WithTimeout(callerCtx, s.llmTimeout)
+	defer cancel()
+	n := len("Memories:\n") + len("\nQuestion: ") + len(query)
+	for _, c := range ctxs {
+		n += len("[00] \n") + len(c.text)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteString("Memories:\n")
+	var num [20]byte
+	for i, c := range ctxs {
+		b.WriteByte('[')
+		b.Write(strconv.AppendInt(num[:0], int64(i+1), 10))
+		b.WriteString("] ")
+		b.WriteString(c.text)
+		b.WriteByte('\n')
+	}
+	b.WriteString("\nQuestion: ")
+	b.WriteString(query)
 	const system = "Answer the question using only the numbered memories given. Cite the ones you use as [n]. " +
 		"If they do not hold the answer, say that you do not know."
 	var text string
+	var callers error // a failure of the caller's making
 	err := s.llmBreaker.Do(func() error {
 		t := time.Now()
 		var err error
 		text, err = s.llm.Complete(ctx, system, b.String())
-		// The histogram is labelled by provider ("openai" of
-		// "openai/gpt-4o-mini"): a model name per series would grow
-		// without bound.
-		provider, _, _ := strings.Cut(s.llm.Model(), "/")
-		s.metrics.LLMDuration.WithLabelValues(provider).Observe(time.Since(t).Seconds())
+		s.llmDuration.Observe(time.Since(t).Seconds())
 		if err == nil && strings.TrimSpace(text) == "" {
 			err = mimo.Errorf(mimo.EUNAVAILABLE, "the language model answered nothing")
 		}
+		if err != nil && callerCtx.Err() != nil {
+			callers = err
+			return nil
+		}
 		return err
 	})
+	if callers != nil {
+		err = callers
+	}
 	return strings.TrimSpace(text), err
 }
 

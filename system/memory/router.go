@@ -45,10 +45,10 @@ func newRouter(maxEntries int, ttl time.Duration, m *metrics.Metrics) *router {
 	}
 }
 
-// route returns the stores for query, from the cache when it holds the
-// same question (Cached true).
-func (r *router) route(query string) mimo.Route {
-	key := normalizeQuestion(query)
+// route returns the stores for a question normalised by
+// normalizeQuestion, from the cache when it holds the same question
+// (Cached true).
+func (r *router) route(key string) mimo.Route {
 	if rt, ok := r.cache.Get(key); ok {
 		r.hits.Add(1)
 		r.metrics.ClassifierHits.Inc()

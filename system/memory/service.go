@@ -8,12 +8,14 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/hashicorp/golang-lru/v2/expirable"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"mimo/system"
 	"mimo/system/breaker"
@@ -107,14 +109,17 @@ type Service struct {
 	// a success; /health reports it.
 	llmFailure atomic.Pointer[string]
 	llmBreaker *breaker.Breaker // nil without an LLM
-	router     *router
-	emb        *embedding
-	answers    *expirable.LRU[string, mimo.Answer]
-	retrievals *retrievals
-	provider   string
-	metrics    *metrics.Metrics
-	log        *slog.Logger
-	now        func() time.Time
+	// llmDuration is mimo_llm_duration_seconds for the LLM's provider,
+	// resolved once rather than looked up by label on every answer.
+	llmDuration prometheus.Observer
+	router      *router
+	emb         *embedding
+	answers     *expirable.LRU[string, mimo.Answer]
+	retrievals  *retrievals
+	provider    string
+	metrics     *metrics.Metrics
+	log         *slog.Logger
+	now         func() time.Time
 
 	llmTimeout time.Duration
 	weights    Weights
@@ -167,10 +172,14 @@ func New(o Options) (*Service, error) {
 	}
 	s.router = newRouter(o.ClassifierEntries, o.ClassifierTTL, s.metrics)
 	if s.llm != nil {
+		// Labelled by provider ("openai" of "openai/gpt-4o-mini"): a
+		// model name per series would grow without bound.
+		provider, _, _ := strings.Cut(s.llm.Model(), "/")
+		s.llmDuration = s.metrics.LLMDuration.WithLabelValues(provider)
 		s.llmBreaker = breaker.New(breaker.Options{Name: "llm", Failures: o.BreakerFailures, Reset: o.BreakerReset, Metrics: s.metrics, Now: s.now})
 	}
 	s.answers = expirable.NewLRU[string, mimo.Answer](s.router.maxEntries, nil, s.router.ttl)
-	s.retrievals = newRetrievals(s.router.maxEntries)
+	s.retrievals = newRetrievals(s.router.maxEntries, s.router.ttl)
 	if s.llmTimeout <= 0 {
 		s.llmTimeout = DefaultLLMTimeout
 	}

@@ -77,24 +77,11 @@ func (s *Store) SearchNodes(ctx context.Context, namespace, query string, limit 
 	if err := memorykit.CheckText("query", q); err != nil {
 		return nil, err
 	}
-	var sqlLimit any = limit
-	if !exact {
-		sqlLimit = nil // LIMIT NULL: no limit; candidates are checked below
-	}
 	var g *mimo.Graph
 	err := s.readGraphTx(ctx, "search nodes", func(ctx context.Context, tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+entityColumns+` FROM entities
-			WHERE namespace = $1 AND strpos(search, $2) > 0 ORDER BY name LIMIT $3`, namespace, q, sqlLimit)
+		es, err := searchEntities(ctx, tx, namespace, q, exact, limit)
 		if err != nil {
 			return err
-		}
-		es, err := collectEntities(rows)
-		if err != nil {
-			return err
-		}
-		if !exact {
-			es = slices.DeleteFunc(es, func(e mimo.Entity) bool { return !graphkit.Contains(e, q) })
-			es = es[:min(limit, len(es))]
 		}
 		g, err = withRelationsTouching(ctx, tx, namespace, es)
 		return err
@@ -103,6 +90,73 @@ func (s *Store) SearchNodes(ctx context.Context, namespace, query string, limit 
 		return nil, err
 	}
 	return g, nil
+}
+
+// FindEntities returns, for each query, the entities SearchNodes would
+// return for it (without their relations), all read in one transaction:
+// a question's graph retrieval looks up several of its words at once.
+func (s *Store) FindEntities(ctx context.Context, namespace string, queries []string, limit int) ([][]mimo.Entity, error) {
+	namespace = memorykit.Namespace(namespace)
+	limit = graphkit.Limit(limit)
+	type query struct {
+		q         string
+		exact, ok bool
+	}
+	qs := make([]query, len(queries))
+	for i, raw := range queries {
+		q, exact, ok := graphkit.Query(raw)
+		if ok {
+			if err := memorykit.CheckText("query", q); err != nil {
+				return nil, err
+			}
+		}
+		qs[i] = query{q, exact, ok}
+	}
+	out := make([][]mimo.Entity, len(queries))
+	err := s.readGraphTx(ctx, "find entities", func(ctx context.Context, tx pgx.Tx) error {
+		for i, q := range qs {
+			out[i] = []mimo.Entity{}
+			if !q.ok {
+				continue
+			}
+			es, err := searchEntities(ctx, tx, namespace, q.q, q.exact, limit)
+			if err != nil {
+				return err
+			}
+			out[i] = es
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+var _ mimo.EntityFinder = (*Store)(nil)
+
+// searchEntities returns up to limit entities of namespace, by name, whose
+// search text contains q, a query folded by graphkit.Query (exact as it
+// says).
+func searchEntities(ctx context.Context, tx pgx.Tx, namespace, q string, exact bool, limit int) ([]mimo.Entity, error) {
+	var sqlLimit any = limit
+	if !exact {
+		sqlLimit = nil // LIMIT NULL: no limit; candidates are checked below
+	}
+	rows, err := tx.Query(ctx, `SELECT `+entityColumns+` FROM entities
+		WHERE namespace = $1 AND strpos(search, $2) > 0 ORDER BY name LIMIT $3`, namespace, q, sqlLimit)
+	if err != nil {
+		return nil, err
+	}
+	es, err := collectEntities(rows)
+	if err != nil {
+		return nil, err
+	}
+	if !exact {
+		es = slices.DeleteFunc(es, func(e mimo.Entity) bool { return !graphkit.Contains(e, q) })
+		es = es[:min(limit, len(es))]
+	}
+	return es, nil
 }
 
 // OpenNodes returns the named entities of namespace, by name (missing

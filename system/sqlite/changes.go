@@ -12,6 +12,12 @@ const (
 	MaxChangesLimit     = 10000
 )
 
+// changesQuery reads the change log after a seq, each upsert with its
+// memory's current row.
+var changesQuery = `SELECT c.seq, c.op, c.memory_id, c.namespace, ` + memoryCols + `
+	FROM changes c LEFT JOIN memories m ON c.op = 'upsert' AND m.id = c.memory_id
+	WHERE c.seq > ? ORDER BY c.seq LIMIT ?`
+
 // Changes returns up to limit change-log entries with Seq > after, in
 // order (limit 0 or less means DefaultChangesLimit; more than
 // MaxChangesLimit is cut to it). Each upsert carries the memory's current
@@ -22,9 +28,14 @@ func (s *Store) Changes(ctx context.Context, after int64, limit int) ([]mimo.Cha
 		limit = DefaultChangesLimit
 	}
 	limit = min(limit, MaxChangesLimit)
-	rows, err := s.reader.QueryContext(ctx, `SELECT c.seq, c.op, c.memory_id, c.namespace, `+memoryCols+`
-		FROM changes c LEFT JOIN memories m ON c.op = 'upsert' AND m.id = c.memory_id
-		WHERE c.seq > ? ORDER BY c.seq LIMIT ?`, after, limit)
+	// Prepared once: every search and every question catches up with the
+	// change log first, and parsing this statement anew was most of the
+	// cost of finding nothing new.
+	st, err := s.stmts.get(ctx, changesQuery)
+	if err != nil {
+		return nil, dbErr(ctx, err, "sqlite: read changes")
+	}
+	rows, err := st.QueryContext(ctx, after, limit)
 	if err != nil {
 		return nil, dbErr(ctx, err, "sqlite: read changes")
 	}

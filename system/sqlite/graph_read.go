@@ -66,42 +66,14 @@ func (s *Store) ReadGraph(ctx context.Context, ns, cursor string, limit int) (*m
 func (s *Store) SearchNodes(ctx context.Context, ns, query string, limit int) (*mimo.Graph, error) {
 	ns = memorykit.Namespace(ns)
 	limit = graphkit.Limit(limit)
-	q, exact, ok := graphkit.Query(query)
-	if !ok {
+	if _, _, ok := graphkit.Query(query); !ok {
 		return graphkit.Empty(), nil
-	}
-	sqlLimit := limit
-	if !exact {
-		sqlLimit = -1 // no limit: candidates are checked below
 	}
 	var g *mimo.Graph
 	err := s.readTx(ctx, "sqlite: search nodes", func(tx *sql.Tx) error {
-		if exact {
-			names, ok, err := s.cachedSearch(ctx, tx, ns, q, limit)
-			if err != nil {
-				return err
-			}
-			if ok {
-				es, err := entitiesNamed(ctx, tx, ns, names)
-				if err != nil {
-					return err
-				}
-				g, err = withRelationsTouching(ctx, tx, ns, es)
-				return err
-			}
-		}
-		rows, err := tx.QueryContext(ctx, `SELECT `+entityCols+` FROM entities
-			WHERE namespace = ? AND instr(search, ?) > 0 ORDER BY name LIMIT ?`, ns, q, sqlLimit)
+		es, err := (&graphRead{s: s, tx: tx, ns: ns}).search(ctx, query, limit)
 		if err != nil {
 			return err
-		}
-		es, err := scanEntities(rows)
-		if err != nil {
-			return err
-		}
-		if !exact {
-			es = slices.DeleteFunc(es, func(e mimo.Entity) bool { return !graphkit.Contains(e, q) })
-			es = es[:min(limit, len(es))]
 		}
 		g, err = withRelationsTouching(ctx, tx, ns, es)
 		return err
@@ -112,24 +84,148 @@ func (s *Store) SearchNodes(ctx context.Context, ns, query string, limit int) (*
 	return g, nil
 }
 
-// cachedSearch finds up to limit names of ns whose search text contains q
-// (exact) in the process's search cache, loading ns into it when the cache
-// does not hold the namespace's current version (read in tx, the same
-// snapshot the entities are then read in). It reports false when ns is
-// too large to cache; the caller then searches in SQL.
-func (s *Store) cachedSearch(ctx context.Context, tx *sql.Tx, ns, q string, limit int) ([]string, bool, error) {
-	var version int64
-	err := tx.QueryRowContext(ctx, `SELECT version FROM graph_versions WHERE namespace = ?`, ns).Scan(&version)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return nil, false, err
+// FindEntities returns, for each query, the entities SearchNodes would
+// return for it (without their relations), all read in one transaction:
+// a question's graph retrieval looks up several of its words at once.
+func (s *Store) FindEntities(ctx context.Context, ns string, queries []string, limit int) ([][]mimo.Entity, error) {
+	ns = memorykit.Namespace(ns)
+	limit = graphkit.Limit(limit)
+	if out, ok, err := s.findNothing(ctx, ns, queries, limit); err != nil || ok {
+		return out, err
 	}
+	out := make([][]mimo.Entity, len(queries))
+	err := s.readTx(ctx, "sqlite: find entities", func(tx *sql.Tx) error {
+		r := &graphRead{s: s, tx: tx, ns: ns}
+		for i, q := range queries {
+			es, err := r.search(ctx, q, limit)
+			if err != nil {
+				return err
+			}
+			out[i] = es
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+var _ mimo.EntityFinder = (*Store)(nil)
+
+// graphVersionQuery reads a namespace's graph version (no row: 0).
+const graphVersionQuery = `SELECT version FROM graph_versions WHERE namespace = ?`
+
+// findNothing answers FindEntities in one statement, with no transaction
+// to begin and end, when the search cache holds the namespace at the
+// version just read and finds no entity for any query (most words of most
+// questions name none): it reports true with an empty list per query. Any
+// match, or a namespace not cached, reports false, for FindEntities to
+// read the entities in a transaction.
+func (s *Store) findNothing(ctx context.Context, ns string, queries []string, limit int) ([][]mimo.Entity, bool, error) {
+	st, err := s.stmts.get(ctx, graphVersionQuery)
+	if err != nil {
+		return nil, false, dbErr(ctx, err, "sqlite: find entities")
+	}
+	var version int64
+	if err := st.QueryRowContext(ctx, ns).Scan(&version); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, false, dbErr(ctx, err, "sqlite: find entities")
+	}
+	out := make([][]mimo.Entity, len(queries))
+	for i, query := range queries {
+		out[i] = []mimo.Entity{}
+		q, exact, ok := graphkit.Query(query)
+		if !ok {
+			continue
+		}
+		if !exact {
+			return nil, false, nil
+		}
+		if names, ok := s.search.Find(ns, version, q, limit); !ok || len(names) > 0 {
+			return nil, false, nil
+		}
+	}
+	return out, true, nil
+}
+
+// graphRead is a search of ns's entities within one read transaction; it
+// reads the graph's version at most once.
+type graphRead struct {
+	s       *Store
+	tx      *sql.Tx
+	ns      string
+	version int64
+	read    bool // version holds the graph's version
+}
+
+// search returns up to limit entities of the namespace, by name, whose
+// name, type or an observation contains query ignoring case: from the
+// process's search cache when the query folds exactly (see graphkit.Query)
+// and the namespace is small enough to cache, else in SQL.
+func (r *graphRead) search(ctx context.Context, query string, limit int) ([]mimo.Entity, error) {
+	q, exact, ok := graphkit.Query(query)
+	if !ok {
+		return []mimo.Entity{}, nil
+	}
+	if exact {
+		names, ok, err := r.cachedSearch(ctx, q, limit)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return entitiesNamed(ctx, r.tx, r.ns, names)
+		}
+	}
+	sqlLimit := limit
+	if !exact {
+		sqlLimit = -1 // no limit: candidates are checked below
+	}
+	rows, err := r.tx.QueryContext(ctx, `SELECT `+entityCols+` FROM entities
+		WHERE namespace = ? AND instr(search, ?) > 0 ORDER BY name LIMIT ?`, r.ns, q, sqlLimit)
+	if err != nil {
+		return nil, err
+	}
+	es, err := scanEntities(rows)
+	if err != nil {
+		return nil, err
+	}
+	if !exact {
+		es = slices.DeleteFunc(es, func(e mimo.Entity) bool { return !graphkit.Contains(e, q) })
+		es = es[:min(limit, len(es))]
+	}
+	return es, nil
+}
+
+// cachedSearch finds up to limit names of the namespace whose search text
+// contains q (exact) in the process's search cache, loading the namespace
+// into it when the cache does not hold its current version (read in the
+// transaction, the same snapshot the entities are then read in). It
+// reports false when the namespace is too large to cache; the caller then
+// searches in SQL.
+func (r *graphRead) cachedSearch(ctx context.Context, q string, limit int) ([]string, bool, error) {
+	s, ns := r.s, r.ns
+	if !r.read {
+		// Prepared once: a question routed to the graph reads it for
+		// every one of its searches, and parsing it anew cost more than
+		// the rest of a search in the cache.
+		st, err := s.stmts.get(ctx, graphVersionQuery)
+		if err != nil {
+			return nil, false, err
+		}
+		err = r.tx.StmtContext(ctx, st).QueryRowContext(ctx, ns).Scan(&r.version)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, false, err
+		}
+		r.read = true
+	}
+	version := r.version
 	if names, ok := s.search.Find(ns, version, q, limit); ok {
 		return names, true, nil
 	}
 	if s.search.Oversize(ns, version) {
 		return nil, false, nil
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT name, search FROM entities WHERE namespace = ? ORDER BY name`, ns)
+	rows, err := r.tx.QueryContext(ctx, `SELECT name, search FROM entities WHERE namespace = ? ORDER BY name`, ns)
 	if err != nil {
 		return nil, false, err
 	}

@@ -10,7 +10,9 @@ import (
 // statement (parsing and planning it) cost a third of a search's final
 // read by id; a statement prepared once is kept by database/sql on each
 // reader connection that runs it. Only statements from a small, fixed set
-// of texts may be cached (see idClass), so the cache stays bounded.
+// of texts may be cached (reads by id in their length classes, see
+// idClass; the change log's read; the graph's version), so the cache stays
+// bounded.
 type stmtCache struct {
 	db    *sql.DB
 	mu    sync.Mutex

@@ -64,6 +64,7 @@ func graphCases() []graphCase {
 		{"SearchNodes/IgnoresCase", testSearchNodesCase},
 		{"SearchNodes/PlainText", testSearchNodesPlainText},
 		{"SearchNodes/RelationsAndLimit", testSearchNodesRelations},
+		{"FindEntities/AsSearchNodes", testFindEntities},
 		{"OpenNodes", testOpenNodes},
 		{"OpenNodes/RelationsBounded", testRelationsBounded},
 		{"Namespaces/Isolation", testGraphIsolation},

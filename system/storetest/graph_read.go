@@ -251,6 +251,63 @@ func testSearchNodesRelations(t *testing.T, s mimo.GraphStore) {
 	assert.Empty(t, g.NextCursor, "SearchNodes does not page")
 }
 
+// A store that finds entities for several queries at once (mimo.
+// EntityFinder) finds, for each, what SearchNodes finds, at every limit,
+// in the namespace asked only, and sees each change to the graph at once.
+func testFindEntities(t *testing.T, s mimo.GraphStore) {
+	f, ok := s.(mimo.EntityFinder)
+	if !ok {
+		t.Skip("the store finds entities only through SearchNodes")
+	}
+	ctx := t.Context()
+	mustCreate(t, s, "g",
+		ent("École Normale", "school"), ent("ecole", "word"), ent("Zürich", "CITY", "Founded by ROMANS"),
+		ent("apple pie", "dessert"), ent("apple tart", "dessert"), ent("100% pure", "t", "50%"),
+		ent("plain", "thing", "mentions the ÉCOLE in passing"))
+	mustCreate(t, s, "other", ent("apple crumble", "dessert"), ent("Zürich", "city"))
+	mustRelate(t, s, "g", rel("apple pie", "apple tart", "cousin"))
+	queries := []string{"APPLE", "école", "city", "%", "", "absent", "o", "Ecole", "romans", "  "}
+	check := func(what string) {
+		t.Helper()
+		for _, limit := range []int{0, 1, 2} {
+			got, err := f.FindEntities(ctx, "g", queries, limit)
+			require.NoError(t, err)
+			require.Len(t, got, len(queries))
+			for i, q := range queries {
+				g, err := s.SearchNodes(ctx, "g", q, limit)
+				require.NoError(t, err)
+				require.NotNil(t, got[i], "%s: query %q", what, q)
+				assert.Equal(t, g.Entities, got[i], "%s: query %q, limit %d", what, q, limit)
+			}
+		}
+	}
+	check("as created")
+	_, err := s.AddObservations(ctx, "g", []mimo.ObservationAdd{{EntityName: "ecole", Contents: []string{"an APPLE a day"}}})
+	require.NoError(t, err)
+	check("after an observation was added")
+	got, err := f.FindEntities(ctx, "g", []string{"apple"}, 0)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"apple pie", "apple tart", "ecole"}, namesOf(got[0]), "the new observation is found at once")
+	_, err = s.DeleteEntities(ctx, "g", []string{"apple tart"})
+	require.NoError(t, err)
+	check("after an entity was deleted")
+	for range 2 { // a store may answer from a cache the second time
+		got, err = f.FindEntities(ctx, "g", []string{"nowhere", "", "absent"}, 0)
+		require.NoError(t, err)
+		assert.Equal(t, [][]mimo.Entity{{}, {}, {}}, got, "nothing found")
+	}
+	mustCreate(t, s, "g", ent("Nowhere Man", "song"))
+	got, err = f.FindEntities(ctx, "g", []string{"nowhere", "absent"}, 0)
+	require.NoError(t, err)
+	assert.Equal(t, [][]string{{"Nowhere Man"}, {}}, [][]string{namesOf(got[0]), namesOf(got[1])}, "a new entity is found at once")
+	got, err = f.FindEntities(ctx, "other", []string{"apple", "CITY"}, 0)
+	require.NoError(t, err)
+	assert.Equal(t, [][]string{{"apple crumble"}, {"Zürich"}}, [][]string{namesOf(got[0]), namesOf(got[1])}, "each namespace its own")
+	got, err = f.FindEntities(ctx, "g", nil, 0)
+	require.NoError(t, err)
+	assert.Empty(t, got)
+}
+
 // OpenNodes returns the named entities that exist, by name, and the
 // relations with at least one end among them, as the official server does.
 func testOpenNodes(t *testing.T, s mimo.GraphStore) {
