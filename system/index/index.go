@@ -4,11 +4,17 @@
 // step with a mimo.Store's change log, so each process sharing a store has
 // its own up-to-date index.
 //
-// Search is brute force, made fast without giving up exactness: a first
-// pass over 7-bit codes of the vectors bounds every row's score, and only
-// the rows whose bound reaches the k-th best are scored in float32 (see
-// quant.go). Each entry costs about 5·Dim bytes (float32 vector and codes)
-// plus its ID and metadata: about 2.2 KB at 384 dimensions.
+// Search of a namespace below 20,000 entries is exact brute force, made fast
+// with a first pass over 7-bit codes of the vectors that bounds every row's
+// score, so that only the rows whose bound reaches the k-th best are scored
+// in float32 (see quant.go). A larger namespace is first ranked by 512-bit
+// signatures (random hyperplanes, Hamming distance; see sig.go and
+// shortlist.go), and only the few thousand nearest rows go through the code
+// bounds and float32 scoring: no longer exact, but on Mimo's benchmark
+// corpus it keeps 99.5% of the exact top 50 and all of the top 10 at
+// 100,000 entries, for a fifth of the CPU. Each entry costs about 5·Dim
+// bytes (float32 vector and codes) plus a 64-byte signature, its ID and
+// metadata: about 2.3 KB at 384 dimensions.
 package index
 
 import (
@@ -41,6 +47,7 @@ type Options struct {
 type Index struct {
 	dim     int
 	words   int // code words per row
+	sig     *signer
 	workers int
 	// searching counts the searches under way: each splits its scan over
 	// the workers left to it, so that searches at once do not pay for
@@ -60,6 +67,7 @@ type Index struct {
 type space struct {
 	vecs   []float32
 	codes  []uint64
+	sigs   []uint64 // signatures (sig.go), sig.words words a row
 	quants []quant
 	flags  []uint8
 	ids    []string
@@ -75,7 +83,7 @@ func New(o Options) *Index {
 	if o.Workers <= 0 {
 		o.Workers = runtime.GOMAXPROCS(0)
 	}
-	return &Index{dim: o.Dim, words: wordsFor(o.Dim), workers: o.Workers, spaces: make(map[string]*space)}
+	return &Index{dim: o.Dim, words: wordsFor(o.Dim), sig: newSigner(o.Dim), workers: o.Workers, spaces: make(map[string]*space)}
 }
 
 // Dim returns the length of the index's vectors.
@@ -100,6 +108,7 @@ func (x *Index) Upsert(e Entry) error {
 	fl := flagsOf(&e)
 	codes := make([]uint64, x.words)
 	qt := quantize(vec, codes)
+	sig := x.sig.sign(vec)
 	ns := memorykit.Namespace(e.Namespace)
 
 	x.mu.Lock()
@@ -112,6 +121,7 @@ func (x *Index) Upsert(e Entry) error {
 	if i, ok := s.pos[e.ID]; ok {
 		copy(s.vecs[i*x.dim:(i+1)*x.dim], vec)
 		copy(s.codes[i*x.words:(i+1)*x.words], codes)
+		copy(s.sigs[i*x.sig.words:(i+1)*x.sig.words], sig)
 		s.quants[i] = qt
 		s.flags[i] = fl
 		s.meta[i] = m
@@ -122,6 +132,7 @@ func (x *Index) Upsert(e Entry) error {
 	s.meta = append(s.meta, m)
 	s.vecs = append(s.vecs, vec...)
 	s.codes = append(s.codes, codes...)
+	s.sigs = append(s.sigs, sig...)
 	s.quants = append(s.quants, qt)
 	s.flags = append(s.flags, fl)
 	x.n++
@@ -146,6 +157,7 @@ func (x *Index) Delete(namespace, id string) {
 	if i != last {
 		copy(s.vecs[i*x.dim:(i+1)*x.dim], s.vecs[last*x.dim:])
 		copy(s.codes[i*x.words:(i+1)*x.words], s.codes[last*x.words:])
+		copy(s.sigs[i*x.sig.words:(i+1)*x.sig.words], s.sigs[last*x.sig.words:])
 		s.quants[i] = s.quants[last]
 		s.flags[i] = s.flags[last]
 		s.ids[i] = s.ids[last]
@@ -158,6 +170,7 @@ func (x *Index) Delete(namespace, id string) {
 	s.meta = s.meta[:last]
 	s.vecs = s.vecs[:last*x.dim]
 	s.codes = s.codes[:last*x.words]
+	s.sigs = s.sigs[:last*x.sig.words]
 	s.quants = s.quants[:last]
 	s.flags = s.flags[:last]
 	delete(s.pos, id)

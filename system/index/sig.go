@@ -1,0 +1,108 @@
+package index
+
+import (
+	"math/bits"
+	"math/rand/v2"
+)
+
+// Signatures make the first pass of a search of a large namespace cheap: one
+// bit a hyperplane, 512 bits (64 bytes) a row at 384 dimensions, against the
+// 384 bytes of its codes. The angle between two vectors is estimated by the
+// share of hyperplanes that separate them (Charikar's random-hyperplane
+// hash), so the Hamming distance of two signatures ranks rows roughly as
+// their cosine with the query does; the rows of the smallest distances are
+// then bounded by their codes and scored, as in a full scan.
+//
+// The hyperplanes are the rows of a randomised Hadamard transform (random
+// signs, Hadamard, random signs, Hadamard) of the vector padded to a power
+// of two: O(P log P) to sign a vector of P padded dimensions rather than the
+// O(P·dim) of drawn Gaussian hyperplanes, and as good for ranking. The
+// random signs come from a fixed seed, so a signature depends only on its
+// vector.
+
+// sigSeed fixes the transform's random signs.
+const sigSeed = 0x6d696d6f // "mimo"
+
+// signer is an index's signature transform.
+type signer struct {
+	dim   int
+	pad   int      // dim rounded up to a power of two, at least 64
+	words int      // pad/64: uint64 words a signature
+	signs [][]int8 // one ±1 a padded dimension, for each round
+}
+
+// sigRounds is how many sign-flip and Hadamard rounds mix a vector: one
+// leaves a sparse vector's hyperplanes correlated, two mixes it well.
+const sigRounds = 2
+
+func newSigner(dim int) *signer {
+	pad := 64
+	for pad < dim {
+		pad *= 2
+	}
+	s := &signer{dim: dim, pad: pad, words: pad / 64}
+	rng := rand.New(rand.NewPCG(sigSeed, uint64(dim)))
+	for range sigRounds {
+		r := make([]int8, pad)
+		for i := range r {
+			r[i] = int8(1 - 2*int(rng.Uint64()&1))
+		}
+		s.signs = append(s.signs, r)
+	}
+	return s
+}
+
+// sign returns the signature of v (len dim): bit i is set when the i-th
+// transformed coordinate is positive.
+func (s *signer) sign(v []float32) []uint64 {
+	buf := make([]float32, s.pad)
+	out := make([]uint64, s.words)
+	copy(buf, v)
+	clear(buf[len(v):])
+	for _, r := range s.signs {
+		for i, c := range r {
+			if c < 0 {
+				buf[i] = -buf[i]
+			}
+		}
+		hadamard(buf)
+	}
+	for i, x := range buf {
+		if x > 0 {
+			out[i/64] |= 1 << (i % 64)
+		}
+	}
+	return out
+}
+
+// hadamard applies the unnormalised Walsh–Hadamard transform to x in place;
+// len(x) must be a power of two.
+func hadamard(x []float32) {
+	n := len(x)
+	for h := 1; h < n; h *= 2 {
+		for i := 0; i < n; i += 2 * h {
+			a := x[i : i+h : i+h]
+			b := x[i+h : i+2*h : i+2*h]
+			for j := range a {
+				u, w := a[j], b[j]
+				a[j], b[j] = u+w, u-w
+			}
+		}
+	}
+}
+
+// hamming returns the number of bits in which a and b differ; b must be at
+// least as long as a.
+func hamming(a, b []uint64) int {
+	b = b[:len(a)]
+	n := 0
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		n += bits.OnesCount64(a[i]^b[i]) + bits.OnesCount64(a[i+1]^b[i+1]) +
+			bits.OnesCount64(a[i+2]^b[i+2]) + bits.OnesCount64(a[i+3]^b[i+3])
+	}
+	for ; i < len(a); i++ {
+		n += bits.OnesCount64(a[i] ^ b[i])
+	}
+	return n
+}
