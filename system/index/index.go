@@ -1,20 +1,27 @@
-// Package index is Mimo's in-process vector index: exact cosine search over
-// L2-normalised float32 vectors, partitioned by namespace, with every
-// mimo.Filter field applied during the scan. A Follower keeps an Index in
-// step with a mimo.Store's change log, so each process sharing a store has
-// its own up-to-date index.
+// Package index is Mimo's in-process vector index: cosine search over
+// L2-normalised vectors, partitioned by namespace, with every mimo.Filter
+// field applied during the scan. A Follower keeps an Index in step with a
+// mimo.Store's change log, so each process sharing a store has its own
+// up-to-date index.
 //
-// Search of a namespace below 20,000 entries is exact brute force, made fast
-// with a first pass over 7-bit codes of the vectors that bounds every row's
-// score, so that only the rows whose bound reaches the k-th best are scored
-// in float32 (see quant.go). A larger namespace is first ranked by 512-bit
-// signatures (random hyperplanes, Hamming distance; see sig.go and
-// shortlist.go), and only the few thousand nearest rows go through the code
-// bounds and float32 scoring: no longer exact, but on Mimo's benchmark
-// corpus it keeps 99.5% of the exact top 50 and all of the top 10 at
-// 100,000 entries, for a fifth of the CPU. Each entry costs about 5·Dim
-// bytes (float32 vector and codes) plus a 64-byte signature, its ID and
-// metadata: about 2.3 KB at 384 dimensions.
+// The index keeps no float32 vectors: each row is held as 7-bit codes (one
+// byte a dimension) and 4-bit codes of what those leave over (half a byte),
+// and scored from them (quant.go): a score is within the row's residual of
+// the exact cosine, at most about 0.0005 on Mimo's benchmark corpus at 384
+// dimensions, and equal vectors still tie.
+//
+// Search of a namespace below 20,000 entries is brute force, made fast with
+// a first pass over the 7-bit codes that bounds every row's score, so that
+// only the rows whose bound reaches the k-th best are scored: it returns
+// what scoring every row returns. A larger namespace is first ranked by
+// 512-bit signatures (random hyperplanes, Hamming distance; see sig.go and
+// shortlist.go), and only the 2,048 nearest rows (more for k above 51) go
+// through the bounds and scoring: no longer exhaustive, but on Mimo's
+// benchmark corpus it keeps 99.5% of the top 50 and all of the top 10 at
+// 100,000 entries, for a fifth of the CPU (TestShortlistRecall). Each entry
+// costs 1.5·Dim bytes of codes, a signature of Dim rounded up to a power of
+// two bits, 20 bytes of quantisation figures, its ID and metadata: about
+// 750 bytes at 384 dimensions.
 package index
 
 import (
@@ -59,14 +66,17 @@ type Index struct {
 	n      int
 }
 
-// space is one namespace's partition. Vectors live in one contiguous slice,
-// row i at vecs[i*dim:(i+1)*dim], and their 7-bit codes (see quant.go) in
-// another, row i at codes[i*words:(i+1)*words], with quants, flags, ids and
-// meta as parallel slices, so a scan walks memory in order. Deletion moves
+// space is one namespace's partition. The 7-bit codes of the vectors (see
+// quant.go; the vectors themselves are not kept) live in one contiguous
+// slice, row i at codes[i*words:(i+1)*words], and their signatures in
+// another, with quants, flags, ids and meta as parallel slices, so a scan
+// walks memory in order. Deletion moves
 // the last row into the hole.
 type space struct {
-	vecs   []float32
+	words  int // code words a row
+	fwords int // fine code words a row
 	codes  []uint64
+	fine   []uint64 // 4-bit codes of what codes leave over (refine), fwords a row
 	sigs   []uint64 // signatures (sig.go), sig.words words a row
 	quants []quant
 	flags  []uint8
@@ -108,6 +118,8 @@ func (x *Index) Upsert(e Entry) error {
 	fl := flagsOf(&e)
 	codes := make([]uint64, x.words)
 	qt := quantize(vec, codes)
+	fine := make([]uint64, fineWordsFor(x.dim))
+	refine(vec, codes, &qt, fine)
 	sig := x.sig.sign(vec)
 	ns := memorykit.Namespace(e.Namespace)
 
@@ -115,12 +127,12 @@ func (x *Index) Upsert(e Entry) error {
 	defer x.mu.Unlock()
 	s := x.spaces[ns]
 	if s == nil {
-		s = &space{pos: make(map[string]int)}
+		s = &space{words: x.words, fwords: fineWordsFor(x.dim), pos: make(map[string]int)}
 		x.spaces[ns] = s
 	}
 	if i, ok := s.pos[e.ID]; ok {
-		copy(s.vecs[i*x.dim:(i+1)*x.dim], vec)
 		copy(s.codes[i*x.words:(i+1)*x.words], codes)
+		copy(s.fine[i*s.fwords:(i+1)*s.fwords], fine)
 		copy(s.sigs[i*x.sig.words:(i+1)*x.sig.words], sig)
 		s.quants[i] = qt
 		s.flags[i] = fl
@@ -130,8 +142,8 @@ func (x *Index) Upsert(e Entry) error {
 	s.pos[e.ID] = len(s.ids)
 	s.ids = append(s.ids, e.ID)
 	s.meta = append(s.meta, m)
-	s.vecs = append(s.vecs, vec...)
 	s.codes = append(s.codes, codes...)
+	s.fine = append(s.fine, fine...)
 	s.sigs = append(s.sigs, sig...)
 	s.quants = append(s.quants, qt)
 	s.flags = append(s.flags, fl)
@@ -155,8 +167,8 @@ func (x *Index) Delete(namespace, id string) {
 	}
 	last := len(s.ids) - 1
 	if i != last {
-		copy(s.vecs[i*x.dim:(i+1)*x.dim], s.vecs[last*x.dim:])
 		copy(s.codes[i*x.words:(i+1)*x.words], s.codes[last*x.words:])
+		copy(s.fine[i*s.fwords:(i+1)*s.fwords], s.fine[last*s.fwords:])
 		copy(s.sigs[i*x.sig.words:(i+1)*x.sig.words], s.sigs[last*x.sig.words:])
 		s.quants[i] = s.quants[last]
 		s.flags[i] = s.flags[last]
@@ -168,8 +180,8 @@ func (x *Index) Delete(namespace, id string) {
 	s.meta[last] = meta{} // drop references to tags for the collector
 	s.ids = s.ids[:last]
 	s.meta = s.meta[:last]
-	s.vecs = s.vecs[:last*x.dim]
 	s.codes = s.codes[:last*x.words]
+	s.fine = s.fine[:last*s.fwords]
 	s.sigs = s.sigs[:last*x.sig.words]
 	s.quants = s.quants[:last]
 	s.flags = s.flags[:last]
@@ -181,7 +193,9 @@ func (x *Index) Delete(namespace, id string) {
 }
 
 // Similarity returns the cosine similarity of q with the entry id of
-// namespace, and false when there is no such entry or q is not Dim() long.
+// namespace as Search scores it (from the entry's codes, within its
+// quantisation residual of the exact cosine; see quant.go), and false when
+// there is no such entry or q is not Dim() long.
 func (x *Index) Similarity(namespace, id string, q []float32) (float64, bool) {
 	if len(q) != x.dim {
 		return 0, false
@@ -200,7 +214,13 @@ func (x *Index) Similarity(namespace, id string, q []float32) (float64, bool) {
 	if !ok {
 		return 0, false
 	}
-	return float64(dot(qn, s.vecs[i*x.dim:(i+1)*x.dim])), true
+	sq := newScorer(qn, x.words)
+	return float64(s.score(&sq, i)), true
+}
+
+// score returns the score of row i for the query of sq (scorer.score).
+func (s *space) score(sq *scorer, i int) float32 {
+	return sq.score(s.codes[i*s.words:(i+1)*s.words], s.fine[i*s.fwords:(i+1)*s.fwords], s.quants[i])
 }
 
 // Len returns the number of entries in every namespace.

@@ -1,10 +1,12 @@
 package index
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -18,6 +20,13 @@ import (
 // (benchcorpus) embedded by the built-in embedder, categories cycling, and
 // returns it with the embeddings of queries queries of 2–8 corpus words.
 func recallCorpus(tb testing.TB, n, queries int) (*Index, [][]float32) {
+	x, qs, _ := recallCorpusVectors(tb, n, queries)
+	return x, qs
+}
+
+// recallCorpusVectors is recallCorpus that also returns the memories'
+// vectors, normalised, in row order.
+func recallCorpusVectors(tb testing.TB, n, queries int) (*Index, [][]float32, [][]float32) {
 	tb.Helper()
 	c, err := benchcorpus.Load(benchcorpus.VocabFile, 1)
 	if err != nil {
@@ -26,6 +35,7 @@ func recallCorpus(tb testing.TB, n, queries int) (*Index, [][]float32) {
 	e := embed.NewBuiltin(embed.BuiltinOptions{})
 	x := New(Options{Dim: e.Dim()})
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var all [][]float32
 	const chunk = 1000
 	for lo := 0; lo < n; lo += chunk {
 		texts := make([]string, min(chunk, n-lo))
@@ -37,6 +47,8 @@ func recallCorpus(tb testing.TB, n, queries int) (*Index, [][]float32) {
 			tb.Fatal(err)
 		}
 		for i, v := range vecs {
+			nv, _ := normalized(v)
+			all = append(all, nv)
 			mustUpsert(tb, x, Entry{
 				ID:        fmt.Sprintf("0193a0b1-0000-7000-8000-%012d", lo+i),
 				Vector:    v,
@@ -53,7 +65,24 @@ func recallCorpus(tb testing.TB, n, queries int) (*Index, [][]float32) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return x, qs
+	return x, qs, all
+}
+
+// trueTop returns the IDs (as recallCorpus names them) of the k rows of vecs
+// with the highest float32 cosine with q, best first.
+func trueTop(q []float32, vecs [][]float32, k int) []mimo.VectorHit {
+	qn, _ := normalized(q)
+	t := make([]mimo.VectorHit, 0, len(vecs))
+	for i, v := range vecs {
+		t = append(t, mimo.VectorHit{ID: fmt.Sprintf("0193a0b1-0000-7000-8000-%012d", i), Score: float64(dot(qn, v))})
+	}
+	slices.SortFunc(t, func(a, b mimo.VectorHit) int {
+		if c := cmp.Compare(b.Score, a.Score); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	return t[:k]
 }
 
 // exactSearch is Search with the signature pass turned off: the exact scan.
@@ -96,7 +125,27 @@ func TestShortlistRecall(t *testing.T) {
 	if testing.Short() {
 		t.Skip("embeds a large corpus")
 	}
-	x, qs := recallCorpus(t, n, 200)
+	x, qs, vecs := recallCorpusVectors(t, n, 200)
+	// Against the float32 cosines the index no longer keeps: what scoring
+	// from codes and the shortlist lose together.
+	var t10, t50, maxErr float64
+	for _, q := range qs {
+		want := trueTop(q, vecs, 50)
+		t50 += recall(x.Search(q, mimo.Filter{}, 50), want)
+		t10 += recall(x.Search(q, mimo.Filter{}, 10), want[:10])
+		for _, h := range want {
+			s, _ := x.Similarity("", h.ID, q)
+			maxErr = max(maxErr, math.Abs(s-h.Score))
+		}
+	}
+	t10 /= float64(len(qs))
+	t50 /= float64(len(qs))
+	t.Logf("%d memories, %d queries: recall of the float32 top 10 %.4f, of the top 50 %.4f; largest score error %.5f",
+		n, len(qs), t10, t50, maxErr)
+	if t10 < 0.98 || t50 < 0.97 || maxErr > maxResid(x) {
+		t.Errorf("against float32 cosines: recall@10 %.4f (floor 0.98), recall@50 %.4f (floor 0.97), score error %.5f (bound %.5f)",
+			t10, t50, maxErr, maxResid(x))
+	}
 	for _, tc := range []struct {
 		name        string
 		f           mimo.Filter

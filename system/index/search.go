@@ -16,8 +16,8 @@ import (
 const minChunk = 4096
 
 // minQuantRows is the fewest rows for which a search makes a first pass over
-// the codes; in fewer, most rows would be scored in float32 anyway. A
-// variable so benchmarks can measure the plain float32 scan.
+// the codes; in fewer, most rows would be scored anyway. A variable so
+// benchmarks can measure scoring every row.
 var minQuantRows = 1024
 
 // Search returns the k entries of f.Namespace that match f and have the
@@ -46,7 +46,7 @@ func (x *Index) Search(q []float32, f mimo.Filter, k int) []mimo.VectorHit {
 	}
 	n := len(s.ids)
 	k = min(k, n)
-	sc := &scan{s: s, q: qn, m: &m, k: k, dim: x.dim, words: x.words}
+	sc := &scan{s: s, q: qn, sq: newScorer(qn, x.words), m: &m, k: k, dim: x.dim, words: x.words}
 	busy := int(x.searching.Add(1))
 	defer x.searching.Add(-1)
 	chunks := max(1, min(x.workers/busy, n/minChunk))
@@ -101,6 +101,7 @@ func parallel(n int, f func(c int)) {
 type scan struct {
 	s     *space
 	q     []float32 // unit query
+	sq    scorer    // the query, for scoring rows from their codes
 	p     *probe    // the query's codes, for the first pass
 	m     *matcher
 	k     int
@@ -109,15 +110,15 @@ type scan struct {
 }
 
 // exact returns the top k of rows [lo, hi) that match the filter, scoring
-// each in float32.
+// each from its codes.
 func (sc *scan) exact(lo, hi int) *topK {
-	s, dim := sc.s, sc.dim
+	s := sc.s
 	t := newTopK(s.ids, sc.k, hi-lo)
 	for i := lo; i < hi; i++ {
 		if sc.m.active && !sc.m.match(s.flags[i], &s.meta[i]) {
 			continue
 		}
-		t.offer(dot(sc.q, s.vecs[i*dim:(i+1)*dim]), i, sc.k)
+		t.offer(s.score(&sc.sq, i), i, sc.k)
 	}
 	return t
 }
@@ -220,14 +221,14 @@ func kthLower(parts []part, k int) float64 {
 	return all[len(all)-k]
 }
 
-// rerank scores exactly the candidates of pt that may reach floor and
+// rerank scores the candidates of pt that may reach floor and
 // returns their top k.
 func (sc *scan) rerank(pt *part, floor float64) *topK {
-	s, dim := sc.s, sc.dim
+	s := sc.s
 	t := newTopK(s.ids, sc.k, len(pt.cands))
 	for _, c := range pt.cands {
 		if c.upper >= floor {
-			t.offer(dot(sc.q, s.vecs[c.pos*dim:(c.pos+1)*dim]), c.pos, sc.k)
+			t.offer(s.score(&sc.sq, c.pos), c.pos, sc.k)
 		}
 	}
 	return t

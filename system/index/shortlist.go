@@ -12,11 +12,11 @@ import (
 // 100,000 rows of 384 dimensions that reads 6.4 MB of signatures instead of
 // 38 MB of codes.
 //
-// This gives up exactness: a row of the true top k whose signature is
+// This gives up exhaustiveness: a row of the true top k whose signature is
 // farther from the query's than the shortlist's last is missed. How often is
 // measured, not bounded (TestShortlistRecall, and docs/BENCHMARKS.md, "A
-// signature first pass"): the scores returned are exact, and the rows
-// returned are the exact top k of the shortlist.
+// signature first pass"): the scores returned are those a full scan gives,
+// and the rows returned are the top k of the shortlist.
 
 // minSigRows is the fewest rows of a namespace for which a search ranks by
 // signatures first; below it the exact scan is cheap. A variable so tests

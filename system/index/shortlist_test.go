@@ -3,6 +3,7 @@ package index
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"testing"
 
@@ -111,7 +112,7 @@ func TestSignatureSearchAgainstReference(t *testing.T) {
 			want := ref.search(q, f)
 			got := x.Search(q, f, k)
 			if len(want) <= 300 {
-				checkAgainst(t, fmt.Sprintf("query %d (k %d, %d matching)", qi, k, len(want)), got, want, k)
+				checkAgainst(t, fmt.Sprintf("query %d (k %d, %d matching)", qi, k, len(want)), got, want, k, maxResid(x))
 				continue
 			}
 			// More rows match than the shortlist holds: the hits are the
@@ -119,13 +120,13 @@ func TestSignatureSearchAgainstReference(t *testing.T) {
 			if len(got) != k {
 				t.Fatalf("query %d: %d hits, want %d", qi, len(got), k)
 			}
-			checkAgainst(t, fmt.Sprintf("query %d (k %d, within the returned)", qi, k), got, got, k)
+			checkAgainst(t, fmt.Sprintf("query %d (k %d, within the returned)", qi, k), got, got, k, 0)
 			score := map[string]float64{}
 			for _, h := range want {
 				score[h.ID] = h.Score
 			}
 			for _, h := range got {
-				if s, ok := score[h.ID]; !ok || s-h.Score > 2e-5 || h.Score-s > 2e-5 {
+				if s, ok := score[h.ID]; !ok || math.Abs(s-h.Score) > maxResid(x) {
 					t.Fatalf("query %d: hit %s scored %v, reference %v (matching %v)", qi, h.ID, h.Score, s, ok)
 				}
 			}
