@@ -226,13 +226,16 @@ func fineWordsFor(dim int) int { return (dim + 15) / 16 }
 // for 192 bytes a row at 384 dimensions, an eighth of a float32 vector.
 func refine(v []float32, words []uint64, q *quant, fine []uint64) {
 	clear(fine)
-	s := float64(q.scale)
-	left := make([]float64, len(v))
-	var maxAbs float64
-	for i, x := range v {
-		c := float64(int((words[i/8]>>(8*(i%8)))&0xFF) - codeOffset)
-		left[i] = float64(x) - c*s
-		maxAbs = max(maxAbs, math.Abs(left[i]))
+	s := q.scale
+	// What the codes leave of dimension i (recomputed in the second pass
+	// rather than kept: an index load refines every row).
+	left := func(i int) float32 {
+		c := int((words[i/8]>>(8*(i%8)))&0xFF) - codeOffset
+		return v[i] - float32(c)*s
+	}
+	var maxAbs float32
+	for i := range v {
+		maxAbs = max(maxAbs, abs32(left(i)))
 	}
 	if maxAbs == 0 {
 		for i := range v {
@@ -241,15 +244,32 @@ func refine(v []float32, words []uint64, q *quant, fine []uint64) {
 		q.fineScale, q.fineResid = 0, 0
 		return
 	}
-	fs := float32(maxAbs / fineLevels)
+	fs := maxAbs / fineLevels
+	inv := 1 / fs
 	var resid float64
-	for i, e := range left {
-		c := max(-fineLevels, min(fineLevels, math.Round(e/float64(fs))))
-		d := e - c*float64(fs)
+	for i := range v {
+		e := left(i)
+		c := max(-fineLevels, min(fineLevels, roundHalfAway(e*inv)))
+		d := float64(e - float32(c)*fs)
 		resid += d * d
-		fine[i/16] |= uint64(int(c)+fineOffset) << (4 * (i % 16))
+		fine[i/16] |= uint64(c+fineOffset) << (4 * (i % 16))
 	}
 	q.fineScale, q.fineResid = fs, float32(math.Sqrt(resid))
+}
+
+func abs32(x float32) float32 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// roundHalfAway rounds x to the nearest integer, halves away from zero.
+func roundHalfAway(x float32) int {
+	if x < 0 {
+		return -int(-x + 0.5)
+	}
+	return int(x + 0.5)
 }
 
 // scorer is a unit query prepared for scoring rows from their codes.
