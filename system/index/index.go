@@ -30,6 +30,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	mimo "mimo/system"
 	"mimo/system/internal/memorykit"
@@ -114,7 +115,13 @@ func (x *Index) Upsert(e Entry) error {
 	if !ok {
 		return mimo.Errorf(mimo.EINVALID, "index: vector of %s has a non-finite component", e.ID)
 	}
-	m := meta{created: e.CreatedAt.Round(0), tags: slices.Clone(e.Tags), category: e.Category}
+	m := meta{
+		created: e.CreatedAt.Round(0), tags: slices.Clone(e.Tags), category: e.Category,
+		importance: e.Importance, updated: noTime,
+	}
+	if !e.UpdatedAt.IsZero() {
+		m.updated = e.UpdatedAt.UnixNano()
+	}
 	fl := flagsOf(&e)
 	codes := make([]uint64, x.words)
 	qt := quantize(vec, codes)
@@ -221,6 +228,39 @@ func (x *Index) Similarity(namespace, id string, q []float32) (float64, bool) {
 // score returns the score of row i for the query of sq (scorer.score).
 func (s *space) score(sq *scorer, i int) float32 {
 	return sq.score(s.codes[i*s.words:(i+1)*s.words], s.fine[i*s.fwords:(i+1)*s.fwords], s.quants[i])
+}
+
+// noTime marks an entry stored without an UpdatedAt.
+const noTime = math.MinInt64
+
+// Ranked is what Ranking returns of one entry: the importance and last
+// update time it was stored with, and false in OK when the index has no
+// such entry or it was stored without an UpdatedAt.
+type Ranked struct {
+	Importance float64
+	UpdatedAt  time.Time
+	OK         bool
+}
+
+// Ranking returns, for each of ids in namespace ("" means the default
+// one), the Entry.Importance and Entry.UpdatedAt the index holds: what a
+// search's score takes from a memory besides its vector and words, so a
+// search can rank its candidates before reading any of them.
+func (x *Index) Ranking(namespace string, ids []string) []Ranked {
+	out := make([]Ranked, len(ids))
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	s := x.spaces[memorykit.Namespace(namespace)]
+	if s == nil {
+		return out
+	}
+	for i, id := range ids {
+		if p, ok := s.pos[id]; ok && s.meta[p].updated != noTime {
+			m := &s.meta[p]
+			out[i] = Ranked{Importance: m.importance, UpdatedAt: time.Unix(0, m.updated), OK: true}
+		}
+	}
+	return out
 }
 
 // Len returns the number of entries in every namespace.

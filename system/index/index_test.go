@@ -352,3 +352,29 @@ func TestConcurrentUse(t *testing.T) {
 		t.Fatalf("Len %d, want %d", x.Len(), want)
 	}
 }
+
+// Ranking returns the importance and update time an entry was last stored
+// with, and nothing for entries the namespace does not hold.
+func TestRanking(t *testing.T) {
+	x := New(Options{Dim: 2})
+	t0 := time.Date(2026, 3, 1, 12, 0, 0, 123, time.UTC)
+	mustUpsert(t, x, Entry{ID: "a", Vector: vec(1, 0), Importance: 0.3, UpdatedAt: t0})
+	mustUpsert(t, x, Entry{ID: "b", Vector: vec(0, 1), Importance: 0.9, UpdatedAt: t0.Add(time.Hour)})
+	mustUpsert(t, x, Entry{ID: "a", Vector: vec(1, 1), Importance: 0.7, UpdatedAt: t0.Add(2 * time.Hour)})
+	mustUpsert(t, x, Entry{ID: "c", Vector: vec(1, 1)}) // no update time: not known
+	mustUpsert(t, x, Entry{ID: "d", Namespace: "other", Vector: vec(1, 1), UpdatedAt: t0})
+	x.Delete("", "b")
+	got := x.Ranking("", []string{"a", "b", "c", "d", "a"})
+	want := []Ranked{
+		{Importance: 0.7, UpdatedAt: t0.Add(2 * time.Hour), OK: true}, {}, {}, {},
+		{Importance: 0.7, UpdatedAt: t0.Add(2 * time.Hour), OK: true},
+	}
+	for i := range want {
+		if got[i].OK != want[i].OK || got[i].Importance != want[i].Importance || !got[i].UpdatedAt.Equal(want[i].UpdatedAt) {
+			t.Fatalf("Ranking[%d] = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	if r := x.Ranking("nowhere", []string{"a"}); len(r) != 1 || r[0].OK {
+		t.Fatalf("Ranking of a namespace with no entries: %+v", r)
+	}
+}
