@@ -204,25 +204,34 @@ func (x *Index) Delete(namespace, id string) {
 // quantisation residual of the exact cosine; see quant.go), and false when
 // there is no such entry or q is not Dim() long.
 func (x *Index) Similarity(namespace, id string, q []float32) (float64, bool) {
+	v, ok := x.Similarities(namespace, []string{id}, q)
+	return v[0], ok[0]
+}
+
+// Similarities is Similarity for each of ids, with the query prepared once:
+// scores[i] and found[i] are Similarity(namespace, ids[i], q).
+func (x *Index) Similarities(namespace string, ids []string, q []float32) (scores []float64, found []bool) {
+	scores, found = make([]float64, len(ids)), make([]bool, len(ids))
 	if len(q) != x.dim {
-		return 0, false
+		return scores, found
 	}
 	qn, ok := normalized(q)
 	if !ok {
-		return 0, false
+		return scores, found
 	}
+	sq := newScorer(qn, x.words)
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	s := x.spaces[memorykit.Namespace(namespace)]
 	if s == nil {
-		return 0, false
+		return scores, found
 	}
-	i, ok := s.pos[id]
-	if !ok {
-		return 0, false
+	for j, id := range ids {
+		if i, ok := s.pos[id]; ok {
+			scores[j], found[j] = float64(s.score(&sq, i)), true
+		}
 	}
-	sq := newScorer(qn, x.words)
-	return float64(s.score(&sq, i)), true
+	return scores, found
 }
 
 // score returns the score of row i for the query of sq (scorer.score).

@@ -378,3 +378,27 @@ func TestRanking(t *testing.T) {
 		t.Fatalf("Ranking of a namespace with no entries: %+v", r)
 	}
 }
+
+// Similarities answers as Similarity does for each ID, found or not.
+func TestSimilarities(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	x := New(Options{Dim: 16})
+	for i := range 20 {
+		mustUpsert(t, x, Entry{ID: fmt.Sprintf("id%d", i), Vector: randomVector(16, rng)})
+	}
+	q := randomVector(16, rng)
+	ids := []string{"id3", "missing", "id19", "id0", "id3"}
+	scores, found := x.Similarities("", ids, q)
+	for i, id := range ids {
+		s, ok := x.Similarity("", id, q)
+		if s != scores[i] || ok != found[i] {
+			t.Fatalf("%s: Similarities %v %v, Similarity %v %v", id, scores[i], found[i], s, ok)
+		}
+	}
+	if found[1] || !found[0] || scores[0] == 0 {
+		t.Fatalf("found %v scores %v", found, scores)
+	}
+	if _, found := x.Similarities("", ids, q[:3]); slices.Contains(found, true) {
+		t.Fatal("a query of the wrong length found entries")
+	}
+}

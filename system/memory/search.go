@@ -121,22 +121,29 @@ func (s *Service) rank(ctx context.Context, q mimo.SearchQuery, limit, offset in
 	if err != nil {
 		return nil, err
 	}
+	// Words' hits the vector retriever did not return get their cosine
+	// too, in one call to the index.
+	var missing []string
+	for _, h := range hits {
+		if cands[h.ID] == nil {
+			cands[h.ID] = &mimo.Scores{}
+			missing = append(missing, h.ID)
+		}
+	}
+	if qvec != nil && len(missing) > 0 {
+		cos, found := s.index.Similarities(q.Namespace, missing, qvec)
+		for i, id := range missing {
+			if found[i] {
+				cands[id].Vector = clamp01(cos[i])
+			}
+		}
+	}
 	place := 0
 	for i, h := range hits {
 		if i > 0 && h.Rank != hits[i-1].Rank {
 			place = i
 		}
-		sc := cands[h.ID]
-		if sc == nil {
-			sc = &mimo.Scores{}
-			if qvec != nil {
-				if v, ok := s.index.Similarity(q.Namespace, h.ID, qvec); ok {
-					sc.Vector = clamp01(v)
-				}
-			}
-			cands[h.ID] = sc
-		}
-		sc.Text = placeScore(place)
+		cands[h.ID].Text = placeScore(place)
 	}
 
 	// A candidate with no shared words and a vector score below the floor
