@@ -1,7 +1,6 @@
 package index
 
 import (
-	"math/bits"
 	"sync"
 )
 
@@ -62,10 +61,19 @@ func (sc *scan) shortlist(qsig []uint64, words, want, chunks int) []int32 {
 		sigs := s.sigs[lo*words : hi*words]
 		flags := s.flags[lo:hi]
 		out := dist[lo:hi]
+		// Every row's distance first (a kernel over contiguous rows), then
+		// the filter: most searches leave out only superseded rows.
+		if words == 8 {
+			hammings512(qsig, sigs, out)
+		} else {
+			for i := range out {
+				out[i] = uint16(hamming(qsig, sigs[i*words:(i+1)*words]))
+			}
+		}
 		// The common filter (no superseded rows, nothing else) is a test
 		// of the flag byte; others take the matcher.
 		onlyLive := sc.m.active && !sc.m.categories && !sc.m.slow && !sc.m.includeSuperseded
-		for i := range out {
+		for i, d := range out {
 			if onlyLive {
 				if flags[i]&flagSuperseded != 0 {
 					out[i] = noDist
@@ -75,18 +83,6 @@ func (sc *scan) shortlist(qsig []uint64, words, want, chunks int) []int32 {
 				out[i] = noDist
 				continue
 			}
-			var d int
-			if words == 8 {
-				r := sigs[i*8 : i*8+8 : i*8+8]
-				q := qsig[:8:8]
-				d = bits.OnesCount64(q[0]^r[0]) + bits.OnesCount64(q[1]^r[1]) +
-					bits.OnesCount64(q[2]^r[2]) + bits.OnesCount64(q[3]^r[3]) +
-					bits.OnesCount64(q[4]^r[4]) + bits.OnesCount64(q[5]^r[5]) +
-					bits.OnesCount64(q[6]^r[6]) + bits.OnesCount64(q[7]^r[7])
-			} else {
-				d = hamming(qsig, sigs[i*words:(i+1)*words])
-			}
-			out[i] = uint16(d)
 			h[d]++
 		}
 		hists[c] = h

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -128,6 +129,39 @@ func TestSignatureSearchAgainstReference(t *testing.T) {
 			for _, h := range got {
 				if s, ok := score[h.ID]; !ok || math.Abs(s-h.Score) > maxResid(x) {
 					t.Fatalf("query %d: hit %s scored %v, reference %v (matching %v)", qi, h.ID, h.Score, s, ok)
+				}
+			}
+		}
+	}
+}
+
+// The 512-bit distance kernels agree with the plain count, for any number
+// of rows.
+func TestHammings512MatchesPlainCount(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	for _, avx2 := range kernels() {
+		setAVX2(t, avx2)
+		for _, n := range []int{0, 1, 2, 7, 256, 1001} {
+			q := make([]uint64, 8)
+			sigs := make([]uint64, 8*n)
+			for i := range q {
+				q[i] = rng.Uint64()
+			}
+			for i := range sigs {
+				switch rng.IntN(4) {
+				case 0:
+					sigs[i] = q[i%8] // equal words
+				case 1:
+					sigs[i] = ^q[i%8] // every bit differs
+				default:
+					sigs[i] = rng.Uint64()
+				}
+			}
+			out := make([]uint16, n)
+			hammings512(q, sigs, out)
+			for j := range out {
+				if want := hamming(q, sigs[8*j:8*j+8]); int(out[j]) != want {
+					t.Fatalf("avx2 %v, %d rows: row %d distance %d, want %d", avx2, n, j, out[j], want)
 				}
 			}
 		}

@@ -113,3 +113,15 @@ func hamming(a, b []uint64) int {
 	}
 	return n
 }
+
+// hammings512Go is the portable hammings512.
+func hammings512Go(q, sigs []uint64, out []uint16) {
+	q = q[:8:8]
+	for j := range out {
+		r := sigs[8*j : 8*j+8 : 8*j+8]
+		out[j] = uint16(bits.OnesCount64(q[0]^r[0]) + bits.OnesCount64(q[1]^r[1]) +
+			bits.OnesCount64(q[2]^r[2]) + bits.OnesCount64(q[3]^r[3]) +
+			bits.OnesCount64(q[4]^r[4]) + bits.OnesCount64(q[5]^r[5]) +
+			bits.OnesCount64(q[6]^r[6]) + bits.OnesCount64(q[7]^r[7]))
+	}
+}
