@@ -56,9 +56,9 @@ func BenchmarkSearch(b *testing.B) {
 			{"all", mimo.Filter{}},
 			{"category", mimo.Filter{Categories: []mimo.Category{mimo.CategoryFact}}},
 		} {
-			for _, scan := range []string{"quantised", "float32"} {
+			for _, scan := range []string{"quantised", "every-row"} {
 				b.Run(fmt.Sprintf("n=%d/%s/%s", n, tc.name, scan), func(b *testing.B) {
-					if scan == "float32" {
+					if scan == "every-row" {
 						old := minQuantRows
 						minQuantRows = math.MaxInt
 						defer func() { minQuantRows = old }()

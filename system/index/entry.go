@@ -6,8 +6,9 @@ import (
 	mimo "mimo/system"
 )
 
-// Entry is what the index keeps of one memory: its vector and the fields a
-// mimo.Filter can test.
+// Entry is what the index keeps of one memory: its vector, the fields a
+// mimo.Filter can test, and the two a search's score takes from the memory
+// itself (Index.Ranking).
 type Entry struct {
 	ID         string
 	Namespace  string // "" means mimo.DefaultNamespace
@@ -16,6 +17,8 @@ type Entry struct {
 	Tags       []string
 	CreatedAt  time.Time
 	Superseded bool
+	Importance float64
+	UpdatedAt  time.Time
 }
 
 // EntryFromMemory returns the Entry of m, and false when m is nil or has no
@@ -37,5 +40,7 @@ func EntryFromMemory(m *mimo.Memory) (Entry, bool) {
 		Tags:       m.Tags,
 		CreatedAt:  m.CreatedAt,
 		Superseded: m.SupersededBy != "",
+		Importance: m.Importance,
+		UpdatedAt:  m.UpdatedAt,
 	}, true
 }

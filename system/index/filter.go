@@ -14,11 +14,13 @@ const (
 	flagCategories = 1<<7 - 1 // one bit per known category (categoryBit)
 )
 
-// meta is what the rarer filters test.
+// meta is what the rarer filters test, and what Ranking returns.
 type meta struct {
-	created  time.Time
-	tags     []string
-	category mimo.Category
+	created    time.Time
+	tags       []string
+	category   mimo.Category
+	importance float64
+	updated    int64 // Unix nanoseconds
 }
 
 // categoryBit returns the flag bit of a known category, 0 for others

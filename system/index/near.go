@@ -20,6 +20,7 @@ func (x *Index) NearestAbove(qs [][]float32, skip []string, f mimo.Filter, minSc
 	type query struct {
 		i    int
 		q    []float32
+		sq   scorer
 		p    *probe
 		best int
 		top  float32
@@ -33,7 +34,7 @@ func (x *Index) NearestAbove(qs [][]float32, skip []string, f mimo.Filter, minSc
 		if !ok || isZero(qn) {
 			continue
 		}
-		live = append(live, &query{i: i, q: qn, best: -1})
+		live = append(live, &query{i: i, q: qn, sq: newScorer(qn, x.words), best: -1})
 	}
 	if len(live) == 0 {
 		return out
@@ -54,7 +55,7 @@ func (x *Index) NearestAbove(qs [][]float32, skip []string, f mimo.Filter, minSc
 	}
 	quantized := len(s.ids) >= minQuantRows
 	consider := func(qy *query, r int32) {
-		d := dot(qy.q, s.vecs[int(r)*x.dim:(int(r)+1)*x.dim])
+		d := s.score(&qy.sq, int(r))
 		if float64(d) < minScore || (skip != nil && s.ids[r] == skip[qy.i]) {
 			return
 		}

@@ -188,3 +188,35 @@ func TestDotMatchesNaive(t *testing.T) {
 		}
 	}
 }
+
+// A row's score from its codes and fine codes is within the row's
+// fineResid of the exact cosine, and fineResid is well below the coarse
+// residual, for dimensions that fill the code words and that do not.
+func TestScoreFromCodesWithinResidual(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	for _, dim := range []int{1, 7, 16, 40, 100, 384} {
+		words := make([]uint64, wordsFor(dim))
+		fine := make([]uint64, fineWordsFor(dim))
+		var coarse, finer float64
+		for range 200 {
+			v, _ := normalized(randomVector(dim, rng))
+			q, _ := normalized(randomVector(dim, rng))
+			if rng.IntN(4) == 0 {
+				q = v // a row's own vector: cosine 1
+			}
+			r := quantize(v, words)
+			refine(v, words, &r, fine)
+			sq := newScorer(q, len(words))
+			got := float64(sq.score(words, fine, r))
+			want := cosine64(q, v)
+			if math.Abs(got-want) > float64(r.fineResid)+2e-5 {
+				t.Fatalf("dim %d: score %v, cosine %v, more than the residual %v apart", dim, got, want, r.fineResid)
+			}
+			coarse += float64(r.resid)
+			finer += float64(r.fineResid)
+		}
+		if dim > 1 && finer > coarse/8 {
+			t.Fatalf("dim %d: fine residual %v is not well below the coarse %v", dim, finer/200, coarse/200)
+		}
+	}
+}

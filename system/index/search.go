@@ -16,8 +16,8 @@ import (
 const minChunk = 4096
 
 // minQuantRows is the fewest rows for which a search makes a first pass over
-// the codes; in fewer, most rows would be scored in float32 anyway. A
-// variable so benchmarks can measure the plain float32 scan.
+// the codes; in fewer, most rows would be scored anyway. A variable so
+// benchmarks can measure scoring every row.
 var minQuantRows = 1024
 
 // Search returns the k entries of f.Namespace that match f and have the
@@ -46,7 +46,7 @@ func (x *Index) Search(q []float32, f mimo.Filter, k int) []mimo.VectorHit {
 	}
 	n := len(s.ids)
 	k = min(k, n)
-	sc := &scan{s: s, q: qn, m: &m, k: k, dim: x.dim, words: x.words}
+	sc := &scan{s: s, q: qn, sq: newScorer(qn, x.words), m: &m, k: k, dim: x.dim, words: x.words}
 	busy := int(x.searching.Add(1))
 	defer x.searching.Add(-1)
 	chunks := max(1, min(x.workers/busy, n/minChunk))
@@ -57,6 +57,19 @@ func (x *Index) Search(q []float32, f mimo.Filter, k int) []mimo.VectorHit {
 		return s.merge(tops, k)
 	}
 	sc.p = newProbe(qn)
+	if want := shortlistFor(k); n >= minSigRows && want < n {
+		// Bounding a few thousand rows takes a fraction of a
+		// millisecond: one goroutine for them, after the split pass.
+		rows := sc.shortlist(x.sig.sign(qn), x.sig.words, want, chunks)
+		b := sc.newBounder()
+		for _, r := range rows {
+			b.add(r)
+		}
+		b.flush()
+		parts := []part{b.pt}
+		floor := kthLower(parts, k)
+		return s.merge([]*topK{sc.rerank(&parts[0], floor)}, k)
+	}
 	parts := make([]part, chunks)
 	parallel(chunks, func(c int) { parts[c] = sc.bound(c*per, min(n, (c+1)*per)) })
 	floor := kthLower(parts, k)
@@ -88,6 +101,7 @@ func parallel(n int, f func(c int)) {
 type scan struct {
 	s     *space
 	q     []float32 // unit query
+	sq    scorer    // the query, for scoring rows from their codes
 	p     *probe    // the query's codes, for the first pass
 	m     *matcher
 	k     int
@@ -96,15 +110,15 @@ type scan struct {
 }
 
 // exact returns the top k of rows [lo, hi) that match the filter, scoring
-// each in float32.
+// each from its codes.
 func (sc *scan) exact(lo, hi int) *topK {
-	s, dim := sc.s, sc.dim
+	s := sc.s
 	t := newTopK(s.ids, sc.k, hi-lo)
 	for i := lo; i < hi; i++ {
 		if sc.m.active && !sc.m.match(s.flags[i], &s.meta[i]) {
 			continue
 		}
-		t.offer(dot(sc.q, s.vecs[i*dim:(i+1)*dim]), i, sc.k)
+		t.offer(s.score(&sc.sq, i), i, sc.k)
 	}
 	return t
 }
@@ -130,45 +144,66 @@ const batch = 256
 // each row whose upper bound reaches the k-th of them so far (which only
 // grows, so rerank checks them again against the final one).
 func (sc *scan) bound(lo, hi int) part {
-	s := sc.s
-	pt := part{lows: make(lowBounds, 0, sc.k)}
-	floor := math.Inf(-1)
-	rows := make([]int32, 0, batch)
-	dots := make([]int32, batch)
-	flush := func() {
-		sc.p.codeDots(s.codes, sc.words, s.quants, rows, dots)
-		for j, r := range rows {
-			l, u := sc.p.bounds(dots[j], s.quants[r])
-			if u < floor {
-				continue
-			}
-			pt.cands = append(pt.cands, cand{pos: int(r), upper: u})
-			switch {
-			case len(pt.lows) < sc.k:
-				pt.lows = append(pt.lows, l)
-				if len(pt.lows) == sc.k {
-					heap.Init(&pt.lows)
-					floor = pt.lows[0]
-				}
-			case l > pt.lows[0]:
-				pt.lows[0] = l
-				heap.Fix(&pt.lows, 0)
-				floor = pt.lows[0]
-			}
-		}
-		rows = rows[:0]
-	}
+	b := sc.newBounder()
 	for i := lo; i < hi; i++ {
-		if sc.m.active && !sc.m.match(s.flags[i], &s.meta[i]) {
+		if sc.m.active && !sc.m.match(sc.s.flags[i], &sc.s.meta[i]) {
 			continue
 		}
-		rows = append(rows, int32(i))
-		if len(rows) == batch {
-			flush()
+		b.add(int32(i))
+	}
+	b.flush()
+	return b.pt
+}
+
+// bounder gathers rows for the code kernel, a batch at a time, and keeps
+// what the first pass finds of them.
+type bounder struct {
+	sc    *scan
+	pt    part
+	floor float64
+	rows  []int32
+	dots  []int32
+}
+
+func (sc *scan) newBounder() *bounder {
+	return &bounder{
+		sc: sc, pt: part{lows: make(lowBounds, 0, sc.k)}, floor: math.Inf(-1),
+		rows: make([]int32, 0, batch), dots: make([]int32, batch),
+	}
+}
+
+// add queues row r (rows must come in ascending order).
+func (b *bounder) add(r int32) {
+	b.rows = append(b.rows, r)
+	if len(b.rows) == batch {
+		b.flush()
+	}
+}
+
+// flush bounds the queued rows.
+func (b *bounder) flush() {
+	sc, s, pt := b.sc, b.sc.s, &b.pt
+	sc.p.codeDots(s.codes, sc.words, s.quants, b.rows, b.dots)
+	for j, r := range b.rows {
+		l, u := sc.p.bounds(b.dots[j], s.quants[r])
+		if u < b.floor {
+			continue
+		}
+		pt.cands = append(pt.cands, cand{pos: int(r), upper: u})
+		switch {
+		case len(pt.lows) < sc.k:
+			pt.lows = append(pt.lows, l)
+			if len(pt.lows) == sc.k {
+				heap.Init(&pt.lows)
+				b.floor = pt.lows[0]
+			}
+		case l > pt.lows[0]:
+			pt.lows[0] = l
+			heap.Fix(&pt.lows, 0)
+			b.floor = pt.lows[0]
 		}
 	}
-	flush()
-	return pt
+	b.rows = b.rows[:0]
 }
 
 // kthLower returns the k-th best lower bound of all parts: at least k rows
@@ -186,14 +221,14 @@ func kthLower(parts []part, k int) float64 {
 	return all[len(all)-k]
 }
 
-// rerank scores exactly the candidates of pt that may reach floor and
+// rerank scores the candidates of pt that may reach floor and
 // returns their top k.
 func (sc *scan) rerank(pt *part, floor float64) *topK {
-	s, dim := sc.s, sc.dim
+	s := sc.s
 	t := newTopK(s.ids, sc.k, len(pt.cands))
 	for _, c := range pt.cands {
 		if c.upper >= floor {
-			t.offer(dot(sc.q, s.vecs[c.pos*dim:(c.pos+1)*dim]), c.pos, sc.k)
+			t.offer(s.score(&sc.sq, c.pos), c.pos, sc.k)
 		}
 	}
 	return t

@@ -1,10 +1,12 @@
 package memory
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"log/slog"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -12,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"mimo/system"
+	"mimo/system/index"
 )
 
 // Weights of the hybrid score. Each component is in [0, 1]:
@@ -118,22 +121,29 @@ func (s *Service) rank(ctx context.Context, q mimo.SearchQuery, limit, offset in
 	if err != nil {
 		return nil, err
 	}
+	// Words' hits the vector retriever did not return get their cosine
+	// too, in one call to the index.
+	var missing []string
+	for _, h := range hits {
+		if cands[h.ID] == nil {
+			cands[h.ID] = &mimo.Scores{}
+			missing = append(missing, h.ID)
+		}
+	}
+	if qvec != nil && len(missing) > 0 {
+		cos, found := s.index.Similarities(q.Namespace, missing, qvec)
+		for i, id := range missing {
+			if found[i] {
+				cands[id].Vector = clamp01(cos[i])
+			}
+		}
+	}
 	place := 0
 	for i, h := range hits {
 		if i > 0 && h.Rank != hits[i-1].Rank {
 			place = i
 		}
-		sc := cands[h.ID]
-		if sc == nil {
-			sc = &mimo.Scores{}
-			if qvec != nil {
-				if v, ok := s.index.Similarity(q.Namespace, h.ID, qvec); ok {
-					sc.Vector = clamp01(v)
-				}
-			}
-			cands[h.ID] = sc
-		}
-		sc.Text = placeScore(place)
+		cands[h.ID].Text = placeScore(place)
 	}
 
 	// A candidate with no shared words and a vector score below the floor
@@ -160,7 +170,9 @@ func (s *Service) rank(ctx context.Context, q mimo.SearchQuery, limit, offset in
 		}
 	} else if len(cands) > 0 {
 		var ids []string
-		ids, pruned = s.shortlist(cands, want)
+		// In hybrid mode the index has just caught up with the change log
+		// (candidates): what it holds of each candidate is current.
+		ids, pruned = s.shortlist(q.Namespace, cands, want, mode == ModeHybrid)
 		ms, err := s.store.GetMemoriesNoVector(ctx, q.Namespace, ids)
 		if err != nil {
 			return nil, err
@@ -201,15 +213,17 @@ func (s *Service) rank(ctx context.Context, q mimo.SearchQuery, limit, offset in
 }
 
 func (s *Service) score(m *mimo.Memory, sc mimo.Scores) mimo.Scores {
-	age := s.now().Sub(m.UpdatedAt)
-	if age < 0 {
-		age = 0
-	}
-	sc.Recency = math.Exp2(-float64(age) / float64(s.halfLife))
+	sc.Recency = s.recency(m, s.now())
 	sc.Importance = m.Importance
 	w := s.weights
 	sc.Total = w.Vector*sc.Vector + w.Text*sc.Text + w.Recency*sc.Recency + w.Importance*sc.Importance
 	return sc
+}
+
+// recency is the Recency component of m's score at now.
+func (s *Service) recency(m *mimo.Memory, now time.Time) float64 {
+	age := max(0, now.Sub(m.UpdatedAt))
+	return math.Exp2(-float64(age) / float64(s.halfLife))
 }
 
 func matches(m *mimo.Memory, f mimo.Filter) bool {
@@ -255,15 +269,18 @@ func validateQuery(q string) error {
 	return nil
 }
 
-// shortlist returns the ids of the candidates that can still reach the
-// first want places, and how many it left out. Recency and importance are
-// known only once a memory is read, but together they add at most
-// Recency+Importance to a total; a candidate whose vector and text parts
-// fall further than that below the want-th best cannot overtake it, so it
-// need not be read. Fewer reads is most of a search's cost.
-func (s *Service) shortlist(cands map[string]*mimo.Scores, want int) ([]string, int) {
-	w := s.weights
-	partial := func(sc *mimo.Scores) float64 { return w.Vector*sc.Vector + w.Text*sc.Text }
+// shortlist returns the ids of the candidates of namespace ns that can
+// still reach the first want places, and how many it left out. A
+// candidate's total is its vector and text parts plus its recency and
+// importance, which the vector index holds for every memory it holds
+// (Index.Ranking): when byIndex is set, for those the total is known before
+// any is read. For the others (no vector, or byIndex unset because the
+// index may be behind the store) it is bounded:
+// recency and importance add at least 0 and at most Recency+Importance. A
+// candidate whose highest possible total is below the want-th best lowest
+// total cannot reach the page, so it need not be read; fewer reads is most
+// of a search's cost after the indexes.
+func (s *Service) shortlist(ns string, cands map[string]*mimo.Scores, want int, byIndex bool) ([]string, int) {
 	ids := make([]string, 0, len(cands))
 	for id := range cands {
 		ids = append(ids, id)
@@ -271,13 +288,40 @@ func (s *Service) shortlist(cands map[string]*mimo.Scores, want int) ([]string, 
 	if len(ids) <= want {
 		return ids, 0
 	}
-	sort.Slice(ids, func(i, j int) bool { return partial(cands[ids[i]]) > partial(cands[ids[j]]) })
-	cutoff := partial(cands[ids[want-1]]) - (w.Recency + w.Importance)
-	n := want
-	for n < len(ids) && partial(cands[ids[n]]) >= cutoff {
-		n++
+	w := s.weights
+	// The page's scores are computed once the memories are read, a moment
+	// later: recency can only have fallen by then, and by about the same
+	// for all, so a small slack covers the clock.
+	const slack = 1e-6
+	lo := make([]float64, len(ids))
+	hi := make([]float64, len(ids))
+	now := s.now()
+	ranked := make([]index.Ranked, len(ids))
+	if byIndex {
+		ranked = s.index.Ranking(ns, ids)
 	}
-	return ids[:n], len(ids) - n
+	for i, r := range ranked {
+		sc := cands[ids[i]]
+		lo[i] = w.Vector*sc.Vector + w.Text*sc.Text
+		if !r.OK {
+			hi[i] = lo[i] + w.Recency + w.Importance
+			continue
+		}
+		m := mimo.Memory{UpdatedAt: r.UpdatedAt, Importance: r.Importance}
+		lo[i] += w.Recency*s.recency(&m, now) + w.Importance*m.Importance
+		hi[i] = lo[i] + slack
+		lo[i] -= slack
+	}
+	lows := slices.Clone(lo)
+	slices.SortFunc(lows, func(a, b float64) int { return cmp.Compare(b, a) })
+	cutoff := lows[want-1]
+	kept := ids[:0]
+	for i, id := range ids {
+		if hi[i] >= cutoff {
+			kept = append(kept, id)
+		}
+	}
+	return kept, len(cands) - len(kept)
 }
 
 // fuseVector replaces each candidate's cosine by the score of its place
