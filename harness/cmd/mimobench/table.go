@@ -189,7 +189,8 @@ func writeMarkdown(w io.Writer, command string, runs []*Report) {
 		return
 	}
 	first := runs[0]
-	fmt.Fprintf(w, "`%s`, %s; %s, %d cores; mimo %s.\n\n", command, dateOf(first.Date), first.CPU.Model, first.NumCPU, first.MimoVersion)
+	fmt.Fprintf(w, "`%s`, %s; %s, %d cores; mimo %s; built-in embedder; synthetic memories of %.0f bytes on average (seed %d).\n\n",
+		command, dateOf(first.Date), first.CPU.Model, first.NumCPU, first.MimoVersion, first.Corpus.MeanBytes, first.Settings.Seed)
 	fmt.Fprint(w, "| figure | promise |")
 	sep := "|---|---|"
 	for _, r := range runs {
