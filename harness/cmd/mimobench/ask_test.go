@@ -78,5 +78,5 @@ func TestRunAskPassesTheSettingsToWrk(t *testing.T) {
 	assert.Len(t, r.LoadBefore, 3)
 	args, err := os.ReadFile(argsFile)
 	require.NoError(t, err)
-	assert.Equal(t, "-t 2 -c 100 -d 20s --latency -s ask.lua http://127.0.0.1:1/ think=100\n", string(args))
+	assert.Equal(t, "-t 2 -c 100 -d 20s --timeout 30s --latency -s ask.lua http://127.0.0.1:1/ think=100\n", string(args))
 }
