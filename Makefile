@@ -43,6 +43,10 @@ dashboards-check:
 dashboards:
 	$(GO) run ./dashboards/grafana/cmd/mimo-dashboard -o dashboards/grafana/dashboards/mimo.json
 
+# The promised figures (ingest, search, memory, start-up, /api/ask under wrk)
+# on SQLite and a throwaway Postgres at MIMO_BENCH_SIZES (default 10k 100k;
+# 1M opt-in), with Mimo's search against a plain FTS5 query and an exact
+# vector scan, written side by side into docs/BENCHMARKS.md (needs wrk).
 bench:
 	./scripts/bench.sh
 

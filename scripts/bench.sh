@@ -1,38 +1,59 @@
 #!/usr/bin/env bash
-# bench.sh — the benchmark runs docs/BENCHMARKS.md reports.
+# bench.sh — `make bench`: the figures the project promises (issue 12, SPEC
+# "Numbers the project promises"), measured side by side on SQLite and
+# Postgres at each size, and written into docs/BENCHMARKS.md.
 #
 #   scripts/bench.sh [mimobench flags…]
 #
-# Builds mimo (make build) and mimobench, then runs mimobench on SQLite at each
-# size in MIMO_BENCH_SIZES (default "10000 100000") and, when
-# MIMO_BENCH_POSTGRES_URL is set, on Postgres at the same sizes. Each run writes
-# bench/out/<store>-<size>.json and its table to bench/out/<store>-<size>.txt.
+# Builds mimo (make build) and mimobench, then runs mimobench per store and
+# size: batch ingest (one client, batches of 1,000), searches (4 closed-loop
+# clients), a restart (start-up, resident memory), /api/ask under wrk (100
+# connections, closed loop and with 100 ms think time, the harness's stand-in
+# as the LLM) and, on SQLite, the ratios of Mimo's search to the plain FTS5
+# query and to an exact vector scan over the same queries. Each run writes
+# bench/out/<store>-<size>.json and .txt; then `mimobench table` prints the
+# promised figures of every run with PASS/FAIL and rewrites the block between
+# <!-- bench:begin --> and <!-- bench:end --> in docs/BENCHMARKS.md.
+#
+# Settings:
+#   MIMO_BENCH_SIZES         sizes, default "10000 100000"; 10k, 100k and 1M
+#                            are understood ("10k 100k 1M" adds a run of a
+#                            million memories, which takes about half an hour)
+#   MIMO_BENCH_POSTGRES_URL  a Postgres server the script may create and drop
+#                            databases on; "auto" (the default) starts a
+#                            throwaway one with scripts/test-postgres.sh (on
+#                            $PGPORT, default 55432); "off" skips Postgres
+#   MIMO_BENCH_ASK_DURATION  length of each wrk run, default 20s
+#   MIMO_BENCH_DOC           the document to rewrite, default
+#                            docs/BENCHMARKS.md; "off" only prints the table
 # Extra arguments are passed to every mimobench run (e.g. --searches 5000).
-#
-# MIMO_BENCH_POSTGRES_URL names a Postgres server the script may create and
-# drop databases on (for example postgres://postgres@127.0.0.1:55432/postgres);
-# every run gets a fresh database, dropped afterwards. Set it to "auto" to start
-# a throwaway server with scripts/test-postgres.sh for the duration (on
-# $PGPORT, default 55432):
-#
-#   MIMO_BENCH_POSTGRES_URL=auto scripts/bench.sh
+# wrk is required (apt-get install wrk).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-sizes="${MIMO_BENCH_SIZES:-10000 100000}"
+sizes_setting="${MIMO_BENCH_SIZES:-10000 100000}"
 out=bench/out
-pg_admin="${MIMO_BENCH_POSTGRES_URL:-}"
+pg_admin="${MIMO_BENCH_POSTGRES_URL:-auto}"
+ask_duration="${MIMO_BENCH_ASK_DURATION:-20s}"
+doc="${MIMO_BENCH_DOC:-docs/BENCHMARKS.md}"
 
 die() {
 	echo "bench: $*" >&2
 	exit 1
 }
 
-for n in $sizes; do
+sizes=()
+for n in $sizes_setting; do
 	case "$n" in
-	'' | *[!0-9]*) die "MIMO_BENCH_SIZES must be whole numbers, got '$n'" ;;
+	*[kK]) n="${n%?}000" ;;
+	*[mM]) n="${n%?}000000" ;;
 	esac
+	case "$n" in
+	'' | *[!0-9]*) die "MIMO_BENCH_SIZES must be whole numbers (or 10k, 1M), got '$n'" ;;
+	esac
+	sizes+=("$n")
 done
+command -v wrk >/dev/null || die "wrk is needed for the /api/ask figures (apt-get install wrk)"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/mimo-bench.XXXXXX")"
 started_pg=""
@@ -48,32 +69,29 @@ make build
 go build -o "$work/mimobench" ./harness/cmd/mimobench
 mkdir -p "$out"
 
-# bench STORE SIZE [mimobench flags…] runs one benchmark into $out.
+reports=()
+failed=0
+# bench STORE SIZE [mimobench flags…] runs one benchmark into $out; a run
+# that fails still leaves its report of what it measured.
 bench() {
 	local store="$1" n="$2"
 	shift 2
-	echo "bench: $store, $n memories" >&2
-	"$work/mimobench" --mimo bin/mimo --memories "$n" --json "$out/$store-$n.json" "$@" |
-		tee "$out/$store-$n.txt"
+	echo "bench: $store, $n memories; load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+	rm -f "$out/$store-$n.json"
+	local status=0
+	"$work/mimobench" --mimo bin/mimo --memories "$n" --batch-size 1000 --ingest-concurrency 1 \
+		--search-concurrency 4 --ask-duration "$ask_duration" --json "$out/$store-$n.json" "$@" |
+		tee "$out/$store-$n.txt" || status=$?
+	[[ -f "$out/$store-$n.json" ]] && reports+=("$out/$store-$n.json")
+	if [[ "$status" -ne 0 ]]; then
+		echo "bench: the $store run at $n memories failed" >&2
+		failed=1
+	fi
 }
 
-for n in $sizes; do
-	bench sqlite "$n" "$@"
+for n in "${sizes[@]}"; do
+	bench sqlite "$n" --ratios "$@"
 done
-
-if [[ -z "$pg_admin" ]]; then
-	echo "bench: MIMO_BENCH_POSTGRES_URL is unset; skipping Postgres (set it to a server URL, or to auto)" >&2
-	exit 0
-fi
-if [[ "$pg_admin" == auto ]]; then
-	[[ -x scripts/test-postgres.sh ]] || die "MIMO_BENCH_POSTGRES_URL=auto needs scripts/test-postgres.sh"
-	# A cluster someone else started on that port is used, not stopped.
-	if ! ./scripts/test-postgres.sh url >/dev/null 2>&1; then
-		started_pg=1
-	fi
-	pg_admin="$(./scripts/test-postgres.sh start)"
-fi
-command -v psql >/dev/null || die "psql is needed to create the benchmark databases (apt-get install postgresql-client)"
 
 # db_url URL NAME is URL with its database replaced by NAME, query kept.
 db_url() {
@@ -89,12 +107,34 @@ db_url() {
 	echo "$base/$name$query"
 }
 
-for n in $sizes; do
-	db="mimo_bench_${n}_$$"
-	psql "$pg_admin" -v ON_ERROR_STOP=1 -qc "CREATE DATABASE $db" >/dev/null
-	status=0
-	bench postgres "$n" --database-url "$(db_url "$pg_admin" "$db")" "$@" || status=$?
-	psql "$pg_admin" -v ON_ERROR_STOP=1 -qc "DROP DATABASE $db WITH (FORCE)" >/dev/null ||
-		echo "bench: could not drop database $db" >&2
-	[[ "$status" -eq 0 ]] || die "the Postgres run at $n memories failed"
-done
+if [[ "$pg_admin" == off ]]; then
+	echo "bench: MIMO_BENCH_POSTGRES_URL=off; skipping Postgres" >&2
+else
+	if [[ "$pg_admin" == auto ]]; then
+		# A cluster someone else started on that port is used, not stopped.
+		if ! ./scripts/test-postgres.sh url >/dev/null 2>&1; then
+			started_pg=1
+		fi
+		pg_admin="$(./scripts/test-postgres.sh start)" ||
+			die "could not start a throwaway Postgres (its binaries are needed; or set MIMO_BENCH_POSTGRES_URL, or =off)"
+	fi
+	command -v psql >/dev/null || die "psql is needed to create the benchmark databases (apt-get install postgresql-client)"
+	for n in "${sizes[@]}"; do
+		db="mimo_bench_${n}_$$"
+		psql "$pg_admin" -v ON_ERROR_STOP=1 -qc "CREATE DATABASE $db" >/dev/null
+		bench postgres "$n" --database-url "$(db_url "$pg_admin" "$db")" "$@"
+		psql "$pg_admin" -v ON_ERROR_STOP=1 -qc "DROP DATABASE $db WITH (FORCE)" >/dev/null ||
+			echo "bench: could not drop database $db" >&2
+	done
+fi
+
+[[ "${#reports[@]}" -gt 0 ]] || die "no run left a report"
+command="MIMO_BENCH_SIZES=\"$sizes_setting\""
+[[ "${MIMO_BENCH_POSTGRES_URL:-auto}" == off ]] && command+=" MIMO_BENCH_POSTGRES_URL=off"
+command+=" make bench"
+[[ $# -gt 0 ]] && command+=" # mimobench $*"
+table=("$work/mimobench" table --command "$command")
+[[ "$doc" != off ]] && table+=(--doc "$doc")
+echo
+"${table[@]}" "${reports[@]}" | tee "$out/table.md"
+exit "$failed"

@@ -53,6 +53,20 @@ type Options struct {
 	// StartTimeout bounds each start of the server until its index is
 	// loaded; zero means 5 minutes.
 	StartTimeout time.Duration
+	// AskDuration is the length of each of the two wrk runs against POST
+	// /api/ask after the searches (closed loop, then with AskThinkMs of
+	// think time), 100 connections, with the harness's stand-in as the LLM;
+	// zero means no ask runs. They need wrk.
+	AskDuration time.Duration
+	// Wrk is the wrk executable; "" means "wrk" on PATH.
+	Wrk string
+	// Ratios times, on SQLite with the built-in embedder, the plain FTS5
+	// query and an exact vector scan over the same queries as Mimo's
+	// search (see Ratios), between the search phase and the restart.
+	Ratios bool
+	// RatioSearches is how many of the queries the ratios use (the
+	// first ones); zero means DefaultRatioSearches, at most Searches.
+	RatioSearches int
 	// Logger reports progress; nil discards.
 	Logger *slog.Logger
 }
@@ -82,11 +96,19 @@ func (o Options) withDefaults() Options {
 	if o.StartTimeout <= 0 {
 		o.StartTimeout = 5 * time.Minute
 	}
+	if o.RatioSearches <= 0 {
+		o.RatioSearches = DefaultRatioSearches
+	}
+	o.RatioSearches = min(o.RatioSearches, o.Searches)
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	return o
 }
+
+// askThinkMs is the think time of the second ask run, as the promise
+// states it (SPEC, "Numbers the project promises").
+const askThinkMs = 100
 
 // stopTimeout is how long the server gets to stop on SIGTERM; its own
 // shutdown grace is 10 s.
@@ -96,6 +118,8 @@ const stopTimeout = 30 * time.Second
 type runner struct {
 	o      Options
 	embed  *embedService // nil with the built-in embedder
+	llm    *llmService   // nil without ask runs
+	script string        // wrk's script for the ask runs
 	log    *slog.Logger
 	client *http.Client
 	srvLog io.Writer
@@ -108,10 +132,11 @@ type runner struct {
 func Run(ctx context.Context, o Options) (*Report, error) {
 	o = o.withDefaults()
 	r := &runner{o: o, log: o.Logger, client: newClient(2), report: newReport(o)}
+	// cleanup also undoes a prepare that failed half-way.
+	defer r.cleanup()
 	if err := r.prepare(); err != nil {
 		return r.report, err
 	}
-	defer r.cleanup()
 	err := r.phases(ctx)
 	r.report.LoadAfter = readLoadAverage()
 	r.report.evaluate()
@@ -159,6 +184,17 @@ func (r *runner) prepare() error {
 			return err
 		}
 	}
+	if r.o.AskDuration > 0 {
+		if r.o.Wrk, err = checkWrk(r.o.Wrk); err != nil {
+			return err
+		}
+		if r.script, err = writeAskScript(r.dir); err != nil {
+			return err
+		}
+		if r.llm, err = startLLMService(); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -166,6 +202,9 @@ func (r *runner) cleanup() {
 	if r.embed != nil {
 		r.report.EmbedCalls = r.embed.embedCalls()
 		r.embed.close()
+	}
+	if r.llm != nil {
+		r.llm.close()
 	}
 	if c, ok := r.srvLog.(io.Closer); ok {
 		_ = c.Close()
@@ -187,12 +226,16 @@ func (r *runner) start(ctx context.Context) (*Server, error) {
 	})
 }
 
-// embedEnv is the settings that point Mimo at the stand-in, if any.
+// embedEnv is the settings that point Mimo at the stand-ins, if any.
 func (r *runner) embedEnv() []string {
-	if r.embed == nil {
-		return nil
+	var env []string
+	if r.embed != nil {
+		env = append(env, r.embed.env...)
 	}
-	return r.embed.env
+	if r.llm != nil {
+		env = append(env, r.llm.env...)
+	}
+	return env
 }
 
 // memory samples the server's resident memory into *into.
@@ -274,6 +317,11 @@ func (r *runner) phases(ctx context.Context) (err error) {
 	if stopErr != nil {
 		return stopErr
 	}
+	if r.o.Ratios {
+		if err := r.ratios(ctx, queries); err != nil {
+			return err
+		}
+	}
 	r.log.Info("restarting on the same data")
 	if srv, err = r.start(ctx); err != nil {
 		return err
@@ -292,5 +340,55 @@ func (r *runner) phases(ctx context.Context) (err error) {
 		return err
 	}
 	r.log.Info("searched again", "p50_ms", rep.SearchRepeat.P50Ms, "p99_ms", rep.SearchRepeat.P99Ms, "errors", rep.SearchRepeat.Errors)
-	return r.memory(srv, "after the repeated search", &rep.Memory.AfterRepeatSearch)
+	if err := r.memory(srv, "after the repeated search", &rep.Memory.AfterRepeatSearch); err != nil {
+		return err
+	}
+
+	// 6. /api/ask under wrk: closed loop, then with think time.
+	if r.o.AskDuration > 0 {
+		return r.ask(ctx, srv)
+	}
+	return nil
+}
+
+// ratios times the baselines against the first search phase's figures,
+// with the server stopped so that they have the machine to themselves as
+// it had.
+func (r *runner) ratios(ctx context.Context, queries []string) error {
+	qs := queries[:r.o.RatioSearches]
+	lat, hits := r.report.Search.over(len(qs))
+	r.log.Info("ratios: full-text query and exact vector scan", "queries", len(qs), "concurrency", r.o.SearchConcurrency)
+	rat, err := measureRatios(ctx, RatioOptions{
+		DBPath: filepath.Join(r.dir, "data", sqliteFile), Namespace: r.o.Namespace,
+		Limit: r.o.SearchLimit, Concurrency: r.o.SearchConcurrency,
+	}, qs, lat, hits, time.Duration(r.report.Search.Seconds*float64(time.Second)))
+	if err != nil {
+		return err
+	}
+	r.report.Ratios = rat
+	r.log.Info("ratios", "mimo_p50_ms", rat.Mimo.P50Ms, "fts5_p50_ms", rat.FTS.P50Ms, "vector_scan_p50_ms", rat.VectorScan.P50Ms)
+	return nil
+}
+
+// sqliteFile is the database file in Mimo's data directory.
+const sqliteFile = "mimo.db"
+
+// ask runs wrk twice against srv's POST /api/ask.
+func (r *runner) ask(ctx context.Context, srv *Server) error {
+	o := AskOptions{URL: srv.URL, Wrk: r.o.Wrk, Script: r.script, Duration: r.o.AskDuration}
+	for _, think := range []int{0, askThinkMs} {
+		o.ThinkMs = think
+		r.log.Info("ask", "connections", 100, "think_ms", think, "duration", r.o.AskDuration)
+		res, err := runAsk(ctx, o)
+		if err != nil {
+			return err
+		}
+		r.log.Info("asked", "think_ms", think, "per_second", res.PerSecond, "p50_ms", res.P50Ms, "p99_ms", res.P99Ms, "non_2xx", res.Non2xx)
+		if think == 0 {
+			r.report.AskClosed = &res
+		} else {
+			r.report.AskThink = &res
+		}
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -21,7 +22,11 @@ func TestBenchmarkEndToEnd(t *testing.T) {
 	o := Options{
 		Memories: 1200, BatchSize: 500, IngestConcurrency: 3,
 		Searches: 150, SearchConcurrency: 3, Seed: 42, Namespace: "bench",
-		WorkDir: work, StartTimeout: time.Minute,
+		WorkDir: work, StartTimeout: time.Minute, Ratios: true, RatioSearches: 100,
+	}
+	_, wrkErr := exec.LookPath("wrk")
+	if wrkErr == nil {
+		o.AskDuration = 2 * time.Second
 	}
 	rep, err := Run(context.Background(), o)
 	require.NoError(t, err)
@@ -54,6 +59,22 @@ func TestBenchmarkEndToEnd(t *testing.T) {
 		"after load": rep.Memory.AfterLoad, "after repeat": rep.Memory.AfterRepeatSearch,
 	} {
 		assert.Greater(t, m.RSSBytes, int64(1<<20), name)
+	}
+	require.NotNil(t, rep.Ratios)
+	assert.Equal(t, 100, rep.Ratios.Queries)
+	assert.Equal(t, 1200, rep.Ratios.Vectors)
+	assert.Positive(t, rep.Ratios.FTS.Results, "the plain query finds the corpus's words")
+	assert.EqualValues(t, 100*10, rep.Ratios.VectorScan.Results)
+	assert.Positive(t, rep.Ratios.MimoOverFTSP50)
+	assert.Positive(t, rep.Ratios.MimoOverVectorP50)
+	if wrkErr == nil {
+		for _, a := range []*AskResult{rep.AskClosed, rep.AskThink} {
+			require.NotNil(t, a)
+			assert.Positive(t, a.Requests)
+			assert.Zero(t, a.Non2xx, "every question answered")
+			assert.Positive(t, a.P99Ms)
+		}
+		assert.Equal(t, 100, rep.AskThink.ThinkMs)
 	}
 	assert.Len(t, rep.Targets, 6)
 	assert.NotEmpty(t, rep.MimoGoVersion)

@@ -28,6 +28,14 @@ runs --searches through POST /api/search with closed-loop clients, restarts
 the server on the same data and times it, and samples resident memory
 (VmRSS) along the way. Prints a table; --json writes every figure.
 
+With --ask-duration it then loads POST /api/ask with wrk (closed loop, and
+with 100 ms think time; the harness's stand-in is the LLM), and with
+--ratios it times the plain FTS5 query and an exact vector scan over the
+same queries on the same SQLite file.
+
+'mimobench table REPORT.json...' prints the promised figures of several runs
+side by side and rewrites their block in docs/BENCHMARKS.md (--doc).
+
 Progress goes to stderr; the table to stdout. Exit status 1 when the run
 fails (a phase could not complete), not when a target is missed.
 
@@ -44,6 +52,9 @@ func main() {
 // run is main without the process: it parses args, runs the benchmark and
 // writes its outputs, and returns the exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "table" {
+		return runTable(args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("mimobench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	// The flag package calls Usage on every parse error; the full text is
@@ -66,6 +77,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.WorkDir, "work-dir", "", "directory for the data, built binary and server log (default: a temporary one, removed)")
 	fs.BoolVar(&o.KeepWorkDir, "keep", false, "keep the temporary work directory (data and server log)")
 	fs.DurationVar(&o.StartTimeout, "start-timeout", 0, "how long a start may take until the index is loaded (default 5m)")
+	fs.DurationVar(&o.AskDuration, "ask-duration", 0, "run wrk against POST /api/ask for this long, closed loop and with 100 ms think time, 100 connections (0: no ask runs; needs wrk)")
+	fs.StringVar(&o.Wrk, "wrk", "wrk", "the wrk executable for the ask runs")
+	fs.BoolVar(&o.Ratios, "ratios", false, "time the plain FTS5 query and an exact vector scan over the same queries (SQLite, built-in embedder)")
+	fs.IntVar(&o.RatioSearches, "ratio-searches", DefaultRatioSearches, "queries the ratios use (the first of --searches)")
 	fs.StringVar(&jsonPath, "json", "", "write the report as JSON to `FILE`")
 	fs.BoolVar(&quiet, "quiet", false, "no progress on stderr")
 	if err := fs.Parse(args); err != nil {
@@ -127,6 +142,14 @@ func validate(o Options) string {
 		return "--search-limit must be 1..100"
 	case o.Embedder != embedderBuiltin && o.Embedder != embedderOllama && o.Embedder != embedderOpenAI:
 		return "--embedder must be builtin, ollama or openai"
+	case o.AskDuration < 0:
+		return "--ask-duration must not be negative"
+	case o.Ratios && o.DatabaseURL != "":
+		return "--ratios needs SQLite (they read its file), not --database-url"
+	case o.Ratios && o.Embedder != embedderBuiltin:
+		return "--ratios needs the built-in embedder (the scan embeds the queries)"
+	case o.RatioSearches < 1:
+		return "--ratio-searches must be at least 1"
 	case o.StartTimeout < 0:
 		return "--start-timeout must not be negative"
 	}

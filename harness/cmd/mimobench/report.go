@@ -53,6 +53,13 @@ type Report struct {
 	Startup        Startup       `json:"startup"`
 	SearchRepeat   SearchResult  `json:"search_repeat"`
 	Memory         MemoryFigures `json:"memory"`
+	// Ratios are the baselines next to Mimo's search (SQLite only, with
+	// Options.Ratios).
+	Ratios *Ratios `json:"ratios,omitempty"`
+	// AskClosed and AskThink are the wrk runs against /api/ask (with
+	// Options.AskDuration): closed loop, and 100 ms of think time.
+	AskClosed *AskResult `json:"ask_closed_loop,omitempty"`
+	AskThink  *AskResult `json:"ask_think_time,omitempty"`
 
 	Targets []Target `json:"targets"`
 }
@@ -246,6 +253,20 @@ func (r *Report) writeTable(w io.Writer) {
 	p("resident\t%.0f MB loaded, %.0f MB after search\t%.0f MB after ingest, %.0f MB after the first search; peak %.0f MB",
 		m.AfterLoad.RSSMB, m.AfterRepeatSearch.RSSMB, m.AfterIngest.RSSMB, m.AfterSearch.RSSMB,
 		max(m.AfterSearch.PeakMB, m.AfterRepeatSearch.PeakMB))
+	if a := r.Ratios; a != nil {
+		p("ratios, %d queries\tMimo p50 %.2f ms, p99 %.2f ms\t%d clients, the first queries of the search phase",
+			a.Queries, a.Mimo.P50Ms, a.Mimo.P99Ms, a.Concurrency)
+		p("  plain FTS5 query\tp50 %.2f ms, p99 %.2f ms\tMimo's p50 is %.2f×, p99 %.2f× its; %.0f queries/s",
+			a.FTS.P50Ms, a.FTS.P99Ms, a.MimoOverFTSP50, a.MimoOverFTSP99, a.FTS.PerSecond)
+		p("  exact vector scan\tp50 %.2f ms, p99 %.2f ms\tMimo's p50 is %.2f×, p99 %.2f× its; %.0f queries/s over %d vectors",
+			a.VectorScan.P50Ms, a.VectorScan.P99Ms, a.MimoOverVectorP50, a.MimoOverVectorP99, a.VectorScan.PerSecond, a.Vectors)
+	}
+	for _, a := range []*AskResult{r.AskClosed, r.AskThink} {
+		if a != nil {
+			p("ask, %d connections, think %d ms\tp50 %.2f ms, p99 %.2f ms\t%.0f answers/s, %d not 2xx, %d socket errors (wrk)",
+				a.Connections, a.ThinkMs, a.P50Ms, a.P99Ms, a.PerSecond, a.Non2xx, a.SocketErrors)
+		}
+	}
 	_ = tw.Flush()
 	fmt.Fprintln(w)
 

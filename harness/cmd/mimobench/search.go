@@ -55,6 +55,23 @@ type SearchResult struct {
 	Results int64 `json:"results"`
 	// FirstError describes the first failure, if any.
 	FirstError string `json:"first_error,omitempty"`
+
+	// perQuery and perQueryResults are each query's latency and hits,
+	// indexed like the queries (zero for a query that failed), for the
+	// ratios, which time other searches over the same queries.
+	perQuery        []time.Duration
+	perQueryResults []int
+}
+
+// over returns the per-query latencies and the total hits of the first n
+// queries.
+func (s SearchResult) over(n int) ([]time.Duration, int64) {
+	n = min(n, len(s.perQuery))
+	var hits int64
+	for _, r := range s.perQueryResults[:n] {
+		hits += int64(r)
+	}
+	return s.perQuery[:n], hits
 }
 
 // searchBody is the body of POST /api/search.
@@ -76,7 +93,8 @@ type searchAnswer struct {
 // the answer). Any answer but 200, or none, is an error.
 func search(ctx context.Context, o SearchOptions, queries []string) (SearchResult, error) {
 	o = o.withDefaults()
-	res := SearchResult{Concurrency: o.Concurrency, Limit: o.Limit, Modes: map[string]int64{}}
+	res := SearchResult{Concurrency: o.Concurrency, Limit: o.Limit, Modes: map[string]int64{},
+		perQuery: make([]time.Duration, len(queries)), perQueryResults: make([]int, len(queries))}
 	bodies := make([][]byte, len(queries))
 	for i, q := range queries {
 		b, err := json.Marshal(searchBody{Query: q, Namespace: o.Namespace, Limit: o.Limit})
@@ -114,6 +132,7 @@ func search(ctx context.Context, o SearchOptions, queries []string) (SearchResul
 			return nil
 		}
 		it.Record(latency, ms(elapsed), nil)
+		res.perQuery[i] = elapsed
 		if code != http.StatusOK {
 			noteErr("search %q: status %d: %.300s", queries[i], code, body)
 			return nil
@@ -123,6 +142,7 @@ func search(ctx context.Context, o SearchOptions, queries []string) (SearchResul
 			noteErr("search %q: answer is not a search page: %v", queries[i], err)
 			return nil
 		}
+		res.perQueryResults[i] = len(a.Results)
 		mu.Lock()
 		res.Modes[a.Mode]++
 		res.Results += int64(len(a.Results))
