@@ -15,9 +15,9 @@
 // only the rows whose bound reaches the k-th best are scored: it returns
 // what scoring every row returns. A larger namespace is first ranked by
 // 512-bit signatures (random hyperplanes, Hamming distance; see sig.go and
-// shortlist.go), and only the 2,048 nearest rows (more for k above 51) go
+// shortlist.go), and only the 1,536 nearest rows (more for k above 51) go
 // through the bounds and scoring: no longer exhaustive, but on Mimo's
-// benchmark corpus it keeps 99.5% of the top 50 and all of the top 10 at
+// benchmark corpus it keeps 99.3% of the top 50 and all of the top 10 at
 // 100,000 entries, for a fifth of the CPU (TestShortlistRecall). Each entry
 // costs 1.5·Dim bytes of codes, a signature of Dim rounded up to a power of
 // two bits, 20 bytes of quantisation figures, its ID and metadata: about
