@@ -256,8 +256,13 @@ func fmtMs(v float64) string {
 }
 
 func fmtRatio(v float64) string {
-	if v >= 10 {
+	switch {
+	case v >= 10:
 		return strconv.FormatFloat(v, 'f', 0, 64)
+	case v < 0.1 && v > 0:
+		// Two significant digits, so that a ratio far below one (Mimo at a
+		// million memories against a full scan) does not print as 0.0.
+		return strconv.FormatFloat(v, 'g', 2, 64)
 	}
 	return strconv.FormatFloat(v, 'f', 1, 64)
 }

@@ -165,3 +165,9 @@ func TestTableCommandRewritesTheDoc(t *testing.T) {
 	code, _, _ = runMain("table", filepath.Join(dir, "missing.json"))
 	assert.Equal(t, 1, code)
 }
+
+func TestFmtRatioKeepsSmallRatiosReadable(t *testing.T) {
+	for v, want := range map[float64]string{12.4: "12", 3.44: "3.4", 0.16: "0.2", 0.0392: "0.039", 0.0236: "0.024", 0: "0.0"} {
+		assert.Equal(t, want, fmtRatio(v), "fmtRatio(%v)", v)
+	}
+}
