@@ -61,24 +61,22 @@ type lexicon struct {
 	feats []uint64 // feature hashes
 }
 
-var (
-	lexOnce sync.Once
-	lex     *lexicon
-	lexErr  error
-)
-
 // theLexicon parses the embedded table the first time it is needed, so
 // that commands that embed nothing do not pay for it.
-func theLexicon() *lexicon {
-	lexOnce.Do(func() {
-		lex, lexErr = parseLexicon(wordnetTable)
-		if lexErr != nil {
-			// The table is part of the binary and checked by the tests; a
-			// broken one is a build error.
-			panic(fmt.Sprintf("embed: the embedded WordNet table: %v", lexErr))
+var theLexicon = embeddedTable("WordNet table", wordnetTable, parseLexicon)
+
+// embeddedTable returns a function that parses data with parse once, on
+// its first call, and then returns the result. The tables are part of the
+// binary and checked by the tests, so a broken one is a build error: it
+// panics, naming what.
+func embeddedTable[T any](what string, data []byte, parse func([]byte) (T, error)) func() T {
+	return sync.OnceValue(func() T {
+		t, err := parse(data)
+		if err != nil {
+			panic(fmt.Sprintf("embed: the embedded %s: %v", what, err))
 		}
+		return t
 	})
-	return lex
 }
 
 // lookup returns the features of the word with stem s; nil when it has

@@ -10,7 +10,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"sync"
 )
 
 // vectorsTable holds dense word vectors distilled from WordNet by
@@ -34,24 +33,8 @@ type wordVectors struct {
 	vecs   []int8 // rows × dims
 }
 
-var (
-	vecOnce sync.Once
-	vecs    *wordVectors
-)
-
 // theWordVectors parses the embedded table the first time it is needed.
-func theWordVectors() *wordVectors {
-	vecOnce.Do(func() {
-		var err error
-		vecs, err = parseWordVectors(vectorsTable)
-		if err != nil {
-			// The table is part of the binary and checked by the tests; a
-			// broken one is a build error.
-			panic(fmt.Sprintf("embed: the embedded word vector table: %v", err))
-		}
-	})
-	return vecs
-}
+var theWordVectors = embeddedTable("word vector table", vectorsTable, parseWordVectors)
 
 // row returns the vector of the word w (lower-case) with stem s and its
 // weight; ok is false when the table has no such word. The word is looked
