@@ -166,3 +166,10 @@ func BenchmarkCreateMemoriesExisting(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkTouchMemories records 1,000 accesses a call, as a busy second of
+// searches does, among 100,000 memories with 384-float embeddings.
+func BenchmarkTouchMemories(b *testing.B) {
+	s, _ := freshBench(b)
+	storetest.BenchTouch(b, s, 100_000, 1000)
+}

@@ -16,23 +16,30 @@ import (
 // createMemory inserts one memory unless its namespace already holds the
 // content, or it supersedes a memory the namespace does not hold (locking
 // that memory otherwise), and marks the superseded memory, all in one
-// statement. It returns the new row, or no row when nothing was written;
+// statement. A memory created with an access count or time (an import)
+// gets its memory_access row in the same statement; the row is returned
+// with those values as given, since the statement cannot read its own
+// insert. It returns the new row, or no row when nothing was written;
 // the caller then finds out why. A unique violation (ID taken, or the same
 // content stored concurrently) also means no row, never an error.
 const createMemory = `WITH ins AS (
 	INSERT INTO memories AS m (id, namespace, content, content_hash, category, importance,
-		tags, metadata, created_at, updated_at, last_accessed_at, access_count, supersedes,
-		embedding, embedding_model, embedding_dim)
+		tags, metadata, created_at, updated_at, supersedes, embedding, embedding_model, embedding_dim)
 	SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::float8, $7::text[], $8::jsonb,
-		$9::timestamptz, $10::timestamptz, $11::timestamptz, $12::bigint, NULLIF($13::text, ''),
+		$9::timestamptz, $10::timestamptz, NULLIF($13::text, ''),
 		$14::bytea, $15::text, $16::int
 	WHERE NOT EXISTS (SELECT 1 FROM memories d WHERE d.namespace = $2 AND d.content_hash = $4)
 		AND ($13 = '' OR EXISTS (SELECT 1 FROM memories s WHERE s.namespace = $2 AND s.id = $13 FOR UPDATE))
 	ON CONFLICT DO NOTHING
-	RETURNING ` + memoryColumns + `
+	RETURNING ` + memoryColumnsHead + `$11::timestamptz AS last_accessed_at, $12::bigint AS access_count` +
+	memoryColumnsTail + `m.embedding, m.embedding_model, m.embedding_dim
 ), sup AS (
 	UPDATE memories s SET superseded_by = $1
 	WHERE $13 <> '' AND s.namespace = $2 AND s.id = $13 AND EXISTS (SELECT 1 FROM ins)
+), access AS (
+	INSERT INTO memory_access (memory_id, access_count, last_accessed_at)
+	SELECT id, $12::bigint, $11::timestamptz FROM ins
+	WHERE $12::bigint <> 0 OR $11::timestamptz IS NOT NULL
 )
 SELECT * FROM ins`
 

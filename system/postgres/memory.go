@@ -68,13 +68,23 @@ func (s *Store) getMemories(ctx context.Context, columns, namespace string, ids 
 // namespace and sets its last access time to at. Missing IDs are ignored.
 // UpdatedAt is left alone and no change is logged: access counts are not
 // what followers of the change log index.
+//
+// The counts live in memory_access, so a touch is an upsert of a narrow
+// row (a memory's first access adds it) that no index covers but its key:
+// a heap-only update, where updating the wide memories row wrote a new
+// version of it and entries in every index. Rows are upserted in ID order,
+// so touches of overlapping memories from several replicas lock them in
+// the same order and cannot deadlock.
 func (s *Store) TouchMemories(ctx context.Context, namespace string, ids []string, at time.Time) error {
 	if len(ids) == 0 {
 		return nil
 	}
 	return s.read(ctx, "touch memories", func(ctx context.Context) error {
-		_, err := s.pool.Exec(ctx, `UPDATE memories SET access_count = access_count + 1, last_accessed_at = $3
-			WHERE namespace = $1 AND id = ANY($2)`, memorykit.Namespace(namespace), ids, memorykit.Time(at))
+		_, err := s.pool.Exec(ctx, `INSERT INTO memory_access AS a (memory_id, access_count, last_accessed_at)
+			SELECT id, 1, $3 FROM memories WHERE namespace = $1 AND id = ANY($2) ORDER BY id
+			ON CONFLICT (memory_id) DO UPDATE SET access_count = a.access_count + 1,
+				last_accessed_at = excluded.last_accessed_at`,
+			memorykit.Namespace(namespace), ids, memorykit.Time(at))
 		return err
 	})
 }
@@ -125,7 +135,8 @@ func (s *Store) UpdateMemory(ctx context.Context, namespace, id string, u mimo.M
 	return out, nil
 }
 
-// DeleteMemory removes one memory of namespace, with its full-text entry.
+// DeleteMemory removes one memory of namespace, with its full-text entry
+// and its access counts (memory_access's foreign key cascades).
 // A memory it superseded becomes current again. ENOTFOUND when missing.
 func (s *Store) DeleteMemory(ctx context.Context, namespace, id string) error {
 	namespace = memorykit.Namespace(namespace)

@@ -15,8 +15,10 @@ import (
 )
 
 const (
-	graphSchemaVersion = 3    // the migration that made the graph tables
-	restoreCopyBatch   = 1000 // rows per COPY, each under the query timeout
+	// restoreSchemaVersion is the newest migration whose tables Restore
+	// writes: 3 made the graph tables, 5 memory_access.
+	restoreSchemaVersion = 5
+	restoreCopyBatch     = 1000 // rows per COPY, each under the query timeout
 	// maxBackupLine bounds one line of a snapshot. An entity's line holds
 	// all its observations (MaxObservations of up to MaxObservationBytes
 	// each, JSON-escaped, and more if added over time), so the bound is
@@ -27,8 +29,12 @@ const (
 
 // restoreColumns are the columns COPY fills, in the order of copyRow.
 var restoreColumns = []string{"id", "namespace", "content", "content_hash", "category",
-	"importance", "tags", "metadata", "created_at", "updated_at", "last_accessed_at",
-	"access_count", "supersedes", "superseded_by", "embedding", "embedding_model", "embedding_dim"}
+	"importance", "tags", "metadata", "created_at", "updated_at",
+	"supersedes", "superseded_by", "embedding", "embedding_model", "embedding_dim"}
+
+// restoreAccessColumns are the columns of memory_access COPY fills. Only
+// memories that were accessed (or carry a count) get a row.
+var restoreAccessColumns = []string{"memory_id", "access_count", "last_accessed_at"}
 
 // Restore loads a snapshot written by Backup (any format version). It
 // reads and validates the whole file first: a file that is not a
@@ -53,9 +59,9 @@ func (s *Store) Restore(ctx context.Context, path string, force bool) error {
 	if err != nil {
 		return err
 	}
-	// Restore also writes the graph tables (emptying them at least), so an
-	// older snapshot needs them too.
-	if need := max(h.SchemaVersion, graphSchemaVersion); version < need {
+	// Restore also writes the graph tables (emptying them at least) and
+	// memory_access, so an older snapshot needs them too.
+	if need := max(h.SchemaVersion, restoreSchemaVersion); version < need {
 		return mimo.Errorf(mimo.ECONFLICT, "the database is at schema version %d but the restore needs %d; run migrate up first",
 			version, need)
 	}
@@ -109,6 +115,19 @@ func (s *Store) Restore(ctx context.Context, path string, force bool) error {
 		err := s.step(ctx, func(ctx context.Context) error {
 			_, err := tx.CopyFrom(ctx, pgx.Identifier{"memories"}, restoreColumns,
 				pgx.CopyFromSlice(len(chunk), func(i int) ([]any, error) { return copyRow(chunk[i]), nil }))
+			if err != nil {
+				return err
+			}
+			var access [][]any
+			for _, r := range chunk {
+				if r.AccessCount != 0 || r.LastAccessedAt != nil {
+					access = append(access, []any{r.ID, r.AccessCount, r.LastAccessedAt})
+				}
+			}
+			if len(access) == 0 {
+				return nil
+			}
+			_, err = tx.CopyFrom(ctx, pgx.Identifier{"memory_access"}, restoreAccessColumns, pgx.CopyFromRows(access))
 			return err
 		})
 		if err != nil {
@@ -133,7 +152,8 @@ func (s *Store) Restore(ctx context.Context, path string, force bool) error {
 	return nil
 }
 
-// copyRow is rec in restoreColumns order.
+// copyRow is rec in restoreColumns order; its access count and time go
+// to memory_access.
 func copyRow(r backupRecord) []any {
 	var supersedes, supersededBy any
 	if r.Supersedes != "" {
@@ -147,8 +167,8 @@ func copyRow(r backupRecord) []any {
 		vec = r.Embedding
 	}
 	return []any{r.ID, r.Namespace, r.Content, r.ContentHash, r.Category,
-		r.Importance, r.Tags, string(r.Metadata), r.CreatedAt, r.UpdatedAt, r.LastAccessedAt,
-		r.AccessCount, supersedes, supersededBy, vec, r.EmbeddingModel, r.EmbeddingDim}
+		r.Importance, r.Tags, string(r.Metadata), r.CreatedAt, r.UpdatedAt,
+		supersedes, supersededBy, vec, r.EmbeddingModel, r.EmbeddingDim}
 }
 
 // readBackup reads and validates a whole snapshot. Any defect is EINVALID.

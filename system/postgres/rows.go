@@ -12,17 +12,29 @@ import (
 
 // memoryColumns selects a memory in the order scanMemory reads it. The
 // vector variant carries the embedding; the other leaves it out, as lists
-// do, so they do not move kilobytes per row they will not use.
+// do, so they do not move kilobytes per row they will not use. Both read
+// the access count and time from memory_access (accessColumns).
 const (
-	memoryColumnsNoVector = `m.id, m.namespace, m.content, m.content_hash, m.category, m.importance,
-	m.tags, m.metadata, m.created_at, m.updated_at, m.last_accessed_at, m.access_count,
-	coalesce(m.supersedes, '') AS supersedes, coalesce(m.superseded_by, '') AS superseded_by,
-	NULL::bytea AS embedding, m.embedding_model, m.embedding_dim`
-	memoryColumns = `m.id, m.namespace, m.content, m.content_hash, m.category, m.importance,
-	m.tags, m.metadata, m.created_at, m.updated_at, m.last_accessed_at, m.access_count,
-	coalesce(m.supersedes, '') AS supersedes, coalesce(m.superseded_by, '') AS superseded_by,
-	m.embedding, m.embedding_model, m.embedding_dim`
+	memoryColumnsNoVector = memoryColumnsHead + accessColumns + memoryColumnsTail +
+		`NULL::bytea AS embedding, m.embedding_model, m.embedding_dim`
+	memoryColumns = memoryColumnsHead + accessColumns + memoryColumnsTail +
+		`m.embedding, m.embedding_model, m.embedding_dim`
+
+	// The columns before and after the access count and time, for a
+	// statement that has those at hand (createMemory).
+	memoryColumnsHead = `m.id, m.namespace, m.content, m.content_hash, m.category, m.importance,
+	m.tags, m.metadata, m.created_at, m.updated_at, `
+	memoryColumnsTail = `,
+	coalesce(m.supersedes, '') AS supersedes, coalesce(m.superseded_by, '') AS superseded_by, `
 )
+
+// accessColumns reads the last access time and the access count of memory
+// m from memory_access, by its ID. A memory with no row there was never
+// accessed: NULL and 0. Each is one primary-key lookup in a narrow table; a
+// join instead would have to be written into every statement's FROM
+// clause, and an UPDATE's RETURNING has none.
+const accessColumns = `(SELECT a.last_accessed_at FROM memory_access a WHERE a.memory_id = m.id) AS last_accessed_at,
+	coalesce((SELECT a.access_count FROM memory_access a WHERE a.memory_id = m.id), 0) AS access_count`
 
 // scanMemory reads one row selected with memoryColumns or
 // memoryColumnsNoVector.

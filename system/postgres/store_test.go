@@ -51,7 +51,7 @@ func TestContract(t *testing.T) {
 		ctx := context.Background()
 		conn, err := pgx.Connect(ctx, url)
 		require.NoError(t, err)
-		_, err = conn.Exec(ctx, "TRUNCATE memories, changes RESTART IDENTITY")
+		_, err = conn.Exec(ctx, "TRUNCATE memories, memory_access, changes RESTART IDENTITY")
 		require.NoError(t, err)
 		require.NoError(t, conn.Close(ctx))
 		return open(t, url)

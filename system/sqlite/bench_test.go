@@ -126,3 +126,9 @@ func BenchmarkGetMemoriesNoVector(b *testing.B) {
 	}
 	cputime.PerOp(b, cpu, b.N)
 }
+
+// BenchmarkTouchMemories records 1,000 accesses a call, as a busy second of
+// searches does, among 100,000 memories with 384-float embeddings.
+func BenchmarkTouchMemories(b *testing.B) {
+	storetest.BenchTouch(b, openStore(b), 100_000, 1000)
+}

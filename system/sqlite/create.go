@@ -129,7 +129,7 @@ func (b *batch) exists(query string, args ...any) (bool, error) {
 	return err == nil, err
 }
 
-// rowsPerInsert bounds one multi-row INSERT: 17 parameters a row stays far
+// rowsPerInsert bounds one multi-row INSERT: 14 parameters a row stays far
 // below SQLite's limit on parameters.
 const rowsPerInsert = 500
 
@@ -138,23 +138,21 @@ const rowsPerInsert = 500
 func (b *batch) flush() error {
 	for start := 0; start < len(b.rows); start += rowsPerInsert {
 		chunk := b.rows[start:min(start+rowsPerInsert, len(b.rows))]
-		args := make([]any, 0, 17*len(chunk))
+		args := make([]any, 0, 14*len(chunk))
 		for _, r := range chunk {
 			c := r.m
-			var accessed sql.NullInt64
-			if c.LastAccessedAt != nil {
-				accessed = sql.NullInt64{Int64: micros(*c.LastAccessedAt), Valid: true}
-			}
 			args = append(args, c.ID, c.Namespace, c.Content, c.ContentHash, string(c.Category), c.Importance,
-				r.tags, r.meta, micros(c.CreatedAt), micros(c.UpdatedAt), accessed, c.AccessCount,
+				r.tags, r.meta, micros(c.CreatedAt), micros(c.UpdatedAt),
 				nullString(c.Supersedes), r.blob, c.EmbeddingModel, c.EmbeddingDim)
 		}
 		if _, err := b.w.exec(`INSERT INTO memories (id, namespace, content, content_hash, category, importance,
-				tags, metadata, created_at, updated_at, last_accessed_at, access_count, supersedes,
-				embedding, embedding_model, embedding_dim)
-			VALUES `+repeatJoin("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", len(chunk)), args...); err != nil {
+				tags, metadata, created_at, updated_at, supersedes, embedding, embedding_model, embedding_dim)
+			VALUES `+repeatJoin("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", len(chunk)), args...); err != nil {
 			return err
 		}
+	}
+	if err := b.flushAccess(); err != nil {
+		return err
 	}
 
 	var log []any
@@ -172,6 +170,34 @@ func (b *batch) flush() error {
 		chunk := log[start:min(start+3*rowsPerInsert, len(log))]
 		if _, err := b.w.exec(`INSERT INTO changes (op, memory_id, namespace) VALUES `+
 			repeatJoin("(?, ?, ?)", len(chunk)/3), chunk...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// flushAccess writes the access counts and times the queued memories
+// came with (imports carry them) into memory_access. A memory never
+// accessed gets no row: none reads as count 0, never accessed.
+func (b *batch) flushAccess() error {
+	var args []any
+	for _, r := range b.rows {
+		c := r.m
+		if c.AccessCount == 0 && c.LastAccessedAt == nil {
+			continue
+		}
+		var accessed sql.NullInt64
+		if c.LastAccessedAt != nil {
+			accessed = sql.NullInt64{Int64: micros(*c.LastAccessedAt), Valid: true}
+		}
+		args = append(args, c.ID, c.AccessCount, accessed)
+	}
+	for start := 0; start < len(args); start += 3 * rowsPerInsert {
+		chunk := args[start:min(start+3*rowsPerInsert, len(args))]
+		if _, err := b.w.exec(`INSERT INTO memory_access (seq, access_count, last_accessed_at)
+			SELECT m.seq, v.column2, v.column3
+			FROM (VALUES `+repeatJoin("(?, ?, ?)", len(chunk)/3)+`) v JOIN memories m ON m.id = v.column1`,
+			chunk...); err != nil {
 			return err
 		}
 	}

@@ -71,6 +71,11 @@ func (s *Store) getMemories(ctx context.Context, cols, ns string, ids []string) 
 // TouchMemories counts one access of each memory of ns among ids at time
 // at. Unknown IDs are skipped. Touches are not logged as changes: they do
 // not change what a memory says.
+//
+// The counts live in memory_access, keyed by the memory's seq, so a touch
+// writes a row of three integers (an upsert: a memory's first access adds
+// its row) instead of rewriting the memory's row with its embedding. The
+// memories are found through the (namespace, id) index alone.
 func (s *Store) TouchMemories(ctx context.Context, ns string, ids []string, at time.Time) error {
 	if len(ids) == 0 {
 		return nil
@@ -78,8 +83,10 @@ func (s *Store) TouchMemories(ctx context.Context, ns string, ids []string, at t
 	return s.write(ctx, "sqlite: touch memories", func(w *wtx) error {
 		for chunk := range chunks(ids, maxVars) {
 			args := append([]any{micros(at), memorykit.Namespace(ns)}, anys(chunk)...)
-			if _, err := w.tx.ExecContext(w.ctx, `UPDATE memories SET access_count = access_count + 1, last_accessed_at = ?
-				WHERE namespace = ? AND id IN (`+placeholders(len(chunk))+`)`, args...); err != nil {
+			if _, err := w.tx.ExecContext(w.ctx, `INSERT INTO memory_access (seq, access_count, last_accessed_at)
+				SELECT seq, 1, ? FROM memories WHERE namespace = ? AND id IN (`+placeholders(len(chunk))+`)
+				ON CONFLICT (seq) DO UPDATE SET access_count = access_count + 1,
+					last_accessed_at = excluded.last_accessed_at`, args...); err != nil {
 				return err
 			}
 		}
@@ -152,8 +159,9 @@ func (s *Store) UpdateMemory(ctx context.Context, ns, id string, u mimo.MemoryUp
 	return out, nil
 }
 
-// DeleteMemory removes the memory and its full-text entry, and makes a
-// memory it superseded current again. ENOTFOUND if ns holds no such memory.
+// DeleteMemory removes the memory, its full-text entry and its access
+// counts (memory_access's foreign key cascades), and makes a memory it
+// superseded current again. ENOTFOUND if ns holds no such memory.
 func (s *Store) DeleteMemory(ctx context.Context, ns, id string) error {
 	ns = memorykit.Namespace(ns)
 	return s.write(ctx, "sqlite: delete memory", func(w *wtx) error {

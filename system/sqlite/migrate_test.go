@@ -12,7 +12,7 @@ import (
 	"mimo/system/storetest"
 )
 
-var allVersions = []int64{1, 2, 3, 4, 5, 6}
+var allVersions = []int64{1, 2, 3, 4, 5, 6, 7}
 
 // The contract (storetest.RunMigrator) covers the round trip; this pins
 // what is SQLite's own: an unmigrated file is EUNAVAILABLE, as another

@@ -11,15 +11,24 @@ import (
 
 // memoryCols are the columns a memory is read from, in the order memRow
 // scans them; listCols is the same without the embedding vector, which
-// lists never carry.
+// lists never carry. The access count and time come from memory_access
+// (accessCols).
 const (
 	memoryCols = `m.id, m.namespace, m.content, m.content_hash, m.category, m.importance, m.tags, m.metadata,
-		m.created_at, m.updated_at, m.last_accessed_at, m.access_count, m.supersedes, m.superseded_by,
+		m.created_at, m.updated_at, ` + accessCols + `, m.supersedes, m.superseded_by,
 		m.embedding, m.embedding_model, m.embedding_dim`
 	listCols = `m.id, m.namespace, m.content, m.content_hash, m.category, m.importance, m.tags, m.metadata,
-		m.created_at, m.updated_at, m.last_accessed_at, m.access_count, m.supersedes, m.superseded_by,
+		m.created_at, m.updated_at, ` + accessCols + `, m.supersedes, m.superseded_by,
 		NULL, m.embedding_model, m.embedding_dim`
 )
+
+// accessCols reads the last access time and the access count of memory m
+// from memory_access, by its seq. A memory with no row there was never
+// accessed: NULL and 0. Two lookups of one row by its integer key cost
+// about a microsecond each; a join instead would have to be written into
+// every query's FROM clause, the change log's outer join among them.
+const accessCols = `(SELECT a.last_accessed_at FROM memory_access a WHERE a.seq = m.seq),
+		coalesce((SELECT a.access_count FROM memory_access a WHERE a.seq = m.seq), 0)`
 
 // memRow receives one row of memoryCols. Every field is nullable so the
 // same row can come from an outer join (the change log) where the memory is

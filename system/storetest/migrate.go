@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -47,7 +48,9 @@ type MigratorDatabase struct {
 //     newest n, newest first; n < 1 is EINVALID; past version 0 it stops.
 //   - Down to zero and up again gives a working, empty store.
 //   - Every migration but the first keeps the memories: rolled back and
-//     re-applied, a memory is still there, whole and searchable. The graph
+//     re-applied, a memory is still there, whole (its access count and
+//     time too, whether created with them or counted by TouchMemories)
+//     and searchable. The graph
 //     goes with its tables.
 //   - Stores migrating one new database at once each succeed, and each
 //     migration runs once.
@@ -170,7 +173,18 @@ func testMigrateKeepsMemories(t *testing.T, open func(t *testing.T) MigratingSto
 	m := NewMemory("mig", "the migration keeps this walrus")
 	m.Tags = []string{"b", "a"}
 	m.Metadata = []byte(`{"k":[1,"two"]}`)
+	last := at(time.Hour + 7*time.Microsecond)
+	m.LastAccessedAt, m.AccessCount = &last, 3
 	m = create(t, s, m)
+	// One memory accessed through TouchMemories, one never accessed: the
+	// access counts survive the round trip whichever way they were kept.
+	touched := create(t, s, NewMemory("mig", "touched before the round trip"))
+	untouched := create(t, s, NewMemory("mig", "never touched"))
+	t1, t2 := at(2*time.Hour+11*time.Microsecond), at(3*time.Hour+13*time.Microsecond)
+	require.NoError(t, s.TouchMemories(ctx, "mig", []string{touched.ID, m.ID}, t1))
+	require.NoError(t, s.TouchMemories(ctx, "mig", []string{touched.ID}, t2))
+	m.AccessCount, m.LastAccessedAt = 4, &t1
+	touched.AccessCount, touched.LastAccessedAt = 2, &t2
 	_, err = s.CreateEntities(ctx, "mig", []mimo.Entity{{Name: "walrus", EntityType: "animal", Observations: []string{}}})
 	require.NoError(t, err)
 
@@ -183,9 +197,20 @@ func testMigrateKeepsMemories(t *testing.T, open func(t *testing.T) MigratingSto
 	require.NoError(t, err)
 	assert.Equal(t, all[1:], applied)
 
-	got, err := s.GetMemory(ctx, "mig", m.ID)
-	require.NoError(t, err)
-	AssertSameMemory(t, m, got, true)
+	for _, want := range []*mimo.Memory{m, touched, untouched} {
+		got, err := s.GetMemory(ctx, "mig", want.ID)
+		require.NoError(t, err)
+		AssertSameMemory(t, want, got, true)
+	}
+	// And they go on counting.
+	require.NoError(t, s.TouchMemories(ctx, "mig", []string{m.ID, untouched.ID}, t2))
+	m.AccessCount, m.LastAccessedAt = 5, &t2
+	untouched.AccessCount, untouched.LastAccessedAt = 1, &t2
+	for _, want := range []*mimo.Memory{m, untouched} {
+		got, err := s.GetMemory(ctx, "mig", want.ID)
+		require.NoError(t, err)
+		AssertSameMemory(t, want, got, true)
+	}
 	hits, err := s.TextSearch(ctx, "walrus", mimo.Filter{Namespace: "mig"}, 10)
 	require.NoError(t, err)
 	assert.Equal(t, []string{m.ID}, hitIDs(hits), "the full-text index is rebuilt")

@@ -18,6 +18,7 @@ func readCases() []testCase {
 		{"GetMemories/IgnoresMissing", testGetMemories},
 		{"GetMemoriesNoVector/KeepsModel", testGetMemoriesNoVector},
 		{"TouchMemories/Counts", testTouch},
+		{"TouchMemories/DeleteForgetsCounts", testTouchDelete},
 		{"CountMemories/NamespaceAndAll", testCount},
 	}
 }
@@ -122,6 +123,49 @@ func testTouch(t *testing.T, s mimo.Store) {
 	after, err := s.LastChange(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, before, after, "touches are not logged")
+
+	// Every read that returns a memory carries its counts.
+	got, err := s.GetMemoriesNoVector(ctx, "touch", []string{a.ID})
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	assert.Equal(t, int64(2), got[0].AccessCount, "GetMemoriesNoVector")
+	page, err := s.ListMemories(ctx, mimo.ListQuery{Filter: mimo.Filter{Namespace: "touch"}})
+	require.NoError(t, err)
+	counts := map[string]int64{}
+	for _, m := range page.Memories {
+		counts[m.ID] = m.AccessCount
+	}
+	assert.Equal(t, map[string]int64{a.ID: 2, b.ID: 1, c.ID: 0}, counts, "ListMemories")
+	importance := 0.9
+	u, err := s.UpdateMemory(ctx, "touch", b.ID, mimo.MemoryUpdate{Importance: &importance})
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), u.AccessCount, "UpdateMemory keeps and returns the count")
+	require.NotNil(t, u.LastAccessedAt)
+	assertTime(t, t1, *u.LastAccessedAt, "UpdateMemory keeps the last access")
+}
+
+// testTouchDelete: a deleted memory's counts go with it. A memory stored
+// after it, even under the same ID, starts from its own counts.
+func testTouchDelete(t *testing.T, s mimo.Store) {
+	ctx := t.Context()
+	a := create(t, s, NewMemory("forget", "touched, then deleted"))
+	require.NoError(t, s.TouchMemories(ctx, "forget", []string{a.ID}, at(time.Hour)))
+	require.NoError(t, s.DeleteMemory(ctx, "forget", a.ID))
+
+	b := create(t, s, NewMemory("forget", "stored after the delete"))
+	again := NewMemory("forget", "touched, then deleted")
+	again.ID = a.ID
+	again = create(t, s, again)
+	for _, m := range []*mimo.Memory{b, again} {
+		got, err := s.GetMemory(ctx, "forget", m.ID)
+		require.NoError(t, err)
+		AssertSameMemory(t, m, got, true)
+		assert.Zero(t, got.AccessCount, "memory %s", m.ID)
+	}
+	require.NoError(t, s.TouchMemories(ctx, "forget", []string{again.ID}, at(2*time.Hour)))
+	got, err := s.GetMemory(ctx, "forget", again.ID)
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), got.AccessCount, "counted from zero again")
 }
 
 func testCount(t *testing.T, s mimo.Store) {
