@@ -77,10 +77,10 @@ func retrievalKey(ns, question string, limit int, recent bool) string {
 
 // peekable reports whether rank can be asked for one memory more than
 // limit and still give the same first limit, scores included: it can as
-// long as it draws the same candidates (three for each result wanted, at
-// least minCandidates; see rank), since the rank-fused scores are places
-// among the candidates. Asking one more tells a retrieval's next.
-func peekable(limit int) bool { return 3*(limit+1) <= minCandidates }
+// long as it draws the same candidates (candidatePool), since the
+// rank-fused scores are places among the candidates. Asking one more tells
+// a retrieval's next.
+func peekable(limit int) bool { return candidatePool(limit+1) == candidatePool(limit) }
 
 // newRetrieval makes a retrieval of limit memories from page, the first
 // results of rank for limit, or for limit+1 when peekable.

@@ -66,6 +66,15 @@ const (
 	maxOffset     = 400
 )
 
+// candidatePool is how many hits each retriever contributes to a search
+// that must fill want places: three for each, at least minCandidates and at
+// most maxCandidates. The fused scores are places among these candidates,
+// so two searches drawing the same pool score their common results alike
+// (see peekable).
+func candidatePool(want int) int {
+	return min(max(want*3, minCandidates), maxCandidates)
+}
+
 // search is Search against the database: a client's search, validated,
 // timed in mimo_search_duration_seconds, and counted as an access of each
 // memory it returns.
@@ -105,7 +114,7 @@ func (s *Service) search(ctx context.Context, q mimo.SearchQuery) (*mimo.SearchP
 // client's search's (search) and not Ask's own retrieval's.
 func (s *Service) rank(ctx context.Context, q mimo.SearchQuery, limit, offset int) (*mimo.SearchPage, error) {
 	want := offset + limit
-	k := min(max(want*3, minCandidates), maxCandidates)
+	k := candidatePool(want)
 
 	mode := ModeHybrid
 	var qvec []float32
