@@ -265,11 +265,13 @@ func insertEach(ctx context.Context, tx pgx.Tx, items []newItem, order []int, st
 // into one array ($7) with each memory's slice of it ($8, $9; an empty
 // slice when from > to).
 //
-// The plan is the same whatever the table holds (a scan of the arrays, a
+// Its plan is the same whatever the table holds (a scan of the arrays, a
 // sort, the insert; duplicates are found by the unique indexes' own
-// checks), so unlike createMemory it needs no custom plan. It is several
-// times cheaper than a statement per memory: one plan, one executor start
-// and one round of messages per batch instead of per memory.
+// checks), unlike createMemory's lookups; it still runs after customPlans,
+// for the statements that then explain the items not inserted. It is
+// several times cheaper than a statement per memory: one plan, one
+// executor start and one round of messages per batch instead of per
+// memory.
 const createMemories = `INSERT INTO memories AS m (id, namespace, content, content_hash, category, importance,
 		tags, metadata, created_at, updated_at, last_accessed_at, access_count,
 		embedding, embedding_model, embedding_dim)
@@ -322,13 +324,26 @@ func insertAll(ctx context.Context, tx pgx.Tx, items []newItem, order []int, sto
 	if tags == nil {
 		tags = []string{}
 	}
-	rows, err := tx.Query(ctx, createMemories, ids, namespaces, contents, hashes, categories, importances,
+	b := &pgx.Batch{}
+	b.Queue(customPlans)
+	b.Queue(createMemories, ids, namespaces, contents, hashes, categories, importances,
 		tags, tagsFrom, tagsTo, metas, created, updated, accessed, counts, vectors, models, dims)
+	br := tx.SendBatch(ctx, b)
+	if _, err := br.Exec(); err != nil {
+		_ = br.Close()
+		return err
+	}
+	rows, err := br.Query()
 	if err != nil {
+		_ = br.Close()
 		return replayOn(err)
 	}
 	ms, err := collectMemories(rows)
 	if err != nil {
+		_ = br.Close()
+		return replayOn(err)
+	}
+	if err := br.Close(); err != nil {
 		return replayOn(err)
 	}
 	for _, m := range ms {
