@@ -356,12 +356,13 @@ func insertAll(ctx context.Context, tx pgx.Tx, items []newItem, order []int, sto
 	return nil
 }
 
-// insertOrder returns the indices of the valid items in the order their
-// statements run: sorted by namespace and content hash, so that writers
-// storing overlapping content lock the same unique-index keys in the same
-// order and cannot deadlock; the first of repeated contents still runs
-// first. An item that supersedes another item of the batch must run after
-// it, so such a batch keeps input order.
+// insertOrder returns the indices of the valid items in the order they are
+// inserted (their statements run, or their rows go in): sorted by
+// namespace and content hash, so that writers storing overlapping content
+// lock the same unique-index keys in the same order and cannot deadlock;
+// the first of repeated contents still goes first. An item that supersedes
+// another item of the batch must run after it, so such a batch keeps input
+// order.
 func insertOrder(items []newItem) []int {
 	var order []int
 	ids := map[string]bool{}
