@@ -6,6 +6,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -90,10 +91,13 @@ func (s *Store) CreateMemory(ctx context.Context, m *mimo.Memory) (*mimo.Memory,
 // nothing, only when the transaction does (EUNAVAILABLE, a cancelled
 // context).
 //
-// All items go to the server in one pipeline. In the rare case that this
-// cannot tell what happened to an item (a value the database rejects, a
-// concurrent writer changing the same memories), the transaction is rolled
-// back and the batch is replayed one item at a time, each in a savepoint.
+// A batch in which no item supersedes a memory (the common case: an
+// import) is inserted by one statement; otherwise each item's statement
+// goes to the server in one pipeline, so that a supersede sees the items
+// before it. In the rare case that this cannot tell what happened to an
+// item (a value the database rejects, a concurrent writer changing the same
+// memories), the transaction is rolled back and the batch is replayed one
+// item at a time, each in a savepoint.
 func (s *Store) CreateMemories(ctx context.Context, ms []*mimo.Memory) ([]mimo.CreateResult, error) {
 	out := make([]mimo.CreateResult, len(ms))
 	if len(ms) == 0 {
@@ -132,38 +136,29 @@ func (s *Store) CreateMemories(ctx context.Context, ms []*mimo.Memory) ([]mimo.C
 // item. It never reaches a caller: the replay's outcome replaces it.
 var errReplay = &mimo.Error{Code: mimo.EUNAVAILABLE, Message: "postgres: replay the batch one item at a time"}
 
-// createPipelined sends every valid item's createMemory in one pipeline and
-// then explains, in input order, each item that was not inserted. It
-// returns errReplay when the items must be replayed one by one.
+// createPipelined inserts the valid items (insertAll when none of them
+// supersedes a memory, else insertEach) and then explains, in input order,
+// each item that was not inserted. It returns errReplay when the items must
+// be replayed one by one.
 func createPipelined(ctx context.Context, tx pgx.Tx, items []newItem, out []mimo.CreateResult, log *changeLog) error {
 	order := insertOrder(items)
-	b := &pgx.Batch{}
-	b.Queue(customPlans)
-	for _, i := range order {
-		b.Queue(createMemory, items[i].args()...)
-	}
 	stored := make([]*mimo.Memory, len(items))
-	insertedBy := map[string]int{} // ID → index of the item that inserted it
+	insert := insertAll
+	for _, i := range order {
+		if items[i].m.Supersedes != "" {
+			insert = insertEach
+			break
+		}
+	}
 	if len(order) > 0 {
-		br := tx.SendBatch(ctx, b)
-		if _, err := br.Exec(); err != nil {
-			_ = br.Close()
+		if err := insert(ctx, tx, items, order, stored); err != nil {
 			return err
 		}
-		for _, i := range order {
-			m, err := scanMemory(br.QueryRow())
-			if errors.Is(err, pgx.ErrNoRows) {
-				continue
-			}
-			if err != nil {
-				_ = br.Close()
-				return replayOn(err)
-			}
-			stored[i] = m
+	}
+	insertedBy := map[string]int{} // ID → index of the item that inserted it
+	for i, m := range stored {
+		if m != nil {
 			insertedBy[m.ID] = i
-		}
-		if err := br.Close(); err != nil {
-			return replayOn(err)
 		}
 	}
 
@@ -238,12 +233,143 @@ func createPipelined(ctx context.Context, tx pgx.Tx, items []newItem, out []mimo
 	return nil
 }
 
-// insertOrder returns the indices of the valid items in the order their
-// statements run: sorted by namespace and content hash, so that writers
-// storing overlapping content lock the same unique-index keys in the same
-// order and cannot deadlock; the first of repeated contents still runs
-// first. An item that supersedes another item of the batch must run after
-// it, so such a batch keeps input order.
+// insertEach runs createMemory for the items in order, all in one
+// pipeline, and sets stored[i] to the row item i inserted.
+func insertEach(ctx context.Context, tx pgx.Tx, items []newItem, order []int, stored []*mimo.Memory) error {
+	b := &pgx.Batch{}
+	b.Queue(customPlans)
+	for _, i := range order {
+		b.Queue(createMemory, items[i].args()...)
+	}
+	br := tx.SendBatch(ctx, b)
+	if _, err := br.Exec(); err != nil {
+		_ = br.Close()
+		return err
+	}
+	for _, i := range order {
+		m, err := scanMemory(br.QueryRow())
+		if errors.Is(err, pgx.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			_ = br.Close()
+			return replayOn(err)
+		}
+		stored[i] = m
+	}
+	if err := br.Close(); err != nil {
+		return replayOn(err)
+	}
+	return nil
+}
+
+// createMemories inserts many memories that supersede nothing, in one
+// statement: each column comes as an array with one element per memory,
+// and the rows go in in the arrays' order. A row whose content its
+// namespace already holds, or whose ID is taken (by a stored memory or an
+// earlier row of the same statement), is skipped by ON CONFLICT, and only
+// the inserted rows come back. Tags, an array per memory, come flattened
+// into one array ($7) with each memory's slice of it ($8, $9; an empty
+// slice when from > to).
+//
+// Its plan is the same whatever the table holds (a scan of the arrays, a
+// sort, the insert; duplicates are found by the unique indexes' own
+// checks), unlike createMemory's lookups; it still runs after customPlans,
+// for the statements that then explain the items not inserted. It is
+// several times cheaper than a statement per memory: one plan, one
+// executor start and one round of messages per batch instead of per
+// memory.
+const createMemories = `INSERT INTO memories AS m (id, namespace, content, content_hash, category, importance,
+		tags, metadata, created_at, updated_at, last_accessed_at, access_count,
+		embedding, embedding_model, embedding_dim)
+	SELECT u.id, u.namespace, u.content, u.content_hash, u.category, u.importance,
+		($7::text[])[u.tags_from:u.tags_to], u.metadata::jsonb, u.created_at, u.updated_at,
+		u.last_accessed_at, u.access_count, u.embedding, u.embedding_model, u.embedding_dim
+	FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[],
+		$8::int[], $9::int[], $10::text[], $11::timestamptz[], $12::timestamptz[],
+		$13::timestamptz[], $14::bigint[], $15::bytea[], $16::text[], $17::int[])
+		WITH ORDINALITY AS u(id, namespace, content, content_hash, category, importance,
+			tags_from, tags_to, metadata, created_at, updated_at, last_accessed_at, access_count,
+			embedding, embedding_model, embedding_dim, ord)
+	ORDER BY u.ord
+	ON CONFLICT DO NOTHING
+	RETURNING ` + memoryColumns
+
+// insertAll inserts the items, none of which supersedes a memory, with one
+// createMemories in the given order, and sets stored[i] to the row item i
+// inserted.
+func insertAll(ctx context.Context, tx pgx.Tx, items []newItem, order []int, stored []*mimo.Memory) error {
+	n := len(order)
+	var (
+		ids, namespaces, contents, hashes = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		categories, metas, models         = make([]string, n), make([]string, n), make([]string, n)
+		importances                       = make([]float64, n)
+		tags                              []string
+		tagsFrom, tagsTo, dims            = make([]int32, n), make([]int32, n), make([]int32, n)
+		created, updated                  = make([]time.Time, n), make([]time.Time, n)
+		accessed                          = make([]*time.Time, n)
+		counts                            = make([]int64, n)
+		vectors                           = make([][]byte, n)
+	)
+	// The row an item inserts is known by its ID, namespace and content:
+	// of several items alike in all three, only the first can be inserted.
+	byKey := make(map[[3]string]int, n)
+	for k, i := range order {
+		c := items[i].m
+		ids[k], namespaces[k], contents[k], hashes[k] = c.ID, c.Namespace, c.Content, c.ContentHash
+		categories[k], metas[k], importances[k] = string(c.Category), items[i].meta, c.Importance
+		tagsFrom[k] = int32(len(tags) + 1)
+		tags = append(tags, c.Tags...)
+		tagsTo[k] = int32(len(tags))
+		created[k], updated[k], accessed[k], counts[k] = c.CreatedAt, c.UpdatedAt, c.LastAccessedAt, c.AccessCount
+		vectors[k], models[k], dims[k] = vectorBytes(c.Embedding), c.Embedding.Model, int32(c.Embedding.Dim)
+		key := [3]string{c.ID, c.Namespace, c.ContentHash}
+		if _, ok := byKey[key]; !ok {
+			byKey[key] = i
+		}
+	}
+	if tags == nil {
+		tags = []string{}
+	}
+	b := &pgx.Batch{}
+	b.Queue(customPlans)
+	b.Queue(createMemories, ids, namespaces, contents, hashes, categories, importances,
+		tags, tagsFrom, tagsTo, metas, created, updated, accessed, counts, vectors, models, dims)
+	br := tx.SendBatch(ctx, b)
+	if _, err := br.Exec(); err != nil {
+		_ = br.Close()
+		return err
+	}
+	rows, err := br.Query()
+	if err != nil {
+		_ = br.Close()
+		return replayOn(err)
+	}
+	ms, err := collectMemories(rows)
+	if err != nil {
+		_ = br.Close()
+		return replayOn(err)
+	}
+	if err := br.Close(); err != nil {
+		return replayOn(err)
+	}
+	for _, m := range ms {
+		i, ok := byKey[[3]string{m.ID, m.Namespace, m.ContentHash}]
+		if !ok || stored[i] != nil {
+			return mimo.Errorf(mimo.EINTERNAL, "postgres: the batch insert returned memory %s, which no item holds", m.ID)
+		}
+		stored[i] = m
+	}
+	return nil
+}
+
+// insertOrder returns the indices of the valid items in the order they are
+// inserted (their statements run, or their rows go in): sorted by
+// namespace and content hash, so that writers storing overlapping content
+// lock the same unique-index keys in the same order and cannot deadlock;
+// the first of repeated contents still goes first. An item that supersedes
+// another item of the batch must run after it, so such a batch keeps input
+// order.
 func insertOrder(items []newItem) []int {
 	var order []int
 	ids := map[string]bool{}

@@ -21,7 +21,17 @@ import (
 // (namespace, content_hash) index: a plan that reads the namespace's rows
 // of another index instead makes every insert cost the size of the table.
 // The figure checked is the index tuples Postgres reports reading, not time.
+// Batches with a supersede go one statement per item (whose plan this
+// guards); batches without one go in one statement, covered too.
 func TestCreateMemoriesBeforeAnalyze(t *testing.T) {
+	for _, supersede := range []bool{true, false} {
+		t.Run(fmt.Sprintf("supersede=%v", supersede), func(t *testing.T) {
+			testCreateMemoriesBeforeAnalyze(t, supersede)
+		})
+	}
+}
+
+func testCreateMemoriesBeforeAnalyze(t *testing.T, supersede bool) {
 	const batches, perBatch = 4, 500
 	ctx := context.Background()
 	_, url := fresh(t)
@@ -38,6 +48,9 @@ func TestCreateMemoriesBeforeAnalyze(t *testing.T) {
 		ms := make([]*mimo.Memory, perBatch)
 		for i := range ms {
 			ms[i] = storetest.NewMemory("plans", fmt.Sprintf("memory %d of batch %d", i, b))
+		}
+		if supersede {
+			ms[perBatch-1].Supersedes = ms[0].ID
 		}
 		res, err := s.CreateMemories(ctx, ms)
 		require.NoError(t, err)

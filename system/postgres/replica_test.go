@@ -206,36 +206,48 @@ func TestReplicasStoreSameContentConcurrently(t *testing.T) {
 
 // A value that passes every check in Go but that Postgres rejects (jsonb
 // cannot hold a \u0000 escape) fails its own batch item only: the batch is
-// replayed item by item, each in a savepoint.
+// replayed item by item, each in a savepoint. Both ways a batch is first
+// tried are covered: one statement per item (a batch with a supersede) and
+// one statement for the batch (none).
 func TestBatchItemRejectedByDatabase(t *testing.T) {
-	ctx := context.Background()
-	s, _ := fresh(t)
-	before, err := s.LastChange(ctx)
-	require.NoError(t, err)
-	good1 := storetest.NewMemory("reject", "a good memory before")
-	bad := storetest.NewMemory("reject", "metadata jsonb refuses")
-	bad.Metadata = json.RawMessage(`{"nul":"\u0000"}`)
-	good2 := storetest.NewMemory("reject", "a good memory after")
-	good2.Supersedes = good1.ID
-	res, err := s.CreateMemories(ctx, []*mimo.Memory{good1, bad, good2})
-	require.NoError(t, err)
-	require.Len(t, res, 3)
-	require.NoError(t, res[0].Err)
-	assert.True(t, res[0].Created)
-	assert.Equal(t, mimo.EINVALID, mimo.ErrorCode(res[1].Err), "%v", res[1].Err)
-	require.NoError(t, res[2].Err)
-	assert.True(t, res[2].Created)
-	got, err := s.GetMemory(ctx, "reject", good1.ID)
-	require.NoError(t, err)
-	assert.Equal(t, good2.ID, got.SupersededBy)
-	cs, err := s.Changes(ctx, before, 0)
-	require.NoError(t, err)
-	var keys []string
-	for _, c := range cs {
-		keys = append(keys, c.Op+" "+c.ID)
-	}
-	assert.Equal(t, []string{"upsert " + good1.ID, "upsert " + good2.ID, "upsert " + good1.ID}, keys)
+	for _, supersede := range []bool{true, false} {
+		t.Run(fmt.Sprintf("supersede=%v", supersede), func(t *testing.T) {
+			ctx := context.Background()
+			s, _ := fresh(t)
+			before, err := s.LastChange(ctx)
+			require.NoError(t, err)
+			good1 := storetest.NewMemory("reject", "a good memory before")
+			bad := storetest.NewMemory("reject", "metadata jsonb refuses")
+			bad.Metadata = json.RawMessage(`{"nul":"\u0000"}`)
+			good2 := storetest.NewMemory("reject", "a good memory after")
+			want := []string{"upsert " + good1.ID, "upsert " + good2.ID}
+			if supersede {
+				good2.Supersedes = good1.ID
+				want = append(want, "upsert "+good1.ID)
+			}
+			res, err := s.CreateMemories(ctx, []*mimo.Memory{good1, bad, good2})
+			require.NoError(t, err)
+			require.Len(t, res, 3)
+			require.NoError(t, res[0].Err)
+			assert.True(t, res[0].Created)
+			assert.Equal(t, mimo.EINVALID, mimo.ErrorCode(res[1].Err), "%v", res[1].Err)
+			require.NoError(t, res[2].Err)
+			assert.True(t, res[2].Created)
+			if supersede {
+				got, err := s.GetMemory(ctx, "reject", good1.ID)
+				require.NoError(t, err)
+				assert.Equal(t, good2.ID, got.SupersededBy)
+			}
+			cs, err := s.Changes(ctx, before, 0)
+			require.NoError(t, err)
+			var keys []string
+			for _, c := range cs {
+				keys = append(keys, c.Op+" "+c.ID)
+			}
+			assert.Equal(t, want, keys)
 
-	_, _, err = s.CreateMemory(ctx, bad)
-	assert.Equal(t, mimo.EINVALID, mimo.ErrorCode(err), "%v", err)
+			_, _, err = s.CreateMemory(ctx, bad)
+			assert.Equal(t, mimo.EINVALID, mimo.ErrorCode(err), "%v", err)
+		})
+	}
 }

@@ -1,7 +1,10 @@
 package storetest
 
 import (
+	"encoding/json"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
@@ -17,6 +20,8 @@ func batchCases() []testCase {
 		{"CreateMemories/BadItemsDoNotStopOthers", testBatchBadItems},
 		{"CreateMemories/SupersedeEarlierItem", testBatchSupersedeEarlier},
 		{"CreateMemories/Empty", testBatchEmpty},
+		{"CreateMemories/BadItemsNoSupersede", testBatchBadItemsNoSupersede},
+		{"CreateMemories/ManyItemsFields", testBatchFields},
 	}
 }
 
@@ -132,4 +137,116 @@ func testBatchEmpty(t *testing.T, s mimo.Store) {
 	res, err = s.CreateMemories(t.Context(), []*mimo.Memory{})
 	require.NoError(t, err)
 	assert.Empty(t, res)
+}
+
+// A batch in which no item supersedes anything (a store may insert such a
+// batch in one statement) still resolves every item in input order: a
+// repeated content to its first item, stored content to the stored memory,
+// and an ID used twice to its first item whatever the contents, even when
+// the later item's content would sort first.
+func testBatchBadItemsNoSupersede(t *testing.T, s mimo.Store) {
+	ctx := t.Context()
+	taken := create(t, s, NewMemory("batch", "holds an ID"))
+	old := create(t, s, NewMemory("batch", "stored before the batch"))
+	before, err := s.LastChange(ctx)
+	require.NoError(t, err)
+
+	// first and second share an ID; second's content hash sorts before
+	// first's, and so do third's and fourth's the other way round.
+	var first, second *mimo.Memory
+	for i := 0; first == nil; i++ {
+		a, b := fmt.Sprintf("first holder %d", i), fmt.Sprintf("second holder %d", i)
+		if Hash(b) < Hash(a) {
+			first, second = NewMemory("batch", a), NewMemory("batch", b)
+		}
+	}
+	second.ID = first.ID
+	var third, fourth *mimo.Memory
+	for i := 0; third == nil; i++ {
+		a, b := fmt.Sprintf("third holder %d", i), fmt.Sprintf("fourth holder %d", i)
+		if Hash(a) < Hash(b) {
+			third, fourth = NewMemory("batch", a), NewMemory("batch", b)
+		}
+	}
+	fourth.ID = third.ID
+	clash := NewMemory("batch", "reuses a stored ID")
+	clash.ID = taken.ID
+	again := NewMemory("batch", "stored before the batch")
+	repeat := NewMemory("batch", first.Content)
+	good := NewMemory("batch", "a plain new memory")
+
+	items := []*mimo.Memory{first, nil, second, clash, again, third, fourth, repeat, good}
+	res, err := s.CreateMemories(ctx, items)
+	require.NoError(t, err)
+	require.Len(t, res, len(items))
+
+	for _, c := range []struct {
+		i       int
+		want    *mimo.Memory
+		created bool
+	}{{0, first, true}, {4, old, false}, {5, third, true}, {7, first, false}, {8, good, true}} {
+		require.NoError(t, res[c.i].Err, "item %d", c.i)
+		assert.Equal(t, c.created, res[c.i].Created, "item %d", c.i)
+		AssertSameMemory(t, c.want, res[c.i].Memory, true)
+	}
+	requireCode(t, res[1].Err, mimo.EINVALID, "nil item")
+	requireCode(t, res[2].Err, mimo.ECONFLICT, "ID of an earlier item")
+	requireCode(t, res[3].Err, mimo.ECONFLICT, "ID of a stored memory")
+	requireCode(t, res[6].Err, mimo.ECONFLICT, "ID of an earlier item")
+
+	for _, m := range []*mimo.Memory{first, third, good, taken, old} {
+		got, err := s.GetMemory(ctx, "batch", m.ID)
+		require.NoError(t, err)
+		AssertSameMemory(t, m, got, true)
+	}
+	n, err := s.CountMemories(ctx, "batch")
+	require.NoError(t, err)
+	assert.EqualValues(t, 5, n)
+
+	changes, err := s.Changes(ctx, before, 100)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"upsert " + first.ID, "upsert " + third.ID, "upsert " + good.ID}, changeKeys(changes))
+}
+
+// Every field of every item of a larger batch is stored as given: tags
+// (none, one, several, with characters array syntax uses), metadata, a
+// missing vector, access fields, categories.
+func testBatchFields(t *testing.T, s mimo.Store) {
+	ctx := t.Context()
+	tagSets := [][]string{nil, {}, {"one"}, {"a,b", `q"uote`, "{brace}", "back\\slash", "ünï cödé", ""}, {"x", "y"}}
+	cats := mimo.Categories
+	accessed := time.Date(2026, 1, 2, 3, 4, 5, 6000, time.UTC)
+	var ms []*mimo.Memory
+	for i := range 40 {
+		m := NewMemory("fields", fmt.Sprintf("memory number %d of many", i))
+		m.Tags = tagSets[i%len(tagSets)]
+		m.Category = cats[i%len(cats)]
+		m.Importance = float64(i%10) / 10
+		m.Metadata = json.RawMessage(fmt.Sprintf(`{"n":%d,"s":"v%d","nested":{"k":[1,2]}}`, i, i))
+		if i%4 == 1 {
+			m.Embedding = mimo.Embedding{}
+			m.EmbeddingModel, m.EmbeddingDim = "", 0
+		}
+		if i%3 == 2 {
+			m.LastAccessedAt = &accessed
+			m.AccessCount = int64(i)
+		}
+		ms = append(ms, m)
+	}
+	res, err := s.CreateMemories(ctx, ms)
+	require.NoError(t, err)
+	require.Len(t, res, len(ms))
+	var want []string
+	for i, m := range ms {
+		require.NoError(t, res[i].Err, "item %d", i)
+		assert.True(t, res[i].Created, "item %d", i)
+		AssertSameMemory(t, m, res[i].Memory, true)
+		got, err := s.GetMemory(ctx, "fields", m.ID)
+		require.NoError(t, err)
+		AssertSameMemory(t, m, got, true)
+		want = append(want, m.ID)
+	}
+	got, err := s.GetMemories(ctx, "fields", want)
+	require.NoError(t, err)
+	assert.ElementsMatch(t, want, ids(got))
 }
