@@ -270,7 +270,11 @@ func insertEach(ctx context.Context, tx pgx.Tx, items []newItem, order []int, st
 // earlier row of the same statement), is skipped by ON CONFLICT, and only
 // the inserted rows come back. Tags, an array per memory, come flattened
 // into one array ($7) with each memory's slice of it ($8, $9; an empty
-// slice when from > to).
+// slice when from > to). Items alike in ID, namespace and content are
+// one row (the first: the others could only be skipped). A memory created
+// with an access count or time (an import) gets its memory_access row in
+// the same statement, and each row comes back with the values as given,
+// since the statement cannot read its own inserts.
 //
 // Its plan is the same whatever the table holds (a scan of the arrays, a
 // sort, the insert; duplicates are found by the unique indexes' own
@@ -279,21 +283,37 @@ func insertEach(ctx context.Context, tx pgx.Tx, items []newItem, order []int, st
 // several times cheaper than a statement per memory: one plan, one
 // executor start and one round of messages per batch instead of per
 // memory.
-const createMemories = `INSERT INTO memories AS m (id, namespace, content, content_hash, category, importance,
-		tags, metadata, created_at, updated_at, last_accessed_at, access_count,
-		embedding, embedding_model, embedding_dim)
-	SELECT u.id, u.namespace, u.content, u.content_hash, u.category, u.importance,
-		($7::text[])[u.tags_from:u.tags_to], u.metadata::jsonb, u.created_at, u.updated_at,
-		u.last_accessed_at, u.access_count, u.embedding, u.embedding_model, u.embedding_dim
+const createMemories = `WITH u AS (
+	SELECT DISTINCT ON (u.id, u.namespace, u.content_hash) u.*
 	FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[],
 		$8::int[], $9::int[], $10::text[], $11::timestamptz[], $12::timestamptz[],
 		$13::timestamptz[], $14::bigint[], $15::bytea[], $16::text[], $17::int[])
 		WITH ORDINALITY AS u(id, namespace, content, content_hash, category, importance,
 			tags_from, tags_to, metadata, created_at, updated_at, last_accessed_at, access_count,
 			embedding, embedding_model, embedding_dim, ord)
+	ORDER BY u.id, u.namespace, u.content_hash, u.ord
+), ins AS (
+	INSERT INTO memories AS m (id, namespace, content, content_hash, category, importance,
+		tags, metadata, created_at, updated_at, embedding, embedding_model, embedding_dim)
+	SELECT u.id, u.namespace, u.content, u.content_hash, u.category, u.importance,
+		($7::text[])[u.tags_from:u.tags_to], u.metadata::jsonb, u.created_at, u.updated_at,
+		u.embedding, u.embedding_model, u.embedding_dim
+	FROM u
 	ORDER BY u.ord
 	ON CONFLICT DO NOTHING
-	RETURNING ` + memoryColumns
+	RETURNING m.id, m.namespace, m.content, m.content_hash, m.category, m.importance, m.tags,
+		m.metadata, m.created_at, m.updated_at, m.supersedes, m.superseded_by,
+		m.embedding, m.embedding_model, m.embedding_dim
+), access AS (
+	INSERT INTO memory_access (memory_id, access_count, last_accessed_at)
+	SELECT m.id, u.access_count, u.last_accessed_at
+	FROM ins m JOIN u ON u.id = m.id AND u.namespace = m.namespace AND u.content_hash = m.content_hash
+	WHERE u.access_count <> 0 OR u.last_accessed_at IS NOT NULL
+)
+SELECT ` + memoryColumnsHead + `u.last_accessed_at, u.access_count` + memoryColumnsTail +
+	`m.embedding, m.embedding_model, m.embedding_dim
+FROM ins m JOIN u ON u.id = m.id AND u.namespace = m.namespace AND u.content_hash = m.content_hash
+`
 
 // insertAll inserts the items, none of which supersedes a memory, with one
 // createMemories in the given order, and sets stored[i] to the row item i
