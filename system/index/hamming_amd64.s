@@ -61,3 +61,64 @@ row:
 done:
 	VZEROUPPER
 	RET
+
+// func hamming512HistAVX2(sigs *uint64, q *uint64, n int, out *uint16, hist *int32)
+//
+// For j in [0, n): out[j] = the number of bits in which the 64 bytes at
+// sigs+64*j differ from the 64 bytes at q. Each byte's bits are counted
+// by looking up its two nibbles (VPSHUFB), and a row's 64 byte counts
+// (at most 8 each) summed by VPSADBW. As hamming512AVX2, and adds one to
+// hist[out[j]] for each hrow: the histogram the shortlist's cut needs, with
+// no second pass over the distances.
+TEXT ·hamming512HistAVX2(SB), NOSPLIT, $0-40
+	MOVQ sigs+0(FP), SI
+	MOVQ q+8(FP), DX
+	MOVQ n+16(FP), CX
+	MOVQ out+24(FP), DI
+	MOVQ hist+32(FP), R8
+
+	VMOVDQU        (DX), Y0
+	VMOVDQU        32(DX), Y1
+	VBROADCASTI128 nibbleCounts<>(SB), Y15
+	MOVL           $0x0f0f0f0f, AX
+	MOVD           AX, X14
+	VPBROADCASTD   X14, Y14
+	VPXOR          Y13, Y13, Y13
+
+	TESTQ CX, CX
+	JZ    hdone
+
+hrow:
+	VPXOR   (SI), Y0, Y2
+	VPXOR   32(SI), Y1, Y3
+	VPAND   Y14, Y2, Y4
+	VPSRLW  $4, Y2, Y5
+	VPAND   Y14, Y5, Y5
+	VPSHUFB Y4, Y15, Y4
+	VPSHUFB Y5, Y15, Y5
+	VPADDB  Y4, Y5, Y2
+	VPAND   Y14, Y3, Y6
+	VPSRLW  $4, Y3, Y7
+	VPAND   Y14, Y7, Y7
+	VPSHUFB Y6, Y15, Y6
+	VPSHUFB Y7, Y15, Y7
+	VPADDB  Y6, Y7, Y3
+	VPADDB  Y2, Y3, Y2
+	VPSADBW Y13, Y2, Y2
+
+	VEXTRACTI128 $1, Y2, X3
+	VPADDQ       X3, X2, X2
+	VPSHUFD      $0x4E, X2, X3
+	VPADDQ       X3, X2, X2
+	MOVQ         X2, AX
+	MOVW         AX, (DI)
+	INCL         (R8)(AX*4)
+
+	ADDQ $64, SI
+	ADDQ $2, DI
+	DECQ CX
+	JNZ  hrow
+
+hdone:
+	VZEROUPPER
+	RET
