@@ -112,3 +112,31 @@ func BenchmarkCodeDot(b *testing.B) {
 }
 
 var benchSizes = []int{10_000, 100_000}
+
+// The signature pass's kernels over 50,000 rows (half of a 100,000-row
+// search on two cores): the plain distances, and the distances with their
+// histogram.
+func BenchmarkHammings512(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	const n = 50_000
+	q := make([]uint64, 8)
+	sigs := make([]uint64, 8*n)
+	for i := range q {
+		q[i] = rng.Uint64()
+	}
+	for i := range sigs {
+		sigs[i] = rng.Uint64()
+	}
+	out := make([]uint16, n)
+	b.Run("plain", func(b *testing.B) {
+		for b.Loop() {
+			hammings512(q, sigs, out)
+		}
+	})
+	b.Run("hist", func(b *testing.B) {
+		var h distHist
+		for b.Loop() {
+			hammings512Hist(q, sigs, out, &h)
+		}
+	})
+}
