@@ -175,3 +175,24 @@ func BenchmarkCodeDotsShortlist(b *testing.B) {
 		i++
 	}
 }
+
+// Scoring one row from its codes and fine codes, with each kernel.
+func BenchmarkScore(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	q, _ := normalized(randomVector(384, rng))
+	v, _ := normalized(randomVector(384, rng))
+	row, fine := make([]uint64, wordsFor(384)), make([]uint64, fineWordsFor(384))
+	r := quantize(v, row)
+	refine(v, row, &r, fine)
+	sq := newScorer(q, len(row))
+	for _, avx2 := range kernels() {
+		b.Run(fmt.Sprintf("avx2=%v", avx2), func(b *testing.B) {
+			setAVX2(b, avx2)
+			var sink float32
+			for b.Loop() {
+				sink += sq.score(row, fine, r)
+			}
+			_ = sink
+		})
+	}
+}
