@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -64,6 +65,7 @@ func BenchmarkSearch(b *testing.B) {
 						minQuantRows = math.MaxInt
 						defer func() { minQuantRows = old }()
 					}
+					reportCPU(b)
 					i := 0
 					for b.Loop() {
 						if hits := x.Search(queries[i%len(queries)], tc.f, 50); len(hits) != 50 {
@@ -195,4 +197,32 @@ func BenchmarkScore(b *testing.B) {
 			_ = sink
 		})
 	}
+}
+
+// Searches of 100,000 rows from two goroutines a core at once (four with
+// -cpu 2, like four clients searching on two cores): each search then runs
+// on one goroutine (Options.Workers over the searches under way), and
+// ns/op is wall time over all searches, so about the CPU of one search
+// divided by the cores.
+func BenchmarkSearchParallel(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	x := New(Options{Dim: 384})
+	fill(b, x, 100_000, rng)
+	queries := make([][]float32, 64)
+	for i := range queries {
+		queries[i] = randomVector(384, rng)
+	}
+	b.SetParallelism(2)
+	b.ResetTimer()
+	reportCPU(b)
+	var next atomic.Int64
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := int(next.Add(1))
+			if hits := x.Search(queries[i%len(queries)], mimo.Filter{}, 50); len(hits) != 50 {
+				b.Errorf("%d hits", len(hits))
+				return
+			}
+		}
+	})
 }
