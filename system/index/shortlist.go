@@ -153,6 +153,25 @@ func (sc *scan) distances(qsig []uint64, words, lo, hi int, out []uint16, h *dis
 			out[i] = uint16(hamming(qsig, sigs[i*words:(i+1)*words]))
 		}
 	}
+	if !sc.m.slow && len(sc.m.catOther) == 0 {
+		// Known categories (and perhaps superseded rows) alone: the
+		// matcher's test is one of the flag byte.
+		var reject, want uint8
+		if !sc.m.includeSuperseded {
+			reject = flagSuperseded
+		}
+		if sc.m.categories {
+			want = sc.m.catMask
+		}
+		for i, d := range out {
+			if f := flags[i]; f&reject != 0 || want != 0 && f&want == 0 {
+				out[i] = noDist
+				continue
+			}
+			h[d]++
+		}
+		return
+	}
 	for i, d := range out {
 		if !sc.m.match(flags[i], &s.meta[lo+i]) {
 			out[i] = noDist
