@@ -12,3 +12,10 @@ var hasAVX2 = cpu.X86.HasAVX2
 //
 //go:noescape
 func codeDotsAVX2(codes *uint64, stride int, q *int8, blocks int, rows *int32, n int, out *int32)
+
+// scoreSumsAVX2 sets sums to the partial sums scoreSumsGo returns for the
+// query q (at least 8·words and 16·fwords components), words code words at
+// row and fwords fine code words at fine, computed in the same order.
+//
+//go:noescape
+func scoreSumsAVX2(q *float32, row *uint64, words int, fine *uint64, fwords int, sums *[8]float32)

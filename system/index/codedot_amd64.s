@@ -6,6 +6,12 @@
 // starts stride bytes times rows[j] after codes. Row bytes are unsigned (at
 // most 127) and q bytes signed (at least -127), so VPMADDUBSW's pair sums
 // (at most 2*127*127 in magnitude) never saturate a 16-bit lane.
+//
+// The rows of a shortlist are scattered over the codes, so each would wait
+// on memory: the codes of the row prefetchDist rows ahead are prefetched,
+// a cache line at a time, while this one is multiplied.
+#define prefetchDist 4
+
 TEXT ·codeDotsAVX2(SB), NOSPLIT, $0-56
 	MOVQ codes+0(FP), R8
 	MOVQ stride+8(FP), R9
@@ -24,6 +30,22 @@ TEXT ·codeDotsAVX2(SB), NOSPLIT, $0-56
 	JZ    end
 
 row:
+	CMPQ R13, $prefetchDist
+	JLE  noprefetch
+	MOVLQSX 4*prefetchDist(R12), BX
+	IMULQ   R9, BX
+	LEAQ    (R8)(BX*1), BX
+	MOVQ    R11, DX
+	SHLQ    $5, DX
+	ADDQ    BX, DX
+
+prefetch:
+	PREFETCHT0 (BX)
+	ADDQ       $64, BX
+	CMPQ       BX, DX
+	JLT        prefetch
+
+noprefetch:
 	MOVLQSX (R12), AX
 	IMULQ   R9, AX
 	LEAQ    (R8)(AX*1), SI

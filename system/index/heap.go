@@ -54,16 +54,40 @@ func (t *topK) Pop() any {
 	return last
 }
 
-// lowBounds is a min-heap of the best lower bounds seen.
+// lowBounds is a min-heap of the best lower bounds seen. Its methods are
+// written out rather than container/heap's: the first pass updates it for
+// many of its rows, and the interface calls cost more than the comparisons.
 type lowBounds []float64
 
-func (h lowBounds) Len() int           { return len(h) }
-func (h lowBounds) Less(i, j int) bool { return h[i] < h[j] }
-func (h lowBounds) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *lowBounds) Push(v any)        { *h = append(*h, v.(float64)) }
-func (h *lowBounds) Pop() any {
-	old := *h
-	v := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return v
+// init orders h as a heap.
+func (h lowBounds) init() {
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		h.down(i)
+	}
+}
+
+// replaceMin replaces the least bound with v.
+func (h lowBounds) replaceMin(v float64) {
+	h[0] = v
+	h.down(0)
+}
+
+func (h lowBounds) down(i int) {
+	n := len(h)
+	v := h[i]
+	for {
+		c := 2*i + 1
+		if c >= n {
+			break
+		}
+		if r := c + 1; r < n && h[r] < h[c] {
+			c = r
+		}
+		if !(h[c] < v) {
+			break
+		}
+		h[i] = h[c]
+		i = c
+	}
+	h[i] = v
 }

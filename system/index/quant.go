@@ -292,8 +292,30 @@ func newScorer(q []float32, words int) scorer {
 // fine and quant r, ṽ the row's codes and fine codes dequantised: scale·Σ
 // q_i·(c_i − codeOffset) + fineScale·Σ q_i·(f_i − fineOffset), each sum
 // computed as Σq_i·c_i − offset·Σq_i (the padding codes and the query's
-// padding components are zero).
+// padding components are zero). The sums come from the AVX2 kernel when
+// the machine has it, which adds the same products in the same order as
+// the portable code, so a score does not depend on the kernel.
 func (sq *scorer) score(row, fine []uint64, r quant) float32 {
+	var s [8]float32
+	if hasAVX2 && len(row) > 0 && len(fine) > 0 {
+		if len(sq.q) < 8*len(row) || len(sq.q) < 16*len(fine) {
+			panic("index: score row longer than the query")
+		}
+		scoreSumsAVX2(&sq.q[0], &row[0], len(row), &fine[0], len(fine), &s)
+	} else {
+		s = sq.scoreSumsGo(row, fine)
+	}
+	coarse := (s[0] + s[1]) + (s[2] + s[3]) - codeOffset*sq.sum
+	// The fine codes of the padding are zero, as are the query's padding
+	// components: only the query's own components count in the offset.
+	finer := (s[4] + s[5]) + (s[6] + s[7]) - fineOffset*sq.sum
+	return r.scale*coarse + r.fineScale*finer
+}
+
+// scoreSumsGo returns the partial sums of a score: four of the products of
+// the query's components and the row's codes (each lane adding, a word at a
+// time, two products summed first), then four of those of the fine codes.
+func (sq *scorer) scoreSumsGo(row, fine []uint64) [8]float32 {
 	q := sq.q[:8*len(row)]
 	var s0, s1, s2, s3 float32
 	for w, x := range row {
@@ -303,7 +325,6 @@ func (sq *scorer) score(row, fine []uint64, r quant) float32 {
 		s2 += v[2]*float32((x>>16)&0xFF) + v[6]*float32((x>>48)&0xFF)
 		s3 += v[3]*float32((x>>24)&0xFF) + v[7]*float32(x>>56)
 	}
-	coarse := (s0 + s1) + (s2 + s3) - codeOffset*sq.sum
 	// The query's padding covers the fine words: 8·words ≥ 16·fwords.
 	var f0, f1, f2, f3 float32
 	q = sq.q[:16*len(fine)]
@@ -317,8 +338,5 @@ func (sq *scorer) score(row, fine []uint64, r quant) float32 {
 			f3 += v[j+3] * float32((y>>12)&0xF)
 		}
 	}
-	// The fine codes of the padding are zero, as are the query's padding
-	// components: only the query's own components count in the offset.
-	finer := (f0 + f1) + (f2 + f3) - fineOffset*sq.sum
-	return r.scale*coarse + r.fineScale*finer
+	return [8]float32{s0, s1, s2, s3, f0, f1, f2, f3}
 }

@@ -21,12 +21,21 @@ func lowerSigRows(t *testing.T, n, short int) {
 
 // The shortlist is the want matching rows of smallest Hamming distance to
 // the query's signature (ties to the earlier row), split over any number
-// of goroutines.
+// of goroutines, with either kernel. An odd row count leaves chunks whose
+// lengths are no multiple of the four distances and eight flags the
+// collection and the filter test a step.
 func TestShortlistKeepsNearestSignatures(t *testing.T) {
+	for _, avx2 := range kernels() {
+		setAVX2(t, avx2)
+		testShortlistKeepsNearestSignatures(t)
+	}
+}
+
+func testShortlistKeepsNearestSignatures(t *testing.T) {
 	for _, dim := range []int{40, 384} {
 		d := newDataset(uint64(dim), dim)
 		x := New(Options{Dim: dim})
-		for i := range 3000 {
+		for i := range 3001 {
 			mustUpsert(t, x, d.entry(fmt.Sprintf("id%06d", i), ""))
 		}
 		s := x.spaces[mimo.DefaultNamespace]
@@ -141,7 +150,7 @@ func TestHammings512MatchesPlainCount(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 14))
 	for _, avx2 := range kernels() {
 		setAVX2(t, avx2)
-		for _, n := range []int{0, 1, 2, 7, 256, 1001} {
+		for _, n := range []int{0, 1, 2, 3, 7, 256, 1001} {
 			q := make([]uint64, 8)
 			sigs := make([]uint64, 8*n)
 			for i := range q {
@@ -159,10 +168,60 @@ func TestHammings512MatchesPlainCount(t *testing.T) {
 			}
 			out := make([]uint16, n)
 			hammings512(q, sigs, out)
+			var want distHist
 			for j := range out {
-				if want := hamming(q, sigs[8*j:8*j+8]); int(out[j]) != want {
-					t.Fatalf("avx2 %v, %d rows: row %d distance %d, want %d", avx2, n, j, out[j], want)
+				w := hamming(q, sigs[8*j:8*j+8])
+				if int(out[j]) != w {
+					t.Fatalf("avx2 %v, %d rows: row %d distance %d, want %d", avx2, n, j, out[j], w)
 				}
+				want[w]++
+			}
+			// The counting kernel: the same distances, and each counted
+			// once on top of what the histogram held.
+			outH := make([]uint16, n)
+			var hist distHist
+			hist[0], want[0] = 5, want[0]+5
+			hammings512Hist(q, sigs, outH, &hist)
+			if !slices.Equal(outH, out) || hist != want {
+				t.Fatalf("avx2 %v, %d rows: the counting kernel's distances or histogram differ", avx2, n)
+			}
+		}
+	}
+}
+
+// Through the signature pass, the bounds and the early stop of the rerank
+// change nothing: a search returns exactly what scoring every row of the
+// shortlist from its codes returns, ids and scores, on random data where
+// many rows fall within the bound of the k-th.
+func TestSignatureSearchIsExactOnShortlist(t *testing.T) {
+	const dim = 384
+	lowerSigRows(t, 1000, 1536)
+	shortlistPerHit = 30
+	rng := rand.New(rand.NewPCG(21, 22))
+	x := New(Options{Dim: dim, Workers: 2})
+	fill(t, x, 9001, rng)
+	s := x.spaces[mimo.DefaultNamespace]
+	for _, avx2 := range kernels() {
+		setAVX2(t, avx2)
+		for qi := range 20 {
+			q := randomVector(dim, rng)
+			f := mimo.Filter{}
+			if qi%2 == 1 {
+				f.Categories = []mimo.Category{mimo.CategoryFact, mimo.CategoryPlan}
+			}
+			k := []int{1, 10, 50, 100}[qi%4]
+			got := x.Search(q, f, k)
+			qn, _ := normalized(q)
+			m := newMatcher(f)
+			sc := &scan{s: s, q: qn, sq: newScorer(qn, x.words), m: &m, k: k, dim: dim, words: x.words}
+			rows := sc.shortlist(x.sig.sign(qn), x.sig.words, shortlistFor(k), 1)
+			top := newTopK(s.ids, k, len(rows))
+			for _, r := range rows {
+				top.offer(s.score(&sc.sq, int(r)), int(r), k)
+			}
+			want := s.merge([]*topK{top}, k)
+			if len(want) != k || !slices.Equal(got, want) {
+				t.Fatalf("avx2 %v query %d k %d: search differs from scoring the shortlist:\n got %v\nwant %v", avx2, qi, k, got, want)
 			}
 		}
 	}

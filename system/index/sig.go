@@ -125,3 +125,15 @@ func hammings512Go(q, sigs []uint64, out []uint16) {
 			bits.OnesCount64(q[6]^r[6]) + bits.OnesCount64(q[7]^r[7]))
 	}
 }
+
+// distHist counts rows by the Hamming distance of their signature to the
+// query's: entry d for distance d, up to sigBitsMax.
+type distHist [sigBitsMax + 1]int32
+
+// hammings512HistGo is the portable hammings512Hist.
+func hammings512HistGo(q, sigs []uint64, out []uint16, hist *distHist) {
+	hammings512Go(q, sigs, out)
+	for _, d := range out {
+		hist[d]++
+	}
+}
