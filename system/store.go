@@ -92,10 +92,17 @@ type Store interface {
 	// set. A vector whose length is not its Dim is EINVALID.
 	SetEmbeddings(ctx context.Context, us []EmbeddingUpdate) (int, error)
 
-	// EmbeddingModels counts the memories of every namespace by the model
-	// and dimension of their vector, most first, from an index of those
-	// columns (cheap enough for every start-up).
-	EmbeddingModels(ctx context.Context) ([]EmbeddingCount, error)
+	// EmbeddingModels counts the memories of every namespace whose vector
+	// is not of model and dimension dim (memories with no vector included,
+	// as Model "" and Dim 0), by model and dimension, most first. It reads
+	// only those memories' entries of an index of the two columns, so it
+	// costs next to nothing when every vector is of the given model, as at
+	// every start-up but the first after a change of embedder; counting
+	// the given model's memories too took 0.4-0.7 s at a million on
+	// Postgres, before the server listened. Pass "" and 0 to count the
+	// memories of every model that has vectors, and leave out those
+	// without.
+	EmbeddingModels(ctx context.Context, model string, dim int) ([]EmbeddingCount, error)
 
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error

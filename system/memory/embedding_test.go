@@ -249,7 +249,7 @@ func TestReembedMovesEveryMemoryToTheNewModelAndResumes(t *testing.T) {
 	assert.Equal(t, memory.ReembedResult{Total: 5, Done: 4, Skipped: 1}, res)
 	assert.Equal(t, int64(4), seen[len(seen)-1])
 
-	counts, err := f.Store.EmbeddingModels(ctx)
+	counts, err := f.Store.EmbeddingModels(ctx, "", 0)
 	require.NoError(t, err)
 	assert.Equal(t, []mimo.EmbeddingCount{
 		{Model: next.Model(), Dim: 64, Memories: 7},

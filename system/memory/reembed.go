@@ -98,7 +98,7 @@ func Reembed(ctx context.Context, o ReembedOptions) (ReembedResult, error) {
 // pendingCount is how many memories a run has to do, from the store's
 // count of models.
 func pendingCount(ctx context.Context, st mimo.Store, e mimo.Embedder, missingOnly bool) (int64, error) {
-	counts, err := st.EmbeddingModels(ctx)
+	counts, err := st.EmbeddingModels(ctx, e.Model(), e.Dim())
 	if err != nil {
 		return 0, err
 	}

@@ -87,13 +87,24 @@ func (s *Store) SetEmbeddings(ctx context.Context, us []mimo.EmbeddingUpdate) (i
 	return set, nil
 }
 
-// EmbeddingModels counts the memories by embedding model and dimension,
-// most first, from the index of those columns.
-func (s *Store) EmbeddingModels(ctx context.Context) ([]mimo.EmbeddingCount, error) {
+// embeddingModels counts the memories whose vector is not of model $1 and
+// dimension $2 from the index of those columns: the four ranges around
+// ($1, $2) as four index-only scans, so the given model's entries, at
+// every start-up nearly all of them, are not read.
+const embeddingModels = `SELECT embedding_model, embedding_dim, count(*) FROM (
+		SELECT embedding_model, embedding_dim FROM memories WHERE embedding_model < $1
+		UNION ALL SELECT embedding_model, embedding_dim FROM memories WHERE embedding_model > $1
+		UNION ALL SELECT embedding_model, embedding_dim FROM memories WHERE embedding_model = $1 AND embedding_dim < $2
+		UNION ALL SELECT embedding_model, embedding_dim FROM memories WHERE embedding_model = $1 AND embedding_dim > $2) o
+	GROUP BY embedding_model, embedding_dim ORDER BY 3 DESC, 1, 2`
+
+// EmbeddingModels counts the memories whose vector is not of model and
+// dimension dim, by model and dimension, most first, reading only their
+// entries of the index of those columns.
+func (s *Store) EmbeddingModels(ctx context.Context, model string, dim int) ([]mimo.EmbeddingCount, error) {
 	out := []mimo.EmbeddingCount{}
 	err := s.read(ctx, "embedding models", func(ctx context.Context) error {
-		rows, err := s.pool.Query(ctx, `SELECT embedding_model, embedding_dim, count(*) FROM memories
-			GROUP BY embedding_model, embedding_dim ORDER BY 3 DESC, 1, 2`)
+		rows, err := s.pool.Query(ctx, embeddingModels, model, int32(dim))
 		if err != nil {
 			return err
 		}

@@ -68,11 +68,23 @@ func (s *Store) SetEmbeddings(ctx context.Context, us []mimo.EmbeddingUpdate) (i
 	return set, nil
 }
 
-// EmbeddingModels counts the memories by embedding model and dimension,
-// most first, from the index of those columns.
-func (s *Store) EmbeddingModels(ctx context.Context) ([]mimo.EmbeddingCount, error) {
-	rows, err := s.reader.QueryContext(ctx, `SELECT embedding_model, embedding_dim, count(*) FROM memories
-		GROUP BY embedding_model, embedding_dim ORDER BY 3 DESC, 1, 2`)
+// embeddingModels counts the memories whose vector is not of model ?1 and
+// dimension ?2 from the index of those columns. The four ranges around
+// (?1, ?2) are four queries: as one WHERE of ORs, SQLite's planner prefers
+// the GROUP BY's order and scans the whole index, the given model's
+// entries included (TestEmbeddingModelsSearchesTheIndexByRanges).
+const embeddingModels = `SELECT embedding_model, embedding_dim, count(*) FROM (
+		SELECT embedding_model, embedding_dim FROM memories WHERE embedding_model < ?1
+		UNION ALL SELECT embedding_model, embedding_dim FROM memories WHERE embedding_model > ?1
+		UNION ALL SELECT embedding_model, embedding_dim FROM memories WHERE embedding_model = ?1 AND embedding_dim < ?2
+		UNION ALL SELECT embedding_model, embedding_dim FROM memories WHERE embedding_model = ?1 AND embedding_dim > ?2)
+	GROUP BY embedding_model, embedding_dim ORDER BY 3 DESC, 1, 2`
+
+// EmbeddingModels counts the memories whose vector is not of model and
+// dimension dim, by model and dimension, most first, reading only their
+// entries of the index of those columns.
+func (s *Store) EmbeddingModels(ctx context.Context, model string, dim int) ([]mimo.EmbeddingCount, error) {
+	rows, err := s.reader.QueryContext(ctx, embeddingModels, model, dim)
 	if err != nil {
 		return nil, dbErr(ctx, err, "sqlite: embedding models")
 	}

@@ -121,18 +121,33 @@ func testSetEmbeddings(t *testing.T, s mimo.Store) {
 
 func testEmbeddingModels(t *testing.T, s mimo.Store) {
 	ctx := t.Context()
-	got, err := s.EmbeddingModels(ctx)
+	got, err := s.EmbeddingModels(ctx, EmbeddingModel, EmbeddingDim)
 	require.NoError(t, err)
 	assert.Empty(t, got, "an empty store holds no vectors")
 
 	pendingFixture(t, s)
 	create(t, s, NewMemory("c", "another memory of the configured model"))
-	got, err = s.EmbeddingModels(ctx)
+	got, err = s.EmbeddingModels(ctx, EmbeddingModel, EmbeddingDim)
+	require.NoError(t, err)
+	assert.Equal(t, []mimo.EmbeddingCount{
+		{Model: "", Dim: 0, Memories: 1},
+		{Model: "older", Dim: 4, Memories: 1},
+		{Model: EmbeddingModel, Dim: 4, Memories: 1},
+	}, got, "every memory not of the given model and dimension, those with no vector included")
+
+	got, err = s.EmbeddingModels(ctx, "older", 4)
 	require.NoError(t, err)
 	assert.Equal(t, []mimo.EmbeddingCount{
 		{Model: EmbeddingModel, Dim: EmbeddingDim, Memories: 2},
 		{Model: "", Dim: 0, Memories: 1},
+		{Model: EmbeddingModel, Dim: 4, Memories: 1},
+	}, got, "another model left out")
+
+	got, err = s.EmbeddingModels(ctx, "", 0)
+	require.NoError(t, err)
+	assert.Equal(t, []mimo.EmbeddingCount{
+		{Model: EmbeddingModel, Dim: EmbeddingDim, Memories: 2},
 		{Model: "older", Dim: 4, Memories: 1},
 		{Model: EmbeddingModel, Dim: 4, Memories: 1},
-	}, got)
+	}, got, "every model with vectors; none without")
 }

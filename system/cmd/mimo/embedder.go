@@ -35,7 +35,7 @@ func newEmbedder(cfg *Config) (mimo.Embedder, error) {
 // e is the built-in one: re-embedding them is local and cheap, so start-up
 // goes on and their number is returned for reembedBuiltin.
 func checkEmbeddings(ctx context.Context, st mimo.Store, e mimo.Embedder) (stale int64, err error) {
-	counts, err := st.EmbeddingModels(ctx)
+	counts, err := st.EmbeddingModels(ctx, e.Model(), e.Dim())
 	if err != nil {
 		return 0, fmt.Errorf("reading the store's embedding models: %w", err)
 	}
