@@ -197,32 +197,13 @@ func TestSignatureSearchIsExactOnShortlist(t *testing.T) {
 	const dim = 384
 	lowerSigRows(t, 1000, 1536)
 	shortlistPerHit = 30
-	rng := rand.New(rand.NewPCG(21, 22))
-	x := New(Options{Dim: dim, Workers: 2})
-	fill(t, x, 9001, rng)
-	s := x.spaces[mimo.DefaultNamespace]
-	for _, avx2 := range kernels() {
-		setAVX2(t, avx2)
-		for qi := range 20 {
-			q := randomVector(dim, rng)
-			f := mimo.Filter{}
-			if qi%2 == 1 {
-				f.Categories = []mimo.Category{mimo.CategoryFact, mimo.CategoryPlan}
-			}
-			k := []int{1, 10, 50, 100}[qi%4]
-			got := x.Search(q, f, k)
-			qn, _ := normalized(q)
-			m := newMatcher(f)
-			sc := &scan{s: s, q: qn, sq: newScorer(qn, x.words), m: &m, k: k, dim: dim, words: x.words}
-			rows := sc.shortlist(x.sig.sign(qn), x.sig.words, shortlistFor(k), 1)
-			top := newTopK(s.ids, k, len(rows))
-			for _, r := range rows {
-				top.offer(s.score(&sc.sq, int(r)), int(r), k)
-			}
-			want := s.merge([]*topK{top}, k)
-			if len(want) != k || !slices.Equal(got, want) {
-				t.Fatalf("avx2 %v query %d k %d: search differs from scoring the shortlist:\n got %v\nwant %v", avx2, qi, k, got, want)
-			}
+	compareSearches(t, dim, 9001, rand.New(rand.NewPCG(21, 22)), "scoring the shortlist", func(x *Index, sc *scan) []mimo.VectorHit {
+		s, k := sc.s, sc.k
+		rows := sc.shortlist(x.sig.sign(sc.q), x.sig.words, shortlistFor(k), 1)
+		top := newTopK(s.ids, k, len(rows))
+		for _, r := range rows {
+			top.offer(s.score(&sc.sq, int(r)), int(r), k)
 		}
-	}
+		return s.merge([]*topK{top}, k)
+	})
 }
