@@ -145,8 +145,12 @@ func (s *Store) snapshot(ctx context.Context, enc *json.Encoder) error {
 				(SELECT count(*) FROM relations)`).Scan(&h.Memories, &h.Entities, &h.Relations); err != nil {
 			return err
 		}
+		cols := memoryColumns
+		if h.SchemaVersion < accessSchemaVersion {
+			cols = memoryColumnsBeforeAccess
+		}
 		if _, err := tx.Exec(ctx, `DECLARE backup_rows NO SCROLL CURSOR FOR
-			SELECT `+memoryColumns+` FROM memories m ORDER BY m.id`); err != nil {
+			SELECT `+cols+` FROM memories m ORDER BY m.id`); err != nil {
 			return err
 		}
 		return declareGraphCursors(ctx, tx)

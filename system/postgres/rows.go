@@ -20,6 +20,13 @@ const (
 	memoryColumns = memoryColumnsHead + accessColumns + memoryColumnsTail +
 		`m.embedding, m.embedding_model, m.embedding_dim`
 
+	// memoryColumnsBeforeAccess reads a memory at a schema older than
+	// accessSchemaVersion, whose memories table still held the access
+	// count and time: a backup taken before migrating up (mimo migrate
+	// up backs up first) reads them there.
+	memoryColumnsBeforeAccess = memoryColumnsHead + `m.last_accessed_at, m.access_count` + memoryColumnsTail +
+		`m.embedding, m.embedding_model, m.embedding_dim`
+
 	// The columns before and after the access count and time, for a
 	// statement that has those at hand (createMemory).
 	memoryColumnsHead = `m.id, m.namespace, m.content, m.content_hash, m.category, m.importance,
@@ -27,6 +34,10 @@ const (
 	memoryColumnsTail = `,
 	coalesce(m.supersedes, '') AS supersedes, coalesce(m.superseded_by, '') AS superseded_by, `
 )
+
+// accessSchemaVersion is the migration that moved the access count and
+// time from memories to memory_access.
+const accessSchemaVersion = 5
 
 // accessColumns reads the last access time and the access count of memory
 // m from memory_access, by its ID. A memory with no row there was never
