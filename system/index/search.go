@@ -245,15 +245,7 @@ func (sc *scan) rerank(pt *part, floor float64) *topK {
 			live = append(live, c)
 		}
 	}
-	slices.SortFunc(live, func(a, b cand) int {
-		switch {
-		case a.upper > b.upper:
-			return -1
-		case a.upper < b.upper:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(live, func(a, b cand) int { return cmp.Compare(b.upper, a.upper) }) // highest bound first
 	t := newTopK(s.ids, sc.k, len(live))
 	for _, c := range live {
 		if len(t.hits) == sc.k && c.upper < float64(t.hits[0].score) {
