@@ -45,6 +45,17 @@ WHERE datname = $1 AND pid <> pg_backend_pid()`, c.Database, mark).Scan(&a.Conne
 	return a, err
 }
 
+// QueryInt runs a query that returns one integer, such as a count, from
+// this machine on a connection of its own: a test's look at what Mimo
+// wrote, read from the database rather than through Mimo.
+func (c *Container) QueryInt(ctx context.Context, sql string, args ...any) (int64, error) {
+	var n int64
+	err := c.query(ctx, func(conn *pgx.Conn) error {
+		return conn.QueryRow(ctx, sql, args...).Scan(&n)
+	})
+	return n, err
+}
+
 func (c *Container) query(ctx context.Context, f func(*pgx.Conn) error) error {
 	url, err := c.HostURL(ctx)
 	if err != nil {
