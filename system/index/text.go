@@ -98,6 +98,7 @@ type Text struct {
 // the lists without the dead.
 type textSpace struct {
 	ids    []string
+	keys   []idKey  // of ids, for the ranking's ties
 	lens   []uint16 // terms in the document
 	flags  []uint8  // filter flags (filter.go)
 	meta   []meta
@@ -216,6 +217,7 @@ func (s *textSpace) add(id string, h uint64, fl uint8, m meta, dt *docTerms) {
 	ord := uint32(len(s.ids))
 	s.pos[id] = ord
 	s.ids = append(s.ids, id)
+	s.keys = append(s.keys, keyOf(id))
 	s.lens = append(s.lens, uint16(min(dt.n, maxDocLen)))
 	s.flags = append(s.flags, fl)
 	s.meta = append(s.meta, m)
@@ -291,13 +293,13 @@ func (s *textSpace) compact() {
 			continue
 		}
 		remap[i] = n
-		s.ids[n], s.lens[n], s.flags[n], s.meta[n], s.hashes[n] = s.ids[i], s.lens[i], s.flags[i], s.meta[i], s.hashes[i]
+		s.ids[n], s.keys[n], s.lens[n], s.flags[n], s.meta[n], s.hashes[n] = s.ids[i], s.keys[i], s.lens[i], s.flags[i], s.meta[i], s.hashes[i]
 		s.pos[s.ids[n]] = n
 		n++
 	}
 	clear(s.ids[n:])
 	clear(s.meta[n:])
-	s.ids, s.lens, s.flags, s.meta, s.hashes = s.ids[:n], s.lens[:n], s.flags[:n], s.meta[:n], s.hashes[:n]
+	s.ids, s.keys, s.lens, s.flags, s.meta, s.hashes = s.ids[:n], s.keys[:n], s.lens[:n], s.flags[:n], s.meta[:n], s.hashes[:n]
 	for t, p := range s.terms {
 		j := 0
 		for k, d := range p.docs {

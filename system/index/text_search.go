@@ -1,8 +1,10 @@
 package index
 
 import (
+	"encoding/binary"
 	"math"
 	"slices"
+	"sync"
 
 	mimo "mimo/system"
 	"mimo/system/internal/memorykit"
@@ -67,41 +69,122 @@ func (x *Text) Search(query string, f mimo.Filter, k int) []mimo.TextHit {
 	// table; computed per match it is a multiply-add.
 	c0, c1 := x.k1*(1-x.b), x.k1*x.b/avg
 
-	top := &textTop{ids: s.ids, k: k}
-	// Merge the lists by ordinal: each document is met once, with the
-	// counts of every query term it holds.
-	cur := make([]int, len(lists))
-	for {
-		doc := uint32(math.MaxUint32)
-		for i, p := range lists {
-			if cur[i] < len(p.docs) && p.docs[cur[i]] < doc {
-				doc = p.docs[cur[i]]
+	top := &textTop{ids: s.ids, keys: s.keys, k: k}
+	s.rank(lists, w, c0, c1, &m, top)
+	return top.sorted()
+}
+
+// rankBuf is one search's scratch space: a score for every document of
+// the namespace (zero: not matched), the documents matched, and the
+// selection's buffers. Buffers are pooled: at 100,000 documents the
+// scores are 800 KB, and allocating them zeroed per search would cost
+// more than the search.
+type rankBuf struct {
+	acc     []float64
+	touched []uint32
+	scores  []float64
+	best    []float64
+}
+
+var rankPool = sync.Pool{New: func() any { return new(rankBuf) }}
+
+// rank offers top the documents of s that hold a term of lists, match m
+// and are live, as far as they can enter top. w is each list's
+// idf·(k1+1), and c0 + c1·len a document's length norm.
+//
+// Scores are summed a term at a time into an array by document, in
+// query-term order (the order a document-at-a-time merge adds them in, so
+// the same floats). Choosing the k best then takes two passes: the k-th
+// best score by value alone (a heap of floats), then only the documents
+// at or above it are offered to top, which breaks ties by ID. Ties are
+// common in BM25 (every short memory holding one rare word scores alike),
+// and offered in the order matched, which is the order stored and near the
+// order of time-ordered IDs, each tie would have displaced the last.
+// Offering them in reverse, most lose at the first comparison.
+func (s *textSpace) rank(lists []*postings, w []float64, c0, c1 float64, m *matcher, top *textTop) {
+	b := rankPool.Get().(*rankBuf)
+	defer rankPool.Put(b)
+	n := len(s.ids)
+	if len(b.acc) < n {
+		b.acc = make([]float64, n)
+	}
+	// Every contribution is > 0 (idf > 0, tf >= 1), so 0 means unmatched.
+	acc, touched, lens := b.acc[:n], b.touched[:0], s.lens[:n]
+	for i, p := range lists {
+		wi, tfs := w[i], p.tfs[:len(p.docs)]
+		for j, doc := range p.docs {
+			tf := float64(tfs[j])
+			norm := c0 + c1*float64(lens[doc])
+			if acc[doc] == 0 {
+				touched = append(touched, doc)
 			}
+			acc[doc] += wi * tf / (tf + norm)
 		}
-		if doc == math.MaxUint32 {
-			break
-		}
-		norm := c0 + c1*float64(s.lens[doc])
-		score := 0.0
-		for i, p := range lists {
-			if j := cur[i]; j < len(p.docs) && p.docs[j] == doc {
-				tf := float64(p.tfs[j])
-				score += w[i] * tf / (tf + norm)
-				cur[i]++
-			}
-		}
+	}
+	kept, scores, best := touched[:0], b.scores[:0], b.best[:0]
+	for _, doc := range touched {
+		score := acc[doc]
+		acc[doc] = 0
 		if s.nDead > 0 && s.isDead(doc) || m.active && !m.match(s.flags[doc], &s.meta[doc]) {
 			continue
 		}
-		top.offer(score, doc)
+		kept = append(kept, doc)
+		scores = append(scores, score)
+		best = pushBest(best, top.k, score)
 	}
-	return top.sorted()
+	threshold := math.Inf(-1)
+	if len(best) == top.k {
+		threshold = best[0]
+	}
+	for i := len(kept) - 1; i >= 0; i-- {
+		if scores[i] >= threshold {
+			top.offer(scores[i], kept[i])
+		}
+	}
+	b.touched, b.scores, b.best = touched, scores, best
+}
+
+// pushBest adds v to best, a min-heap of at most k values, keeping the k
+// largest: best[0] is then the k-th largest value seen.
+func pushBest(best []float64, k int, v float64) []float64 {
+	if len(best) < k {
+		best = append(best, v)
+		for i := len(best) - 1; i > 0; {
+			p := (i - 1) / 2
+			if best[p] <= best[i] {
+				break
+			}
+			best[p], best[i] = best[i], best[p]
+			i = p
+		}
+		return best
+	}
+	if v <= best[0] {
+		return best
+	}
+	best[0] = v
+	for i := 0; ; {
+		l := 2*i + 1
+		if l >= k {
+			return best
+		}
+		j := l
+		if r := l + 1; r < k && best[r] < best[l] {
+			j = r
+		}
+		if best[i] <= best[j] {
+			return best
+		}
+		best[i], best[j] = best[j], best[i]
+		i = j
+	}
 }
 
 // textTop keeps the k best documents seen: a min-heap whose root is the
 // worst kept, the one a better document replaces.
 type textTop struct {
 	ids  []string
+	keys []idKey // of ids
 	k    int
 	hits []textHit
 }
@@ -117,8 +200,24 @@ func (t *textTop) worse(a, b textHit) bool {
 	if a.score != b.score {
 		return a.score < b.score
 	}
+	if ka, kb := t.keys[a.doc], t.keys[b.doc]; ka != kb {
+		return ka.less(kb)
+	}
 	return t.ids[a.doc] < t.ids[b.doc]
 }
+
+// idKey is an ID's first 16 bytes, zero-padded, as two big-endian words.
+// Two IDs whose keys differ compare as their keys do, without a look at
+// the strings, whose bytes are elsewhere in memory.
+type idKey struct{ hi, lo uint64 }
+
+func keyOf(id string) idKey {
+	var b [16]byte
+	copy(b[:], id)
+	return idKey{binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])}
+}
+
+func (a idKey) less(b idKey) bool { return a.hi < b.hi || a.hi == b.hi && a.lo < b.lo }
 
 func (t *textTop) offer(score float64, doc uint32) {
 	h := textHit{score, doc}
