@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"slices"
 
 	"github.com/jackc/pgx/v5"
@@ -93,39 +94,64 @@ func (s *Store) SearchNodes(ctx context.Context, namespace, query string, limit 
 }
 
 // FindEntities returns, for each query, the entities SearchNodes would
-// return for it (without their relations), all read in one transaction:
-// a question's graph retrieval looks up several of its words at once.
+// return for it (without their relations): a question's graph retrieval
+// looks up several of its words at once. All are read by one statement,
+// so from one snapshot and in one round trip; a transaction around one
+// query a word cost a question five round trips.
 func (s *Store) FindEntities(ctx context.Context, namespace string, queries []string, limit int) ([][]mimo.Entity, error) {
 	namespace = memorykit.Namespace(namespace)
 	limit = graphkit.Limit(limit)
-	type query struct {
-		q         string
-		exact, ok bool
-	}
-	qs := make([]query, len(queries))
-	for i, raw := range queries {
-		q, exact, ok := graphkit.Query(raw)
-		if ok {
-			if err := memorykit.CheckText("query", q); err != nil {
-				return nil, err
-			}
-		}
-		qs[i] = query{q, exact, ok}
-	}
 	out := make([][]mimo.Entity, len(queries))
-	err := s.readGraphTx(ctx, "find entities", func(ctx context.Context, tx pgx.Tx) error {
-		for i, q := range qs {
-			out[i] = []mimo.Entity{}
-			if !q.ok {
-				continue
-			}
-			es, err := searchEntities(ctx, tx, namespace, q.q, q.exact, limit)
-			if err != nil {
-				return err
-			}
-			out[i] = es
+	var texts []string
+	var exacts []bool
+	var at []int // the place in queries of each of texts
+	for i, raw := range queries {
+		out[i] = []mimo.Entity{}
+		q, exact, ok := graphkit.Query(raw)
+		if !ok {
+			continue
 		}
-		return nil
+		if err := memorykit.CheckText("query", q); err != nil {
+			return nil, err
+		}
+		texts, exacts, at = append(texts, q), append(exacts, exact), append(at, i)
+	}
+	if len(texts) == 0 {
+		return out, nil
+	}
+	err := s.read(ctx, "find entities", func(ctx context.Context) error {
+		// An exact query is limited in SQL; the others read every
+		// candidate (LIMIT NULL), checked below, as searchEntities does.
+		rows, err := s.pool.Query(ctx, `SELECT q.ord, e.name, e.entity_type, e.observations
+			FROM unnest($2::text[], $3::bool[]) WITH ORDINALITY AS q(text, exact, ord)
+			CROSS JOIN LATERAL (SELECT `+entityColumns+` FROM entities
+				WHERE namespace = $1 AND strpos(search, q.text) > 0
+				ORDER BY name LIMIT CASE WHEN q.exact THEN $4::int END) e
+			ORDER BY q.ord, e.name`, namespace, texts, exacts, limit)
+		if err != nil {
+			return err
+		}
+		for i := range at {
+			out[at[i]] = []mimo.Entity{}
+		}
+		var (
+			ord int
+			e   mimo.Entity
+		)
+		_, err = pgx.ForEachRow(rows, []any{&ord, &e.Name, &e.EntityType, &e.Observations}, func() error {
+			i := ord - 1
+			if i < 0 || i >= len(at) {
+				return fmt.Errorf("find entities: row of query %d of %d", ord, len(at))
+			}
+			if !exacts[i] && !graphkit.Contains(e, texts[i]) || len(out[at[i]]) >= limit {
+				return nil
+			}
+			// A copy: the next row may be scanned into the same array.
+			obs := append(make([]string, 0, len(e.Observations)), e.Observations...)
+			out[at[i]] = append(out[at[i]], mimo.Entity{Name: e.Name, EntityType: e.EntityType, Observations: obs})
+			return nil
+		})
+		return err
 	})
 	if err != nil {
 		return nil, err
