@@ -2,6 +2,7 @@ package index
 
 import (
 	"hash/maphash"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -86,6 +87,11 @@ type Text struct {
 	k1, b float64
 	seed  maphash.Seed
 
+	// bufs holds a search's scratch space, one per processor: searches
+	// are CPU-bound, so more at once would not finish sooner, and the
+	// buffers' memory stays bounded however many clients search.
+	bufs chan *rankBuf
+
 	mu     sync.RWMutex
 	spaces map[string]*textSpace
 	n      int
@@ -127,7 +133,11 @@ func NewText(o TextOptions) *Text {
 	if o.B <= 0 || o.B > 1 {
 		o.B = DefaultB
 	}
-	return &Text{k1: o.K1, b: o.B, seed: maphash.MakeSeed(), spaces: make(map[string]*textSpace)}
+	bufs := make(chan *rankBuf, runtime.GOMAXPROCS(0))
+	for range cap(bufs) {
+		bufs <- new(rankBuf)
+	}
+	return &Text{k1: o.K1, b: o.B, seed: maphash.MakeSeed(), bufs: bufs, spaces: make(map[string]*textSpace)}
 }
 
 // docTerms is one document's distinct terms and their counts, computed

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"math"
 	"slices"
-	"sync"
 
 	mimo "mimo/system"
 	"mimo/system/internal/memorykit"
@@ -34,6 +33,10 @@ func (x *Text) Search(query string, f mimo.Filter, k int) []mimo.TextHit {
 	}
 	m := newMatcher(f)
 
+	// The buffer is taken before the lock: a search waiting for one must
+	// not hold up writers.
+	b := <-x.bufs
+	defer func() { x.bufs <- b }()
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	s := x.spaces[memorykit.Namespace(f.Namespace)]
@@ -70,23 +73,22 @@ func (x *Text) Search(query string, f mimo.Filter, k int) []mimo.TextHit {
 	c0, c1 := x.k1*(1-x.b), x.k1*x.b/avg
 
 	top := &textTop{ids: s.ids, keys: s.keys, k: k}
-	s.rank(lists, w, c0, c1, &m, top)
+	s.rank(b, lists, w, c0, c1, &m, top)
 	return top.sorted()
 }
 
 // rankBuf is one search's scratch space: a score for every document of
 // the namespace (zero: not matched), the documents matched, and the
-// selection's buffers. Buffers are pooled: at 100,000 documents the
-// scores are 800 KB, and allocating them zeroed per search would cost
-// more than the search.
+// selection's buffers. At 100,000 documents the scores are 800 KB:
+// allocating them zeroed per search would cost more than the search, so a
+// Text keeps one buffer per processor and a search waits for one (see
+// Text.bufs).
 type rankBuf struct {
 	acc     []float64
 	touched []uint32
 	scores  []float64
 	best    []float64
 }
-
-var rankPool = sync.Pool{New: func() any { return new(rankBuf) }}
 
 // rank offers top the documents of s that hold a term of lists, match m
 // and are live, as far as they can enter top. w is each list's
@@ -101,9 +103,7 @@ var rankPool = sync.Pool{New: func() any { return new(rankBuf) }}
 // and offered in the order matched, which is the order stored and near the
 // order of time-ordered IDs, each tie would have displaced the last.
 // Offering them in reverse, most lose at the first comparison.
-func (s *textSpace) rank(lists []*postings, w []float64, c0, c1 float64, m *matcher, top *textTop) {
-	b := rankPool.Get().(*rankBuf)
-	defer rankPool.Put(b)
+func (s *textSpace) rank(b *rankBuf, lists []*postings, w []float64, c0, c1 float64, m *matcher, top *textTop) {
 	n := len(s.ids)
 	if len(b.acc) < n {
 		b.acc = make([]float64, n)
