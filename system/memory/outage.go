@@ -215,6 +215,18 @@ func (s *Service) dbHealth(ctx context.Context, h *mimo.Health) bool {
 	return up
 }
 
+// Ready reports whether the database can be reached: nil if a ping
+// answers. While the db circuit is open it answers from the circuit without
+// a ping (errCircuitOpen, EUNAVAILABLE): the breaker keeps calls off a
+// failing database, a readiness probe's every few seconds included, and a
+// probe of an unreachable host would wait out its timeout each time.
+func (s *Service) Ready(ctx context.Context) error {
+	if s.dbOpen() {
+		return errCircuitOpen
+	}
+	return s.raw.Ping(ctx)
+}
+
 // errCircuitOpen is /health's db error while the db circuit is open.
 var errCircuitOpen = mimo.Errorf(mimo.EUNAVAILABLE, "the db circuit is open after repeated failures; the database is checked again when it half-opens")
 

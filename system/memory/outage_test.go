@@ -352,7 +352,7 @@ func TestMemoriesFoundBySearchAreServedWhileTheDatabaseIsDown(t *testing.T) {
 // While the db circuit is open /health reports it without pinging the
 // database: polled by every balancer and monitor, it must add no load to
 // a database that is failing. Once the circuit half-opens it checks again.
-func TestHealthDoesNotPingTheDatabaseWhileTheCircuitIsOpen(t *testing.T) {
+func TestHealthAndReadyDoNotPingTheDatabaseWhileTheCircuitIsOpen(t *testing.T) {
 	f := outageFixture(t, "")
 	ctx := context.Background()
 	f.Switch.Fail(errDown)
@@ -373,6 +373,9 @@ func TestHealthDoesNotPingTheDatabaseWhileTheCircuitIsOpen(t *testing.T) {
 		assert.Contains(t, db.Error, "writes are queued")
 		_, err := f.Service.Stats(ctx, "")
 		assert.Equal(t, mimo.EUNAVAILABLE, mimo.ErrorCode(err), "stats cannot count without the database")
+		err = f.Service.Ready(ctx)
+		assert.Equal(t, mimo.EUNAVAILABLE, mimo.ErrorCode(err), "not ready while the circuit is open")
+		assert.Contains(t, mimo.ErrorMessage(err), "circuit is open")
 	}
 	assert.Equal(t, pings, f.Switch.Pings(), "no ping reached the database while its circuit was open")
 
@@ -385,12 +388,16 @@ func TestHealthDoesNotPingTheDatabaseWhileTheCircuitIsOpen(t *testing.T) {
 	assert.Equal(t, "half-open", h.Components["db"].Circuit)
 	assert.Contains(t, h.Components["db"].Error, "database unavailable")
 
+	assert.Error(t, f.Service.Ready(ctx), "half-open, the ping says the database still fails")
+	assert.Equal(t, pings+2, f.Switch.Pings(), "Ready pings once the circuit is not open")
+
 	f.Switch.Recover()
 	_, err := f.Service.Drain(ctx)
 	require.NoError(t, err)
 	h = f.Service.Health(ctx)
 	assert.Equal(t, mimo.StatusOK, h.Status)
 	assert.Equal(t, "closed", h.Components["db"].Circuit)
+	assert.NoError(t, f.Service.Ready(ctx))
 }
 
 // A long spool is replayed in batches of stores, with each update and

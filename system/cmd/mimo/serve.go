@@ -58,7 +58,7 @@ func runServe(ctx context.Context, env Env, cfg *Config, args []string) error {
 		APIKey:    cfg.APIKey,
 		RateLimit: cfg.RateLimit,
 		Version:   Version,
-		Ready:     c.store.Ping,
+		Ready:     c.svc.Ready,
 		MCP:       tools.Handler(),
 	})
 	srv := &http.Server{
