@@ -16,8 +16,8 @@ import (
 
 const (
 	// restoreSchemaVersion is the newest migration whose tables Restore
-	// writes: 3 made the graph tables, 5 memory_access.
-	restoreSchemaVersion = 5
+	// writes: 3 made the graph tables, 5 (accessSchemaVersion) memory_access.
+	restoreSchemaVersion = accessSchemaVersion
 	restoreCopyBatch     = 1000 // rows per COPY, each under the query timeout
 	// maxBackupLine bounds one line of a snapshot. An entity's line holds
 	// all its observations (MaxObservations of up to MaxObservationBytes

@@ -139,6 +139,18 @@ func testBatchEmpty(t *testing.T, s mimo.Store) {
 	assert.Empty(t, res)
 }
 
+// hashOrdered returns two memories of namespace "batch" whose contents are
+// lo and hi formatted with the first number that puts lo's content hash
+// before hi's.
+func hashOrdered(lo, hi string) (*mimo.Memory, *mimo.Memory) {
+	for i := 0; ; i++ {
+		a, b := fmt.Sprintf(lo, i), fmt.Sprintf(hi, i)
+		if Hash(a) < Hash(b) {
+			return NewMemory("batch", a), NewMemory("batch", b)
+		}
+	}
+}
+
 // A batch in which no item supersedes anything (a store may insert such a
 // batch in one statement) still resolves every item in input order: a
 // repeated content to its first item, stored content to the stored memory,
@@ -153,21 +165,9 @@ func testBatchBadItemsNoSupersede(t *testing.T, s mimo.Store) {
 
 	// first and second share an ID; second's content hash sorts before
 	// first's, and so do third's and fourth's the other way round.
-	var first, second *mimo.Memory
-	for i := 0; first == nil; i++ {
-		a, b := fmt.Sprintf("first holder %d", i), fmt.Sprintf("second holder %d", i)
-		if Hash(b) < Hash(a) {
-			first, second = NewMemory("batch", a), NewMemory("batch", b)
-		}
-	}
+	second, first := hashOrdered("second holder %d", "first holder %d")
 	second.ID = first.ID
-	var third, fourth *mimo.Memory
-	for i := 0; third == nil; i++ {
-		a, b := fmt.Sprintf("third holder %d", i), fmt.Sprintf("fourth holder %d", i)
-		if Hash(a) < Hash(b) {
-			third, fourth = NewMemory("batch", a), NewMemory("batch", b)
-		}
-	}
+	third, fourth := hashOrdered("third holder %d", "fourth holder %d")
 	fourth.ID = third.ID
 	clash := NewMemory("batch", "reuses a stored ID")
 	clash.ID = taken.ID
